@@ -1,17 +1,247 @@
 //! Text folding: the one place accents, ligatures, case and punctuation are
 //! removed, so every other normalizer compares like with like.
+//!
+//! The output alphabet is lower-case letters and digits separated by single
+//! spaces. Letters of other scripts (Cyrillic, Arabic, CJK) are kept, lower-cased
+//! where the script has case; symbols and emoji become separators; control and
+//! format characters (right-to-left marks, zero-width joiners, BOM) vanish
+//! without separating, since exports put them inside words.
 
-/// Folds `s` for comparison: NFD, combining marks stripped, ligatures expanded
-/// (œ→oe, æ→ae, ß→ss), lower-cased, apostrophes and punctuation turned into
-/// spaces, whitespace collapsed to single spaces and trimmed; control and
-/// format characters (RTL marks, zero-width) dropped.
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
+
+/// Folds `s` for comparison: compatibility decomposition (NFKD), combining
+/// marks stripped, ligatures expanded (œ→oe, æ→ae, ß→ss), lower-cased,
+/// apostrophes and punctuation turned into spaces, whitespace collapsed to
+/// single spaces and trimmed.
+///
+/// ```
+/// use omnicanal::normalize::text::fold;
+/// assert_eq!(fold("  Œuvre   D’ALMEIDA-Lefèvre "), "oeuvre d almeida lefevre");
+/// assert_eq!(fold("Straße"), "strasse");
+/// ```
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     fold_into(s, &mut out);
     out
 }
 
-/// [`fold`], appending to `out` (reuses the caller's buffer on hot paths).
+/// [`fold`], appending to `out` (reuses the caller's buffer on hot paths). A
+/// space separates the appended text from what `out` already held.
 pub fn fold_into(s: &str, out: &mut String) {
-    todo!("text helper: {s} {out}")
+    let mut folder = Folder::new(out);
+    if s.is_ascii() {
+        // Fast path: most fields of a French export are plain ASCII.
+        for b in s.bytes() {
+            if b.is_ascii_alphanumeric() {
+                folder.push(b.to_ascii_lowercase() as char);
+            } else if !b.is_ascii_control() || (b as char).is_whitespace() {
+                folder.separate();
+            }
+        }
+    } else {
+        for c in s.chars() {
+            fold_char(c, &mut folder);
+        }
+    }
+}
+
+/// True when `s` is already its own fold (lower-case alphanumerics separated by
+/// single spaces). Lets callers skip work on values folded upstream.
+pub fn is_folded(s: &str) -> bool {
+    s.is_ascii()
+        && !s.starts_with(' ')
+        && !s.ends_with(' ')
+        && !s.contains("  ")
+        && s.bytes()
+            .all(|b| b == b' ' || b.is_ascii_digit() || b.is_ascii_lowercase())
+}
+
+/// Appends folded characters, turning runs of separators into one space and
+/// never writing a leading or trailing space.
+struct Folder<'a> {
+    out: &'a mut String,
+    pending_space: bool,
+}
+
+impl<'a> Folder<'a> {
+    fn new(out: &'a mut String) -> Self {
+        let pending_space = !out.is_empty();
+        Folder { out, pending_space }
+    }
+
+    fn push(&mut self, c: char) {
+        if self.pending_space {
+            if !self.out.is_empty() {
+                self.out.push(' ');
+            }
+            self.pending_space = false;
+        }
+        self.out.push(c);
+    }
+
+    fn separate(&mut self) {
+        self.pending_space = true;
+    }
+}
+
+fn fold_char(c: char, folder: &mut Folder<'_>) {
+    match c {
+        'a'..='z' | '0'..='9' => folder.push(c),
+        'A'..='Z' => folder.push(c.to_ascii_lowercase()),
+        // Ligatures and letters that NFKD does not decompose.
+        'œ' | 'Œ' => {
+            folder.push('o');
+            folder.push('e');
+        }
+        'æ' | 'Æ' => {
+            folder.push('a');
+            folder.push('e');
+        }
+        'ß' | 'ẞ' => {
+            folder.push('s');
+            folder.push('s');
+        }
+        'ø' | 'Ø' => folder.push('o'),
+        'ł' | 'Ł' => folder.push('l'),
+        'đ' | 'Đ' => folder.push('d'),
+        'ı' => folder.push('i'),
+        'þ' | 'Þ' => {
+            folder.push('t');
+            folder.push('h');
+        }
+        // Frequent Latin-1 letters without a round trip through NFKD.
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => folder.push('a'),
+        'ç' | 'Ç' => folder.push('c'),
+        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => folder.push('e'),
+        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => folder.push('i'),
+        'ñ' | 'Ñ' => folder.push('n'),
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' => folder.push('o'),
+        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => folder.push('u'),
+        'ý' | 'ÿ' | 'Ý' | 'Ÿ' => folder.push('y'),
+        c if c.is_whitespace() => folder.separate(),
+        // Control and format characters vanish inside words.
+        c if c.is_control() || is_format(c) => {}
+        c if is_combining_mark(c) => {}
+        c if c.is_alphanumeric() => {
+            // NFKD first (ﬁ → fi, full-width letters, accents split off), then
+            // lower-case each part; a lower-cased part may itself decompose
+            // (İ → i + dot), hence the second, inner decomposition.
+            decompose_compatible(c, |part| {
+                for lower in part.to_lowercase() {
+                    decompose_compatible(lower, |piece| {
+                        if is_combining_mark(piece) || piece.is_control() || is_format(piece) {
+                        } else if piece.is_alphanumeric() {
+                            match piece {
+                                'œ' => {
+                                    folder.push('o');
+                                    folder.push('e');
+                                }
+                                'æ' => {
+                                    folder.push('a');
+                                    folder.push('e');
+                                }
+                                'ß' => {
+                                    folder.push('s');
+                                    folder.push('s');
+                                }
+                                'ø' => folder.push('o'),
+                                'ł' => folder.push('l'),
+                                'đ' => folder.push('d'),
+                                'ı' => folder.push('i'),
+                                _ => folder.push(piece),
+                            }
+                        } else {
+                            folder.separate();
+                        }
+                    });
+                }
+            });
+        }
+        _ => folder.separate(),
+    }
+}
+
+/// Unicode format characters (category Cf) that exports carry: bidi marks and
+/// embeddings, zero-width spaces and joiners, the word joiner, the BOM, the soft
+/// hyphen.
+fn is_format(c: char) -> bool {
+    matches!(c,
+        '\u{00ad}'
+        | '\u{061c}'
+        | '\u{180e}'
+        | '\u{200b}'..='\u{200f}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{206f}'
+        | '\u{feff}'
+        | '\u{fff9}'..='\u{fffb}'
+        | '\u{e0001}'..='\u{e007f}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn french_cases() {
+        assert_eq!(fold("DUPONT Marie"), "dupont marie");
+        assert_eq!(fold("Jean-François"), "jean francois");
+        assert_eq!(fold("D'Almeida"), "d almeida");
+        assert_eq!(fold("L’Haÿ-les-Roses"), "l hay les roses");
+        assert_eq!(fold("Cœur  de   Lion"), "coeur de lion");
+        assert_eq!(fold("Lætitia"), "laetitia");
+        assert_eq!(fold("Ἀθῆναι"), "αθηναι");
+        assert_eq!(fold("ﬁnance"), "finance");
+        assert_eq!(fold("ＡＢＣ"), "abc");
+        assert_eq!(fold(""), "");
+        assert_eq!(fold(" -- "), "");
+    }
+
+    #[test]
+    fn invisible_characters_vanish_without_splitting_words() {
+        assert_eq!(fold("Du\u{200b}pont"), "dupont");
+        assert_eq!(fold("\u{feff}Marie"), "marie");
+        assert_eq!(fold("\u{202e}Dupont\u{202c}"), "dupont");
+        assert_eq!(fold("Du\u{0}pont\tMarie"), "dupont marie");
+        assert_eq!(fold("Marie 😀 Dupont"), "marie dupont");
+    }
+
+    #[test]
+    fn fold_into_separates_from_existing_text() {
+        let mut buf = String::from("jean");
+        fold_into("François", &mut buf);
+        assert_eq!(buf, "jean francois");
+        let mut empty = String::new();
+        fold_into("  ", &mut empty);
+        assert_eq!(empty, "");
+    }
+
+    proptest! {
+        #[test]
+        fn fold_is_idempotent_and_well_formed(s in any::<String>()) {
+            let once = fold(&s);
+            prop_assert_eq!(&fold(&once), &once);
+            prop_assert!(!once.starts_with(' ') && !once.ends_with(' ') && !once.contains("  "));
+            prop_assert!(once.chars().all(|c| c == ' ' || c.is_alphanumeric()));
+        }
+
+        #[test]
+        fn ascii_fast_path_agrees_with_char_path(s in "[ -~]{0,40}") {
+            let mut slow = String::new();
+            let mut folder = Folder::new(&mut slow);
+            for c in s.chars() {
+                fold_char(c, &mut folder);
+            }
+            prop_assert_eq!(fold(&s), slow);
+        }
+
+        #[test]
+        fn is_folded_recognises_fold_output(s in "\\PC{0,30}") {
+            let f = fold(&s);
+            if f.is_ascii() {
+                prop_assert!(is_folded(&f));
+            }
+        }
+    }
 }
