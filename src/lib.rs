@@ -2,8 +2,10 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod eval;
 pub mod normalize;
 pub mod record;
+pub mod score;
 pub mod timeline;
 
 pub use error::{Error, ErrorKind, Result};
