@@ -387,9 +387,16 @@ mod tests {
         let predicted = ["a", "a", "a", "a", "b"];
         let truth = [1, 1, 2, 2, 2];
         let e = evaluate(&predicted, &truth).unwrap();
-        assert_eq!((e.records, e.predicted_clusters, e.true_entities), (5, 2, 2));
         assert_eq!(
-            (e.true_positive_pairs, e.false_positive_pairs, e.false_negative_pairs),
+            (e.records, e.predicted_clusters, e.true_entities),
+            (5, 2, 2)
+        );
+        assert_eq!(
+            (
+                e.true_positive_pairs,
+                e.false_positive_pairs,
+                e.false_negative_pairs
+            ),
             (2, 4, 2)
         );
         assert!(close(e.pairwise_precision, 1.0 / 3.0));
@@ -415,7 +422,11 @@ mod tests {
         let truth = ['x', 'x', 'y', 'y', 'y', 'z'];
         let e = evaluate(&predicted, &truth).unwrap();
         assert_eq!(
-            (e.true_positive_pairs, e.false_positive_pairs, e.false_negative_pairs),
+            (
+                e.true_positive_pairs,
+                e.false_positive_pairs,
+                e.false_negative_pairs
+            ),
             (2, 2, 2)
         );
         assert!(close(e.pairwise_f1, 0.5));
@@ -443,14 +454,20 @@ mod tests {
         assert_eq!(apart.pairwise_recall, 0.0);
         assert_eq!(apart.pairwise_f1, 0.0);
         assert_eq!(apart.false_negative_pairs, 4);
-        assert!(close(apart.bcubed_recall, (0.5 + 0.5 + 1.0 + 3.0 / 9.0 * 3.0) / 6.0));
+        assert!(close(
+            apart.bcubed_recall,
+            (0.5 + 0.5 + 1.0 + 3.0 / 9.0 * 3.0) / 6.0
+        ));
         // Everything together: perfect recall.
         let together = evaluate(&[0; 6], &truth).unwrap();
         assert_eq!(together.pairwise_recall, 1.0);
         assert!(close(together.pairwise_precision, 4.0 / 15.0));
         // Empty.
         let empty = evaluate::<u8, u8>(&[], &[]).unwrap();
-        assert_eq!((empty.records, empty.pairwise_f1, empty.bcubed_f1), (0, 1.0, 1.0));
+        assert_eq!(
+            (empty.records, empty.pairwise_f1, empty.bcubed_f1),
+            (0, 1.0, 1.0)
+        );
         // Mismatched lengths.
         assert!(evaluate(&[1, 2], &[1]).is_err());
         assert!(household_merges(&[1, 2], &[1, 2], &[Some(1)]).is_err());
@@ -463,7 +480,9 @@ mod tests {
         // Cluster 3: Luc (h2) and Eve (unknown household): not a merge.
         // Cluster 4: Paul, Léa, Tom of household h3: one cluster, 3 pairs.
         let predicted = [1, 1, 2, 2, 3, 3, 4, 4, 4];
-        let person = ["marie", "marie", "jean", "anne", "luc", "eve", "paul", "lea", "tom"];
+        let person = [
+            "marie", "marie", "jean", "anne", "luc", "eve", "paul", "lea", "tom",
+        ];
         let household = [
             Some("h0"),
             Some("h0"),

@@ -315,12 +315,16 @@ fn default_probabilities(levels: usize) -> (Vec<f64>, Vec<f64>) {
     // levels); with more levels, a linear ramp summing to a quarter, so no
     // level's u falls towards the floor. The rest is `else`: random customers
     // mostly disagree.
-    let doubling: Vec<f64> = (0..agreements).map(|j| 0.01 * 2f64.powi(j as i32)).collect();
+    let doubling: Vec<f64> = (0..agreements)
+        .map(|j| 0.01 * 2f64.powi(j as i32))
+        .collect();
     let agreement_u: Vec<f64> = if doubling.iter().sum::<f64>() <= 0.25 {
         doubling
     } else {
         let ramp_total = (agreements * (agreements + 1) / 2) as f64;
-        (0..agreements).map(|j| 0.25 * (j + 1) as f64 / ramp_total).collect()
+        (0..agreements)
+            .map(|j| 0.25 * (j + 1) as f64 / ramp_total)
+            .collect()
     };
     let else_u = 1.0 - agreement_u.iter().sum::<f64>();
     // Bayes factors m/u in bits: +7 for exact, then 2 bits less per weaker
@@ -418,7 +422,10 @@ impl Model {
 
     /// The shape: levels per comparison, null included.
     pub fn shape(&self) -> Vec<usize> {
-        self.comparisons.iter().map(ComparisonModel::levels).collect()
+        self.comparisons
+            .iter()
+            .map(ComparisonModel::levels)
+            .collect()
     }
 
     /// Checks that the model is well formed: prior in `[0, 1]`, per comparison

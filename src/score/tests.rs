@@ -111,7 +111,11 @@ fn em_with_true_u_recovers_m_and_lambda() {
     assert!(report.converged, "{report:?}");
     assert_eq!(report.pairs, 100_000);
     assert!(report.patterns <= 4 * 5 * 3 * 4);
-    assert!((model.prior - truth.lambda).abs() < 0.01, "λ = {}", model.prior);
+    assert!(
+        (model.prior - truth.lambda).abs() < 0.01,
+        "λ = {}",
+        model.prior
+    );
     for (i, comparison) in model.comparisons.iter().enumerate() {
         assert_close(&comparison.m, &truth.m[i], 0.02, comparison.name.as_str());
         assert_eq!(comparison.u, truth.u[i], "u is held fixed");
@@ -134,7 +138,11 @@ fn estimate_u_then_em_recovers_the_mixture() {
     let candidates = sample(&truth, truth.lambda, 100_000, 13);
     let (model, report) = train_em(&with_u, &candidates, &EmOptions::default()).unwrap();
     assert!(report.converged);
-    assert!((model.prior - truth.lambda).abs() < 0.015, "λ = {}", model.prior);
+    assert!(
+        (model.prior - truth.lambda).abs() < 0.015,
+        "λ = {}",
+        model.prior
+    );
     for (i, comparison) in model.comparisons.iter().enumerate() {
         assert_close(&comparison.m, &truth.m[i], 0.03, comparison.name.as_str());
     }
@@ -153,7 +161,11 @@ fn em_estimating_u_too_recovers_the_mixture_from_defaults() {
     };
     let (model, report) = train_em(&start, &vectors, &options).unwrap();
     assert!(report.converged, "{report:?}");
-    assert!((model.prior - truth.lambda).abs() < 0.02, "λ = {}", model.prior);
+    assert!(
+        (model.prior - truth.lambda).abs() < 0.02,
+        "λ = {}",
+        model.prior
+    );
     for (i, comparison) in model.comparisons.iter().enumerate() {
         assert_close(&comparison.m, &truth.m[i], 0.03, comparison.name.as_str());
         assert_close(&comparison.u, &truth.u[i], 0.03, comparison.name.as_str());
@@ -176,7 +188,12 @@ fn em_log_likelihood_does_not_decrease() {
         // a hair of slack, far below any real step.
         assert!(pair[1] >= pair[0] - 1e-6 * pair[0].abs(), "{pair:?}");
     }
-    assert!(report.log_likelihood.iter().all(|ll| ll.is_finite() && *ll < 0.0));
+    assert!(
+        report
+            .log_likelihood
+            .iter()
+            .all(|ll| ll.is_finite() && *ll < 0.0)
+    );
 }
 
 #[test]
@@ -206,12 +223,7 @@ fn training_ignores_the_order_of_the_pairs() {
     let truth = truth();
     let start = Model::default_for(&shape(&truth), &NAMES);
     let vectors = sample(&truth, truth.lambda, 5_000, 29);
-    let reversed: Vec<u8> = vectors
-        .chunks_exact(4)
-        .rev()
-        .flatten()
-        .copied()
-        .collect();
+    let reversed: Vec<u8> = vectors.chunks_exact(4).rev().flatten().copied().collect();
     let (a, _) = train_em(&start, &vectors, &EmOptions::default()).unwrap();
     let (b, _) = train_em(&start, &reversed, &EmOptions::default()).unwrap();
     assert_eq!(a, b, "patterns are summed in a fixed order: bit-identical");
@@ -224,16 +236,24 @@ fn default_weights_decrease_along_the_level_order_for_any_level_count() {
         let weights: Vec<f64> = (1..levels as u8)
             .map(|level| comparison.partial_weight(level, None))
             .collect();
-        assert!(weights.windows(2).all(|w| w[0] > w[1]), "{levels}: {weights:?}");
+        assert!(
+            weights.windows(2).all(|w| w[0] > w[1]),
+            "{levels}: {weights:?}"
+        );
         assert!(weights[0] > 5.0, "exact is strong evidence: {weights:?}");
         assert!(*weights.last().unwrap() < -4.0, "else is evidence against");
-        Model::new(DEFAULT_PRIOR, vec![comparison]).validate().unwrap();
+        Model::new(DEFAULT_PRIOR, vec![comparison])
+            .validate()
+            .unwrap();
     }
 }
 
 #[test]
 fn default_model_scores_french_cases_sensibly() {
-    let model = Model::default_for(&[4, 5, 3, 3], &["family_name", "given_name", "email", "phone"]);
+    let model = Model::default_for(
+        &[4, 5, 3, 3],
+        &["family_name", "given_name", "email", "phone"],
+    );
     // Same family name, given name and email, phone missing: Dupont Marie
     // on the web and on her loyalty card.
     assert!(model.match_probability(&[1, 1, 1, 0]) > 0.999);
@@ -241,7 +261,10 @@ fn default_model_scores_french_cases_sensibly() {
     assert!(model.match_probability(&[1, 4, 2, 2]) < 0.001);
     // Nothing known: the prior.
     assert!((model.match_probability(&[0, 0, 0, 0]) - DEFAULT_PRIOR).abs() < 1e-12);
-    assert_eq!(model.comparisons[1].level_names, ["null", "exact", "fuzzy 1", "fuzzy 2", "else"]);
+    assert_eq!(
+        model.comparisons[1].level_names,
+        ["null", "exact", "fuzzy 1", "fuzzy 2", "else"]
+    );
 }
 
 #[test]
@@ -252,7 +275,10 @@ fn explanation_terms_sum_to_the_match_weight() {
     let tf = [Some(0.0083), None, None];
     let explanation = model.explain(&levels, &tf);
     let sum = explanation.prior_weight + explanation.terms.iter().map(|t| t.weight).sum::<f64>();
-    assert_eq!(explanation.match_weight, model.match_weight_tf(&levels, &tf));
+    assert_eq!(
+        explanation.match_weight,
+        model.match_weight_tf(&levels, &tf)
+    );
     assert!((sum - explanation.match_weight).abs() < 1e-12);
     assert_eq!(explanation.terms[0].term_frequency, Some(0.0083));
     assert_eq!(explanation.terms[1].level_name, "fuzzy 1");
@@ -265,7 +291,10 @@ fn explanation_terms_sum_to_the_match_weight() {
     assert!(table.starts_with("prior"), "{table}");
     assert!(table.contains("family_name exact"), "{table}");
     assert!(table.contains("tf=8.30e-3"), "{table}");
-    assert!(table.lines().last().unwrap().starts_with("total"), "{table}");
+    assert!(
+        table.lines().last().unwrap().starts_with("total"),
+        "{table}"
+    );
     assert_eq!(table.lines().count(), 5);
 }
 
@@ -279,7 +308,10 @@ fn term_frequency_lowers_common_values_and_raises_rare_ones() {
     let martin = model.match_weight_tf(&[1, 1], &[Some(0.0083), None]);
     let le_goff = model.match_weight_tf(&[1, 1], &[Some(0.0004), None]);
     let kerbrat = model.match_weight_tf(&[1, 1], &[Some(0.00002), None]);
-    assert!(martin < plain, "martin ({martin}) is commoner than the 0.1 % average u");
+    assert!(
+        martin < plain,
+        "martin ({martin}) is commoner than the 0.1 % average u"
+    );
     assert!(martin < le_goff && le_goff < kerbrat);
     // Full adjustment: the exact term is log2(m / f).
     let m = model.comparisons[0].m[1];
@@ -315,7 +347,10 @@ fn degenerate_training_inputs_give_finite_weights() {
     // Empty: nothing changes.
     let (same, report) = train_em(&start, &[], &EmOptions::default()).unwrap();
     assert_eq!(same, start);
-    assert_eq!((report.iterations, report.converged, report.pairs), (0, true, 0));
+    assert_eq!(
+        (report.iterations, report.converged, report.pairs),
+        (0, true, 0)
+    );
     let (same, u_report) = estimate_u(&start, &[], 1.0).unwrap();
     assert_eq!(same, start);
     assert_eq!(u_report.observed, [0, 0]);
@@ -517,4 +552,3 @@ proptest! {
         all_weights_finite(&model);
     }
 }
-

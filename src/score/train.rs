@@ -271,8 +271,14 @@ pub fn train_em(
 
     report.converged = false;
     for iteration in 0..options.max_iterations {
-        let log_m: Vec<Vec<f64>> = m.iter().map(|p| p.iter().map(|x| x.ln()).collect()).collect();
-        let log_u: Vec<Vec<f64>> = u.iter().map(|p| p.iter().map(|x| x.ln()).collect()).collect();
+        let log_m: Vec<Vec<f64>> = m
+            .iter()
+            .map(|p| p.iter().map(|x| x.ln()).collect())
+            .collect();
+        let log_u: Vec<Vec<f64>> = u
+            .iter()
+            .map(|p| p.iter().map(|x| x.ln()).collect())
+            .collect();
         let mut expected_m: Vec<Vec<f64>> = m.iter().map(|p| vec![0.0; p.len()]).collect();
         let mut expected_u: Vec<Vec<f64>> = u.iter().map(|p| vec![0.0; p.len()]).collect();
         let mut expected_matches = 0.0;
@@ -327,7 +333,10 @@ pub fn train_em(
     model.prior = lambda;
     for ((comparison, m), u) in model.comparisons.iter_mut().zip(m).zip(u) {
         comparison.m = m;
-        comparison.u = u;
+        // A fixed u is returned exactly as given, not as its floored copy.
+        if options.estimate_u {
+            comparison.u = u;
+        }
     }
     report.prior = lambda;
     Ok((model, report))
