@@ -189,8 +189,9 @@ impl Clustering {
             for &r in &frontier {
                 for e in tree.iter().filter(|e| e.a == r || e.b == r) {
                     let other = if e.a == r { e.b } else { e.a };
-                    if !reached_by.contains_key(&other) {
-                        reached_by.insert(other, Some(e));
+                    if let std::collections::hash_map::Entry::Vacant(slot) = reached_by.entry(other)
+                    {
+                        slot.insert(Some(e));
                         next.push(other);
                     }
                 }
@@ -276,8 +277,10 @@ pub fn cluster<G: MergeGuard + ?Sized>(
 
     let mut kept: Vec<Edge> = Vec::new();
     for edge in edges {
-        // `>=` is false for NaN, on either side: such edges are dropped.
-        if !(edge.weight >= threshold) {
+        // Not `weight < threshold`: that is false for NaN, and a NaN weight
+        // (or threshold) must drop the edge, not keep it.
+        let at_least_threshold = edge.weight >= threshold;
+        if !at_least_threshold {
             stats.edges_below_threshold += 1;
             continue;
         }

@@ -171,6 +171,15 @@ mod tests {
     }
 
     #[test]
+    fn ids_are_pinned() {
+        // Stored by CRMs: if this value changes, every customer id changes.
+        assert_eq!(
+            CustomerId::of_key(&key(Channel::Store, "4001234")).to_string(),
+            "CBCCB4283E8F7254E"
+        );
+    }
+
+    #[test]
     fn smallest_key_compares_channel_names_as_strings() {
         // "app" < "store" < "web" as strings, whatever the enum order says.
         let members = [

@@ -269,23 +269,28 @@ fn day_month_swapped_birth_date_still_merges() {
             .born_in(1980)
             .done(),
     ];
-    let result = cluster(2, &[edge(0, 1, 9.0)], 5.0, &StrongFactsGuard::new(&year_only));
+    let result = cluster(
+        2,
+        &[edge(0, 1, 9.0)],
+        5.0,
+        &StrongFactsGuard::new(&year_only),
+    );
     assert_eq!(result.len(), 1);
 }
 
 #[test]
 fn bad_edges_are_counted_not_fatal() {
     let edges = [
-        edge(0, 0, 9.0),                           // self-loop
-        edge(1, 7, 9.0),                           // record past n
+        edge(0, 0, 9.0),                               // self-loop
+        edge(1, 7, 9.0),                               // record past n
         Edge::new(RecordId(0), RecordId(1), f64::NAN), // NaN weight
-        edge(1, 2, 1.0),                           // below threshold
+        edge(1, 2, 1.0),                               // below threshold
         Edge {
             a: RecordId(2),
             b: RecordId(1),
             weight: 6.0,
         }, // not canonical
-        edge(1, 2, 6.0),                           // duplicate
+        edge(1, 2, 6.0),                               // duplicate
     ];
     let result = cluster(3, &edges, 5.0, &NoGuard);
     assert_eq!(
@@ -452,7 +457,16 @@ fn arb_permuted(edges: Vec<Edge>) -> impl Strategy<Value = Vec<Edge>> {
 /// incompatible given names, swapped dates, year-only dates.
 fn arb_record(i: usize) -> impl Strategy<Value = NormalizedRecord> {
     let given = prop::sample::select(vec![
-        "", "marie", "marie claire", "claire", "m", "pierre", "p", "sophie", "jean", "j",
+        "",
+        "marie",
+        "marie claire",
+        "claire",
+        "m",
+        "pierre",
+        "p",
+        "sophie",
+        "jean",
+        "j",
     ]);
     let family = prop::sample::select(vec!["dupont", "martin", ""]);
     let birth = prop::sample::select(vec![
@@ -524,10 +538,17 @@ fn check_partition(result: &Clustering, n: usize) -> Result<(), TestCaseError> {
             prop_assert_eq!(result.cluster_of(e.b), Some(c));
         }
         let within = oracle_components(n, tree, f64::NEG_INFINITY);
-        prop_assert!(members.iter().all(|r| within[r.index()] == within[members[0].index()]));
+        prop_assert!(
+            members
+                .iter()
+                .all(|r| within[r.index()] == within[members[0].index()])
+        );
     }
     prop_assert!(seen.iter().all(|&k| k == 1), "each record once: {:?}", seen);
-    prop_assert!(smallest_members.windows(2).all(|w| w[0] < w[1]), "numbered by smallest member");
+    prop_assert!(
+        smallest_members.windows(2).all(|w| w[0] < w[1]),
+        "numbered by smallest member"
+    );
     prop_assert_eq!(result.accepted().len(), n - result.len());
     Ok(())
 }
