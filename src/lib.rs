@@ -1,6 +1,7 @@
 //! omnicanal — map to be written.
 #![deny(missing_docs)]
 
+pub mod cluster;
 pub mod error;
 pub mod eval;
 pub mod normalize;
@@ -8,5 +9,6 @@ pub mod record;
 pub mod score;
 pub mod timeline;
 
+pub use cluster::{ClusterIndex, Clustering, CustomerId, Edge, MergeGuard, RefusalReason};
 pub use error::{Error, ErrorKind, Result};
 pub use record::{Address, Channel, Field, Identifier, IdentifierKind, Record, RecordBuilder, RecordId, SourceKey};

@@ -1,0 +1,389 @@
+//! The engine: guarded union-find over edges in a total order, and its result.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use petgraph::unionfind::UnionFind;
+use rayon::slice::ParallelSliceMut;
+use serde::{Deserialize, Serialize};
+
+use super::customer_id::CustomerId;
+use super::edge::Edge;
+use super::guard::{MergeGuard, RefusalReason};
+use crate::record::{RecordId, SourceKey};
+
+/// Most records one run can cluster: record ids are `u32`, and member offsets
+/// are stored as `u32` too. Records past this are not clustered (see
+/// [`cluster`]); four billion records do not fit a machine's memory anyway.
+pub const MAX_RECORDS: usize = u32::MAX as usize;
+
+/// The dense index of a cluster in one [`Clustering`]: clusters are numbered
+/// `0..len` in the order of their smallest record. Like [`RecordId`] it is
+/// not stable across runs; [`CustomerId`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ClusterIndex(pub u32);
+
+impl ClusterIndex {
+    /// The index as a `usize`, for slice access.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl fmt::Display for ClusterIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// An edge a guard refused, with its reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefusedEdge {
+    /// The edge, canonical.
+    pub edge: Edge,
+    /// Why the two clusters it would have joined were kept apart.
+    pub reason: RefusalReason,
+}
+
+/// Counts of one clustering run: where every input edge went, and the shape
+/// of the result.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterStats {
+    /// Records clustered.
+    pub records: usize,
+    /// Edges given.
+    pub edges_in: usize,
+    /// Edges dropped because their weight is below the threshold (or NaN).
+    pub edges_below_threshold: usize,
+    /// Edges dropped because they join a record to itself or name a record
+    /// past `n_records`.
+    pub edges_invalid: usize,
+    /// Edges that joined two clusters.
+    pub edges_accepted: usize,
+    /// Edges whose records were already in one cluster.
+    pub edges_redundant: usize,
+    /// Edges a guard refused.
+    pub edges_refused: usize,
+    /// Clusters, singletons included.
+    pub clusters: usize,
+    /// Clusters of one record.
+    pub singletons: usize,
+    /// Members of the largest cluster.
+    pub largest_cluster: usize,
+}
+
+/// The result of [`cluster`]: a partition of the records into clusters, with
+/// the edges that explain it and the edges the guards refused.
+///
+/// Laws (tested): every record is in exactly one cluster; members are listed
+/// in ascending id order; clusters are numbered in the order of their
+/// smallest record; the accepted edges form a spanning forest (one fewer per
+/// cluster than it has members); the result is identical for any order of
+/// the input edges.
+///
+/// `Debug` prints counts and ids, never personal data (there is none here).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Clustering {
+    /// Per record, its cluster.
+    assignment: Vec<ClusterIndex>,
+    /// Members of all clusters, cluster after cluster, each ascending.
+    members: Vec<RecordId>,
+    /// `members[offsets[c]..offsets[c + 1]]` are cluster `c`'s members.
+    offsets: Vec<u32>,
+    /// Accepted edges grouped by cluster, strongest first within a cluster.
+    accepted: Vec<Edge>,
+    /// Refused edges in the order they were considered.
+    refused: Vec<RefusedEdge>,
+    stats: ClusterStats,
+}
+
+impl Clustering {
+    /// Number of records clustered.
+    pub fn n_records(&self) -> usize {
+        self.assignment.len()
+    }
+
+    /// Number of clusters, singletons included.
+    pub fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    /// True when there are no records.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The cluster of a record; `None` for an id past the records.
+    pub fn cluster_of(&self, record: RecordId) -> Option<ClusterIndex> {
+        self.assignment.get(record.index()).copied()
+    }
+
+    /// Per record (indexed by [`RecordId`]), its cluster.
+    pub fn assignment(&self) -> &[ClusterIndex] {
+        &self.assignment
+    }
+
+    /// The members of a cluster, ascending; empty for an unknown cluster.
+    pub fn members(&self, cluster: ClusterIndex) -> &[RecordId] {
+        let c = cluster.index();
+        match (self.offsets.get(c), self.offsets.get(c + 1)) {
+            (Some(&lo), Some(&hi)) => self.members.get(lo as usize..hi as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    /// Every cluster with its members, in cluster order.
+    pub fn clusters(&self) -> impl ExactSizeIterator<Item = (ClusterIndex, &[RecordId])> + '_ {
+        (0..self.len()).map(|c| {
+            let c = ClusterIndex(c as u32);
+            (c, self.members(c))
+        })
+    }
+
+    /// The accepted edges, grouped by cluster (in cluster order), strongest
+    /// first within a cluster.
+    pub fn accepted(&self) -> &[Edge] {
+        &self.accepted
+    }
+
+    /// The refused edges with their reasons, strongest first.
+    pub fn refused(&self) -> &[RefusedEdge] {
+        &self.refused
+    }
+
+    /// Counts of the run.
+    pub fn stats(&self) -> &ClusterStats {
+        &self.stats
+    }
+
+    /// The accepted edges holding a cluster together, strongest first: a
+    /// spanning tree of its members (empty for a singleton or an unknown
+    /// cluster).
+    pub fn explain(&self, cluster: ClusterIndex) -> &[Edge] {
+        let cluster_of_edge = |e: &Edge| self.cluster_of(e.a).unwrap_or(ClusterIndex(u32::MAX));
+        let lo = self
+            .accepted
+            .partition_point(|e| cluster_of_edge(e) < cluster);
+        let hi = self
+            .accepted
+            .partition_point(|e| cluster_of_edge(e) <= cluster);
+        self.accepted.get(lo..hi).unwrap_or(&[])
+    }
+
+    /// The chain of accepted edges linking two records, from `from` to `to`:
+    /// why the clustering holds them for one customer. `None` when they are in
+    /// different clusters or unknown; empty when `from == to`.
+    pub fn path(&self, from: RecordId, to: RecordId) -> Option<Vec<Edge>> {
+        let cluster = self.cluster_of(from)?;
+        if self.cluster_of(to)? != cluster {
+            return None;
+        }
+        let tree = self.explain(cluster);
+        // Breadth-first search in the cluster's spanning tree, remembering
+        // for each reached record the edge it was reached by.
+        let mut reached_by: HashMap<RecordId, Option<&Edge>> = HashMap::new();
+        reached_by.insert(from, None);
+        let mut frontier = vec![from];
+        while !frontier.is_empty() && !reached_by.contains_key(&to) {
+            let mut next = Vec::new();
+            for &r in &frontier {
+                for e in tree.iter().filter(|e| e.a == r || e.b == r) {
+                    let other = if e.a == r { e.b } else { e.a };
+                    if let std::collections::hash_map::Entry::Vacant(slot) = reached_by.entry(other)
+                    {
+                        slot.insert(Some(e));
+                        next.push(other);
+                    }
+                }
+            }
+            frontier = next;
+        }
+        let mut chain = Vec::new();
+        let mut at = to;
+        while let Some(Some(e)) = reached_by.get(&at) {
+            chain.push(**e);
+            at = if e.a == at { e.b } else { e.a };
+        }
+        chain.reverse();
+        reached_by.contains_key(&to).then_some(chain)
+    }
+
+    /// The stable id of a cluster's customer, given each record's source key
+    /// (indexed by [`RecordId`]); `None` for an unknown cluster or when no
+    /// member has a key in `keys`.
+    pub fn customer_id(&self, cluster: ClusterIndex, keys: &[SourceKey]) -> Option<CustomerId> {
+        let member_keys: Vec<SourceKey> = self
+            .members(cluster)
+            .iter()
+            .filter_map(|r| keys.get(r.index()).cloned())
+            .collect();
+        (!member_keys.is_empty()).then(|| CustomerId::from_members(&member_keys))
+    }
+}
+
+/// The chain of accepted edges holding a customer's cluster together,
+/// strongest first (see [`Clustering::explain`]).
+pub fn explain_customer(clustering: &Clustering, cluster: ClusterIndex) -> Vec<Edge> {
+    clustering.explain(cluster).to_vec()
+}
+
+/// Clusters `n_records` records (ids `0..n_records`) by uniting the records
+/// of every edge whose weight is at least `threshold`, strongest edge first,
+/// unless `guard` refuses.
+///
+/// Edges are canonicalized and sorted by [`Edge::cmp_strength`] (weight
+/// descending, then `(a, b)` ascending), so the result is the same for any
+/// order of `edges` and either orientation of each edge. Before uniting two
+/// distinct clusters the guard is asked with their summaries; a refused edge
+/// is recorded with its reason and the clusters stay apart (a later edge may
+/// still unite them if the guard then allows it). Self-loops and edges naming
+/// a record past `n_records` are dropped and counted, never a panic; NaN
+/// weights are below any threshold.
+///
+/// `n_records` above [`MAX_RECORDS`] is capped to it.
+///
+/// Cost: sorting the kept edges (in parallel with rayon), then near-linear
+/// union-find; a guard summary exists only for records that touch a kept
+/// edge.
+///
+/// ```
+/// use omnicanal::cluster::{cluster, NoGuard};
+/// use omnicanal::{Edge, RecordId};
+///
+/// let edges = [
+///     Edge::new(RecordId(0), RecordId(1), 12.0),
+///     Edge::new(RecordId(1), RecordId(2), 8.5),
+///     Edge::new(RecordId(3), RecordId(4), 1.0), // below the threshold
+/// ];
+/// let result = cluster(5, &edges, 5.0, &NoGuard);
+/// assert_eq!(result.len(), 3);
+/// let first = result.cluster_of(RecordId(0)).unwrap();
+/// assert_eq!(result.members(first), [RecordId(0), RecordId(1), RecordId(2)]);
+/// assert_eq!(result.explain(first).len(), 2);
+/// assert_eq!(result.stats().edges_below_threshold, 1);
+/// ```
+pub fn cluster<G: MergeGuard + ?Sized>(
+    n_records: usize,
+    edges: &[Edge],
+    threshold: f64,
+    guard: &G,
+) -> Clustering {
+    let n = n_records.min(MAX_RECORDS);
+    let mut stats = ClusterStats {
+        records: n,
+        edges_in: edges.len(),
+        ..ClusterStats::default()
+    };
+
+    let mut kept: Vec<Edge> = Vec::new();
+    for edge in edges {
+        // Not `weight < threshold`: that is false for NaN, and a NaN weight
+        // (or threshold) must drop the edge, not keep it.
+        let at_least_threshold = edge.weight >= threshold;
+        if !at_least_threshold {
+            stats.edges_below_threshold += 1;
+            continue;
+        }
+        let edge = edge.canonical();
+        if edge.a == edge.b || edge.b.index() >= n {
+            stats.edges_invalid += 1;
+            continue;
+        }
+        kept.push(edge);
+    }
+    // Unstable is fine: the order is total on everything an edge holds.
+    kept.par_sort_unstable_by(Edge::cmp_strength);
+
+    let mut sets: UnionFind<u32> = UnionFind::new(n);
+    // Summaries by current representative; created on first touch.
+    let mut summaries: HashMap<u32, G::Summary> = HashMap::new();
+    let mut accepted = Vec::new();
+    let mut refused = Vec::new();
+    for edge in kept {
+        // Ids are below `n`, so `try_*` never fails; treat failure as invalid
+        // anyway rather than panic.
+        let (Some(ra), Some(rb)) = (sets.try_find_mut(edge.a.0), sets.try_find_mut(edge.b.0))
+        else {
+            stats.edges_invalid += 1;
+            continue;
+        };
+        if ra == rb {
+            stats.edges_redundant += 1;
+            continue;
+        }
+        // A representative without a summary heads a singleton: itself.
+        let sa = summaries
+            .remove(&ra)
+            .unwrap_or_else(|| guard.summarize(RecordId(ra)));
+        let sb = summaries
+            .remove(&rb)
+            .unwrap_or_else(|| guard.summarize(RecordId(rb)));
+        match guard.check(&sa, &sb) {
+            Err(reason) => {
+                summaries.insert(ra, sa);
+                summaries.insert(rb, sb);
+                stats.edges_refused += 1;
+                refused.push(RefusedEdge { edge, reason });
+            }
+            Ok(()) => {
+                let _ = sets.try_union(ra, rb);
+                let root = sets.try_find_mut(ra).unwrap_or(ra);
+                summaries.insert(root, guard.merge(sa, sb));
+                stats.edges_accepted += 1;
+                accepted.push(edge);
+            }
+        }
+    }
+    drop(summaries);
+
+    // Dense numbering in order of smallest record: scanning records in order,
+    // a cluster is first met at its smallest member.
+    let labels = sets.into_labeling();
+    let mut cluster_of_root = vec![u32::MAX; n];
+    let mut assignment = Vec::with_capacity(n);
+    let mut sizes: Vec<u32> = Vec::new();
+    for &root in &labels {
+        let slot = &mut cluster_of_root[root as usize];
+        if *slot == u32::MAX {
+            *slot = sizes.len() as u32;
+            sizes.push(0);
+        }
+        sizes[*slot as usize] += 1;
+        assignment.push(ClusterIndex(*slot));
+    }
+    drop(cluster_of_root);
+    drop(labels);
+
+    // Members in one flat array (a Vec per cluster would cost 24 bytes of
+    // header per singleton); filled in record order, so each is ascending.
+    let mut offsets = Vec::with_capacity(sizes.len() + 1);
+    offsets.push(0u32);
+    let mut total = 0u32;
+    for &size in &sizes {
+        total += size;
+        offsets.push(total);
+    }
+    let mut next = offsets.clone();
+    let mut members = vec![RecordId(0); n];
+    for (record, c) in assignment.iter().enumerate() {
+        let at = &mut next[c.index()];
+        members[*at as usize] = RecordId(record as u32);
+        *at += 1;
+    }
+
+    // Group accepted edges by cluster; stable, so strongest first within.
+    accepted.sort_by_key(|e: &Edge| assignment[e.a.index()]);
+
+    stats.clusters = sizes.len();
+    stats.singletons = sizes.iter().filter(|&&s| s == 1).count();
+    stats.largest_cluster = sizes.iter().copied().max().unwrap_or(0) as usize;
+
+    Clustering {
+        assignment,
+        members,
+        offsets,
+        accepted,
+        refused,
+        stats,
+    }
+}

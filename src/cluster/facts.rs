@@ -1,0 +1,204 @@
+//! The strong-facts guard: different birth dates and incompatible given names
+//! mean different people, however many weak links join them.
+
+use std::fmt;
+
+use super::guard::{MergeGuard, RefusalReason};
+use super::profile::{GivenName, Profiled, any_compatible, smallest_conflict, union_profiles};
+use crate::normalize::{NormalizedRecord, PartialDate};
+use crate::record::RecordId;
+
+/// Refuses to unite two clusters when a record of one and a record of the
+/// other both have a full birth date, the dates differ even allowing a
+/// day/month swap (`05/03/1980` typed as `03/05/1980`), and their given names
+/// are not compatible (not the same canonical name, neither abbreviates nor
+/// begins the other, Jaro-Winkler below
+/// [`GIVEN_NAME_JARO_WINKLER`](super::GIVEN_NAME_JARO_WINKLER)).
+///
+/// Every pair across the two clusters is checked, so a conflict is caught
+/// even when the clusters were reached through a chain of weaker links, and
+/// a cluster never holds two records this guard would refuse on their own
+/// (up to [`MAX_PROFILES`](super::MAX_PROFILES) distinct profiles per cluster).
+/// Records without a full birth date or without a given name never conflict.
+///
+/// Record ids index `records`; an id past its end counts as a record with
+/// no facts.
+///
+/// ```
+/// use omnicanal::cluster::{MergeGuard, StrongFactsGuard};
+/// use omnicanal::normalize::{NormalizedRecord, PartialDate, PersonName};
+/// use omnicanal::{Channel, RecordId, SourceKey};
+///
+/// let person = |id: &str, given: &str, day: u8| NormalizedRecord {
+///     key: SourceKey::new(Channel::Store, id).unwrap(),
+///     civility: None,
+///     names: vec![PersonName {
+///         given: given.into(),
+///         given_canonical: given.into(),
+///         initials: given[..1].into(),
+///         family: "dupont".into(),
+///         particles: String::new(),
+///     }],
+///     birth: Some(PartialDate { year: 1980, month: Some(3), day: Some(day) }),
+///     emails: vec![], phones: vec![], addresses: vec![], identifiers: vec![],
+///     created_at: None, updated_at: None, issues: vec![],
+/// };
+/// let records = [person("1", "marie", 5), person("2", "paul", 12), person("3", "marie", 12)];
+/// let guard = StrongFactsGuard::new(&records);
+/// let s = |i| guard.summarize(RecordId(i));
+/// assert!(guard.check(&s(0), &s(1)).is_err()); // Marie 5 March, Paul 12 March
+/// assert!(guard.check(&s(0), &s(2)).is_ok());  // same given name: a typo in the date
+/// assert!(guard.check(&s(1), &s(2)).is_ok());  // same date
+/// ```
+#[derive(Clone, Copy)]
+pub struct StrongFactsGuard<'r> {
+    records: &'r [NormalizedRecord],
+}
+
+impl<'r> StrongFactsGuard<'r> {
+    /// A guard over these records, indexed by [`RecordId`].
+    pub fn new(records: &'r [NormalizedRecord]) -> Self {
+        StrongFactsGuard { records }
+    }
+}
+
+impl fmt::Debug for StrongFactsGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StrongFactsGuard")
+            .field("records", &self.records.len())
+            .finish()
+    }
+}
+
+/// A full birth date.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct FullDate {
+    year: u16,
+    month: u8,
+    day: u8,
+}
+
+impl FullDate {
+    fn of(date: &PartialDate) -> Option<FullDate> {
+        Some(FullDate {
+            year: date.year,
+            month: date.month?,
+            day: date.day?,
+        })
+    }
+
+    /// Equal, or equal once day and month are swapped: a source that wrote
+    /// month first, or a clerk's slip, must not split one person in two.
+    fn same_as(self, other: FullDate) -> bool {
+        self == other
+            || (self.year == other.year && self.month == other.day && self.day == other.month)
+    }
+}
+
+/// The facts of one record this guard compares.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct StrongFacts {
+    birth: FullDate,
+    givens: Vec<GivenName>,
+}
+
+impl StrongFacts {
+    fn conflict(&self, other: &StrongFacts) -> bool {
+        !self.birth.same_as(other.birth) && !any_compatible(&self.givens, &other.givens)
+    }
+}
+
+/// What [`StrongFactsGuard`] remembers of a cluster: the distinct
+/// (birth date, given names) profiles of its records, at most
+/// [`MAX_PROFILES`](super::MAX_PROFILES). `Debug` shows the count only.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct StrongFactsSummary {
+    profiles: Vec<Profiled<StrongFacts>>,
+}
+
+impl StrongFactsSummary {
+    /// How many distinct profiles the summary holds.
+    pub fn len(&self) -> usize {
+        self.profiles.len()
+    }
+
+    /// True when no record of the cluster has both a full birth date and a
+    /// given name.
+    pub fn is_empty(&self) -> bool {
+        self.profiles.is_empty()
+    }
+}
+
+impl fmt::Debug for StrongFactsSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "StrongFactsSummary({} profiles)", self.profiles.len())
+    }
+}
+
+impl MergeGuard for StrongFactsGuard<'_> {
+    type Summary = StrongFactsSummary;
+
+    fn summarize(&self, record: RecordId) -> StrongFactsSummary {
+        let facts = self.records.get(record.index()).and_then(|r| {
+            let birth = FullDate::of(r.birth.as_ref()?)?;
+            let givens = GivenName::all_of(&r.names);
+            (!givens.is_empty()).then_some(StrongFacts { birth, givens })
+        });
+        StrongFactsSummary {
+            profiles: facts
+                .map(|facts| Profiled { facts, record })
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    fn check(&self, a: &StrongFactsSummary, b: &StrongFactsSummary) -> Result<(), RefusalReason> {
+        match smallest_conflict(&a.profiles, &b.profiles, StrongFacts::conflict) {
+            Some(records) => Err(RefusalReason::ConflictingStrongFacts { records }),
+            None => Ok(()),
+        }
+    }
+
+    fn merge(&self, a: StrongFactsSummary, b: StrongFactsSummary) -> StrongFactsSummary {
+        StrongFactsSummary {
+            profiles: union_profiles(a.profiles, b.profiles),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_month_swap_is_the_same_date() {
+        let d = |year, month, day| FullDate { year, month, day };
+        assert!(d(1980, 3, 5).same_as(d(1980, 5, 3)));
+        assert!(d(1980, 5, 3).same_as(d(1980, 3, 5)));
+        assert!(d(1980, 3, 5).same_as(d(1980, 3, 5)));
+        assert!(!d(1980, 3, 5).same_as(d(1981, 5, 3)));
+        assert!(!d(1980, 3, 5).same_as(d(1980, 3, 6)));
+    }
+
+    #[test]
+    fn partial_dates_are_not_full() {
+        let year_only = PartialDate {
+            year: 1980,
+            month: None,
+            day: None,
+        };
+        let month_only = PartialDate {
+            month: Some(4),
+            ..year_only
+        };
+        assert!(FullDate::of(&year_only).is_none());
+        assert!(FullDate::of(&month_only).is_none());
+    }
+
+    #[test]
+    fn unknown_record_ids_summarize_to_nothing() {
+        let guard = StrongFactsGuard::new(&[]);
+        assert!(guard.summarize(RecordId(42)).is_empty());
+        assert_eq!(format!("{guard:?}"), "StrongFactsGuard { records: 0 }");
+    }
+}

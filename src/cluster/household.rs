@@ -1,0 +1,168 @@
+//! The household guard: members of one household share an address, a
+//! landline and often a family name, which is exactly what a weak matcher
+//! links on. Different given names under one roof are different people.
+
+use std::fmt;
+
+use super::guard::{MergeGuard, RefusalReason};
+use super::profile::{
+    GivenName, Profiled, any_compatible, bounded_set, smallest_conflict, sorted_intersect,
+    union_profiles,
+};
+use crate::normalize::{NormalizedRecord, PhoneKind};
+use crate::record::RecordId;
+
+/// Refuses to unite two clusters when a record of one and a record of the
+/// other share a place (the same postcode and street, or the same landline)
+/// and a family name, but their given names are not compatible (see
+/// [`StrongFactsGuard`](super::StrongFactsGuard) for compatibility): spouses,
+/// parent and child, siblings.
+///
+/// Only landlines count as a place: a mobile is personal, and two records
+/// sharing one are more likely one person. The house number is not part of
+/// the address key, because sources often omit it; two households of one
+/// family name on one street stay apart just the same, which is right.
+///
+/// Known gap: a father and son with the same given name at one address are
+/// not told apart (their names are compatible); the strong-facts guard does
+/// not either, since it needs incompatible names too.
+///
+/// Record ids index `records`; an id past its end counts as a record with
+/// no facts.
+#[derive(Clone, Copy)]
+pub struct HouseholdGuard<'r> {
+    records: &'r [NormalizedRecord],
+}
+
+impl<'r> HouseholdGuard<'r> {
+    /// A guard over these records, indexed by [`RecordId`].
+    pub fn new(records: &'r [NormalizedRecord]) -> Self {
+        HouseholdGuard { records }
+    }
+}
+
+impl fmt::Debug for HouseholdGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HouseholdGuard")
+            .field("records", &self.records.len())
+            .finish()
+    }
+}
+
+/// Where a household lives, as far as records tell.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Place {
+    /// Postcode and street, both folded.
+    Address { postcode: String, street: String },
+    /// A landline in E.164.
+    Landline(String),
+}
+
+/// The facts of one record this guard compares.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct HouseholdFacts {
+    places: Vec<Place>,
+    families: Vec<String>,
+    givens: Vec<GivenName>,
+}
+
+impl HouseholdFacts {
+    fn of(record: &NormalizedRecord) -> Option<HouseholdFacts> {
+        let addresses = record.addresses.iter().filter_map(|a| {
+            let postcode = a.postcode.as_deref()?.trim();
+            let street = a.street.as_deref()?.trim();
+            (!postcode.is_empty() && !street.is_empty()).then(|| Place::Address {
+                postcode: postcode.to_owned(),
+                street: street.to_owned(),
+            })
+        });
+        let landlines = record
+            .phones
+            .iter()
+            .filter(|p| p.kind == PhoneKind::Landline && !p.e164.is_empty())
+            .map(|p| Place::Landline(p.e164.clone()));
+        let places = bounded_set(addresses.chain(landlines).collect());
+        let families = bounded_set(
+            record
+                .names
+                .iter()
+                .map(|n| n.family.trim())
+                .filter(|f| !f.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        );
+        let givens = GivenName::all_of(&record.names);
+        (!places.is_empty() && !families.is_empty() && !givens.is_empty()).then_some(
+            HouseholdFacts {
+                places,
+                families,
+                givens,
+            },
+        )
+    }
+
+    fn conflict(&self, other: &HouseholdFacts) -> bool {
+        sorted_intersect(&self.places, &other.places)
+            && sorted_intersect(&self.families, &other.families)
+            && !any_compatible(&self.givens, &other.givens)
+    }
+}
+
+/// What [`HouseholdGuard`] remembers of a cluster: the distinct
+/// (places, family names, given names) profiles of its records, at most
+/// [`MAX_PROFILES`](super::MAX_PROFILES) of them, each with at most
+/// [`MAX_VALUES_PER_RECORD`](super::MAX_VALUES_PER_RECORD) values of a kind.
+/// `Debug` shows the count only.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct HouseholdSummary {
+    profiles: Vec<Profiled<HouseholdFacts>>,
+}
+
+impl HouseholdSummary {
+    /// How many distinct profiles the summary holds.
+    pub fn len(&self) -> usize {
+        self.profiles.len()
+    }
+
+    /// True when no record of the cluster has a place, a family name and a
+    /// given name.
+    pub fn is_empty(&self) -> bool {
+        self.profiles.is_empty()
+    }
+}
+
+impl fmt::Debug for HouseholdSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HouseholdSummary({} profiles)", self.profiles.len())
+    }
+}
+
+impl MergeGuard for HouseholdGuard<'_> {
+    type Summary = HouseholdSummary;
+
+    fn summarize(&self, record: RecordId) -> HouseholdSummary {
+        let facts = self
+            .records
+            .get(record.index())
+            .and_then(HouseholdFacts::of);
+        HouseholdSummary {
+            profiles: facts
+                .map(|facts| Profiled { facts, record })
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    fn check(&self, a: &HouseholdSummary, b: &HouseholdSummary) -> Result<(), RefusalReason> {
+        match smallest_conflict(&a.profiles, &b.profiles, HouseholdFacts::conflict) {
+            Some(records) => Err(RefusalReason::Household { records }),
+            None => Ok(()),
+        }
+    }
+
+    fn merge(&self, a: HouseholdSummary, b: HouseholdSummary) -> HouseholdSummary {
+        HouseholdSummary {
+            profiles: union_profiles(a.profiles, b.profiles),
+        }
+    }
+}
