@@ -71,6 +71,13 @@ impl fmt::Display for ErrorKind {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct Error {
+    // Boxed so that `Result<T, Error>` stays one pointer wide on the hot
+    // paths that return it.
+    inner: Box<Located>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Located {
     kind: ErrorKind,
     file: Option<PathBuf>,
     line: Option<u64>,
@@ -82,86 +89,88 @@ impl Error {
     /// An error of this kind with no location yet.
     pub fn new(kind: ErrorKind) -> Self {
         Error {
-            kind,
-            file: None,
-            line: None,
-            field: None,
-            source_key: None,
+            inner: Box::new(Located {
+                kind,
+                file: None,
+                line: None,
+                field: None,
+                source_key: None,
+            }),
         }
     }
 
     /// What went wrong.
     pub fn kind(&self) -> &ErrorKind {
-        &self.kind
+        &self.inner.kind
     }
 
     /// Points the error at a file.
     pub fn in_file(mut self, file: impl Into<PathBuf>) -> Self {
-        self.file = Some(file.into());
+        self.inner.file = Some(file.into());
         self
     }
 
     /// Points the error at a 1-based line of its file.
     pub fn at_line(mut self, line: u64) -> Self {
-        self.line = Some(line);
+        self.inner.line = Some(line);
         self
     }
 
     /// Points the error at a canonical field.
     pub fn in_field(mut self, field: Field) -> Self {
-        self.field = Some(field.name().to_owned());
+        self.inner.field = Some(field.name().to_owned());
         self
     }
 
     /// Points the error at a column or field by name (a schema name, never a value).
     pub fn in_column(mut self, column: impl Into<String>) -> Self {
-        self.field = Some(column.into());
+        self.inner.field = Some(column.into());
         self
     }
 
     /// Points the error at the record it concerns. Source keys are system ids,
     /// not personal data, so they are printed.
     pub fn for_record(mut self, key: SourceKey) -> Self {
-        self.source_key = Some(key);
+        self.inner.source_key = Some(key);
         self
     }
 
     /// The file, when known.
     pub fn file(&self) -> Option<&std::path::Path> {
-        self.file.as_deref()
+        self.inner.file.as_deref()
     }
 
     /// The 1-based line, when known.
     pub fn line(&self) -> Option<u64> {
-        self.line
+        self.inner.line
     }
 
     /// The field or column name, when known.
     pub fn field(&self) -> Option<&str> {
-        self.field.as_deref()
+        self.inner.field.as_deref()
     }
 
     /// The record's source key, when known.
     pub fn source_key(&self) -> Option<&SourceKey> {
-        self.source_key.as_ref()
+        self.inner.source_key.as_ref()
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(file) = &self.file {
+        if let Some(file) = &self.inner.file {
             write!(f, "{}: ", file.display())?;
         }
-        if let Some(line) = self.line {
+        if let Some(line) = self.inner.line {
             write!(f, "line {line}: ")?;
         }
-        if let Some(key) = &self.source_key {
+        if let Some(key) = &self.inner.source_key {
             write!(f, "record {key}: ")?;
         }
-        if let Some(field) = &self.field {
+        if let Some(field) = &self.inner.field {
             write!(f, "field {field}: ")?;
         }
-        write!(f, "{}", self.kind)
+        write!(f, "{}", self.inner.kind)
     }
 }
 
