@@ -1,10 +1,13 @@
 //! omnicanal — map to be written.
 #![deny(missing_docs)]
 
+pub mod compare;
 pub mod error;
 pub mod normalize;
 pub mod record;
 pub mod timeline;
 
 pub use error::{Error, ErrorKind, Result};
-pub use record::{Address, Channel, Field, Identifier, IdentifierKind, Record, RecordBuilder, RecordId, SourceKey};
+pub use record::{
+    Address, Channel, Field, Identifier, IdentifierKind, Record, RecordBuilder, RecordId, SourceKey,
+};
