@@ -8,6 +8,4 @@ pub mod record;
 pub mod timeline;
 
 pub use error::{Error, ErrorKind, Result};
-pub use record::{
-    Address, Channel, Field, Identifier, IdentifierKind, Record, RecordBuilder, RecordId, SourceKey,
-};
+pub use record::{Address, Channel, Field, Identifier, IdentifierKind, Record, RecordBuilder, RecordId, SourceKey};
