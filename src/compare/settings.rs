@@ -198,16 +198,17 @@ impl Comparison {
         let in_unit = |t: f64| t > 0.0 && t <= 1.0;
         let decreasing = |list: &[f64]| list.windows(2).all(|w| w[0] > w[1]);
         let name = &self.name;
-        match &self.kind {
+        let thresholds_ok = match &self.kind {
             ComparisonKind::GivenName { jaro_winkler }
             | ComparisonKind::FamilyName { jaro_winkler, .. } => {
-                if !jaro_winkler.iter().all(|&t| in_unit(t)) || !decreasing(jaro_winkler) {
-                    return bad(format!(
-                        "comparison {name:?}: Jaro-Winkler thresholds must be in (0, 1] and strictly decreasing"
-                    ));
-                }
+                jaro_winkler.iter().all(|&t| in_unit(t)) && decreasing(jaro_winkler)
             }
-            _ => {}
+            _ => true,
+        };
+        if !thresholds_ok {
+            return bad(format!(
+                "comparison {name:?}: Jaro-Winkler thresholds must be in (0, 1] and strictly decreasing"
+            ));
         }
         match &self.kind {
             ComparisonKind::FamilyName {
