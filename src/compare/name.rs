@@ -3,6 +3,7 @@
 use super::similarity::{jaro_winkler, within_one_edit};
 use super::stronger;
 use crate::normalize::PersonName;
+use crate::normalize::nickname::canonical_given;
 
 /// Given-name levels (see [`ComparisonKind::GivenName`](super::ComparisonKind::GivenName)).
 const GIVEN_EXACT: u8 = 1;
@@ -50,7 +51,7 @@ fn given_pair(x: &PersonName, y: &PersonName, thresholds: &[f64], best: u8) -> u
     if swapped(x, y) {
         return GIVEN_SWAPPED;
     }
-    if canonical(x) == canonical(y) {
+    if same_canonical(x, y) {
         return GIVEN_NICKNAME;
     }
     if initials_agree(&x.given, canonical(y)) || initials_agree(&y.given, canonical(x)) {
@@ -72,6 +73,23 @@ fn canonical(name: &PersonName) -> &str {
     } else {
         &name.given_canonical
     }
+}
+
+/// True when the two given names resolve to the same canonical name: equal
+/// canonical forms, or one written name is a nickname one of whose readings
+/// is the other's name. The second part catches ambiguous nicknames whose
+/// primary reading the normalizer kept (`fred` → `frederic`) while the other
+/// record is a `frederique`. The table lookup allocates nothing.
+fn same_canonical(x: &PersonName, y: &PersonName) -> bool {
+    if canonical(x) == canonical(y) {
+        return true;
+    }
+    let reads_as = |nickname: &str, other: &PersonName| {
+        canonical_given(nickname)
+            .iter()
+            .any(|reading| *reading == other.given || *reading == canonical(other))
+    };
+    reads_as(&x.given, y) || reads_as(&y.given, x)
 }
 
 /// The first-token-of-each-word letters of `s`: `jean francois` → `jf`.

@@ -172,6 +172,15 @@ fn given_name_levels() {
         ),
         "nickname"
     );
+    // An ambiguous nickname: the normalizer kept the primary reading.
+    assert_eq!(
+        given_level(name("fred", "frederic", "x"), name("frederique", "", "x")),
+        "nickname"
+    );
+    assert_eq!(
+        given_level(name("manu", "emmanuel", "x"), name("emmanuelle", "", "x")),
+        "nickname"
+    );
     // `j` (from `J.`) against `jean`, and initials the nickname table does not know.
     assert_eq!(
         given_level(name("j", "", "x"), name("jean", "", "x")),
@@ -181,9 +190,22 @@ fn given_name_levels() {
         given_level(name("j f", "", "x"), name("jean francois", "", "x")),
         "initials"
     );
+    // The table knows `jf` even when the normalizer did not resolve it.
     assert_eq!(
         given_level(name("jf", "", "x"), name("jean francois", "", "x")),
+        "nickname"
+    );
+    assert_eq!(
+        given_level(name("pm", "", "x"), name("pierre marie", "", "x")),
         "initials"
+    );
+    assert_eq!(
+        given_level(name("pm", "", "x"), name("paul", "", "x")),
+        "initials"
+    );
+    assert_eq!(
+        given_level(name("pm", "", "x"), name("marie", "", "x")),
+        "else"
     );
     assert_eq!(
         given_level(name("j", "", "x"), name("pierre", "", "x")),
