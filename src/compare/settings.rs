@@ -194,7 +194,7 @@ impl Comparison {
     /// Checks thresholds: each in (0, 1], Jaro–Winkler lists strictly
     /// decreasing, and at most 255 levels so a level fits in a `u8`.
     pub fn validate(&self) -> Result<(), Error> {
-        let bad = |reason: String| Err(Error::new(ErrorKind::Config { reason }));
+        let bad = |reason: String| Error::new(ErrorKind::Config { reason });
         let in_unit = |t: f64| t > 0.0 && t <= 1.0;
         let decreasing = |list: &[f64]| list.windows(2).all(|w| w[0] > w[1]);
         let name = &self.name;
@@ -206,9 +206,9 @@ impl Comparison {
             _ => true,
         };
         if !thresholds_ok {
-            return bad(format!(
+            return Err(bad(format!(
                 "comparison {name:?}: Jaro-Winkler thresholds must be in (0, 1] and strictly decreasing"
-            ));
+            )));
         }
         match &self.kind {
             ComparisonKind::FamilyName {
@@ -218,19 +218,21 @@ impl Comparison {
             | ComparisonKind::Address {
                 street_jaro_winkler: t,
             } if !in_unit(*t) => {
-                return bad(format!("comparison {name:?}: threshold must be in (0, 1]"));
+                return Err(bad(format!(
+                    "comparison {name:?}: threshold must be in (0, 1]"
+                )));
             }
             ComparisonKind::Phone {
                 mobile_suffix_digits,
             } if *mobile_suffix_digits == 0 => {
-                return bad(format!(
+                return Err(bad(format!(
                     "comparison {name:?}: mobile_suffix_digits must be at least 1"
-                ));
+                )));
             }
             _ => {}
         }
         if self.levels() > usize::from(u8::MAX) + 1 {
-            return bad(format!("comparison {name:?}: more than 256 levels"));
+            return Err(bad(format!("comparison {name:?}: more than 256 levels")));
         }
         Ok(())
     }
