@@ -2,6 +2,7 @@
 #![deny(missing_docs)]
 
 pub mod cluster;
+pub mod compare;
 pub mod error;
 pub mod eval;
 pub mod normalize;
