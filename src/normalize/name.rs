@@ -535,9 +535,8 @@ fn assign_roles(texts: &[&str], meta: &[Token]) -> [Role; MAX_TOKENS] {
             .count();
         let tokens = &texts[i..end];
         let single_letters = tokens.iter().all(|t| t.chars().nth(1).is_none());
-        let known_abbreviation = tokens.len() == 1
-            && tokens[0].len() == 2
-            && !canonical_given(tokens[0]).is_empty();
+        let known_abbreviation =
+            tokens.len() == 1 && tokens[0].len() == 2 && !canonical_given(tokens[0]).is_empty();
         words[n] = Word {
             start: i,
             end,
@@ -582,7 +581,11 @@ fn decide_word_roles(texts: &[&str], words: &[Word], roles: &mut [Role]) {
 
     // 4. Capitals against lower case.
     let evidence_word = |w: &&Word| !w.particle && !w.initials;
-    let caps = words.iter().filter(evidence_word).filter(|w| w.caps).count();
+    let caps = words
+        .iter()
+        .filter(evidence_word)
+        .filter(|w| w.caps)
+        .count();
     let lower = words
         .iter()
         .filter(evidence_word)
@@ -616,12 +619,13 @@ fn decide_word_roles(texts: &[&str], words: &[Word], roles: &mut [Role]) {
     if let Some(p) = words.iter().position(|w| w.particle) {
         if p == 0 {
             // `de la Fontaine Jean`: the particles and the word after them.
-            let family_end = words
-                .iter()
-                .position(|w| !w.particle)
-                .map_or(n, |j| j + 1);
+            let family_end = words.iter().position(|w| !w.particle).map_or(n, |j| j + 1);
             for (j, role) in roles.iter_mut().enumerate() {
-                *role = if j < family_end { Role::Family } else { Role::Given };
+                *role = if j < family_end {
+                    Role::Family
+                } else {
+                    Role::Given
+                };
             }
         } else {
             for (j, role) in roles.iter_mut().enumerate() {
@@ -639,14 +643,16 @@ fn decide_word_roles(texts: &[&str], words: &[Word], roles: &mut [Role]) {
     let total = prefix[n];
     // (score, given_first, k): the first k words form the first part.
     let mut best = (i32::MIN, false, 1);
-    for k in 1..n {
-        let score = (total - prefix[k]) - prefix[k];
+    // `first` is the evidence of the first k words; family-first splits are
+    // tried first, so they win ties.
+    for (k, &first) in prefix.iter().enumerate().take(n).skip(1) {
+        let score = (total - first) - first;
         if score > best.0 {
             best = (score, false, k);
         }
     }
-    for k in (1..n).rev() {
-        let score = prefix[k] - (total - prefix[k]);
+    for (k, &first) in prefix.iter().enumerate().take(n).skip(1).rev() {
+        let score = first - (total - first);
         if score > best.0 {
             best = (score, true, k);
         }
@@ -809,10 +815,7 @@ fn readings(p: &PersonName) -> impl Iterator<Item = &str> {
 
 /// `short` is written as initials only and they begin `long`'s initials.
 fn initials_match(short: &PersonName, long: &PersonName) -> bool {
-    let only_initials = short
-        .given
-        .split(' ')
-        .all(|t| t.chars().nth(1).is_none());
+    let only_initials = short.given.split(' ').all(|t| t.chars().nth(1).is_none());
     let letters: String = short.given.split(' ').collect();
     only_initials && !letters.is_empty() && long.initials.starts_with(letters.as_str())
 }
@@ -870,7 +873,15 @@ mod tests {
         ] {
             assert_eq!(parse_civility(raw), Some(want), "{raw}");
         }
-        for raw in ["", "Dupont", "M. et Mme", "Mme Dupont", "Mx", "Pr", "Mademoiselle Mademoiselle"] {
+        for raw in [
+            "",
+            "Dupont",
+            "M. et Mme",
+            "Mme Dupont",
+            "Mx",
+            "Pr",
+            "Mademoiselle Mademoiselle",
+        ] {
             assert_eq!(parse_civility(raw), None, "{raw}");
         }
     }
@@ -899,7 +910,10 @@ mod tests {
         assert_eq!(split("M.DUPONT"), pair("", "dupont"));
         let (c, names) = normalize_names(None, &s(&["Mme Marie"]), &s(&["Mme Dupont"]), &[]);
         assert_eq!(c, Some(Civility::Madame));
-        assert_eq!((names[0].given.as_str(), names[0].family.as_str()), ("marie", "dupont"));
+        assert_eq!(
+            (names[0].given.as_str(), names[0].family.as_str()),
+            ("marie", "dupont")
+        );
         // A lone M is an initial.
         let (c, names) = normalize_names(None, &s(&["M"]), &s(&["Dupont"]), &[]);
         assert_eq!(c, None);
@@ -910,8 +924,14 @@ mod tests {
     fn full_name_order_from_capitals_and_commas() {
         assert_eq!(split("DUPONT Marie"), pair("marie", "dupont"));
         assert_eq!(split("Marie DUPONT"), pair("marie", "dupont"));
-        assert_eq!(split("Jean-Marc DE LA FONTAINE"), pair("jean marc", "de la fontaine"));
-        assert_eq!(split("DUPONT-DURAND Marie Claire"), pair("marie claire", "dupont durand"));
+        assert_eq!(
+            split("Jean-Marc DE LA FONTAINE"),
+            pair("jean marc", "de la fontaine")
+        );
+        assert_eq!(
+            split("DUPONT-DURAND Marie Claire"),
+            pair("marie claire", "dupont durand")
+        );
         assert_eq!(split("Dupont, Marie"), pair("marie", "dupont"));
         assert_eq!(split("Martin, Pierre"), pair("pierre", "martin"));
         assert_eq!(split("Thomas,Bernard"), pair("bernard", "thomas"));
@@ -944,6 +964,58 @@ mod tests {
     }
 
     #[test]
+    fn module_docs_table() {
+        let one = |full: &str| {
+            let (c, names) = normalize_names(None, &[], &[], &s(&[full]));
+            let names: Vec<_> = names
+                .into_iter()
+                .map(|p| {
+                    [
+                        p.given,
+                        p.given_canonical,
+                        p.initials,
+                        p.particles,
+                        p.family,
+                    ]
+                })
+                .collect();
+            (c, names)
+        };
+        let row = |v: [&str; 5]| v.map(String::from);
+        assert_eq!(
+            one("M. Jean-François LEFÈVRE"),
+            (
+                Some(Civility::Monsieur),
+                vec![row(["jean francois", "jean francois", "jf", "", "lefevre"])]
+            )
+        );
+        assert_eq!(
+            one("Dupont, J-F"),
+            (
+                None,
+                vec![row(["j f", "jean francois", "jf", "", "dupont"])]
+            )
+        );
+        assert_eq!(
+            one("Fred de la Fontaine"),
+            (
+                None,
+                vec![row(["fred", "frederic", "f", "de la", "fontaine"])]
+            )
+        );
+        assert_eq!(
+            one("Mme Durand née Dupont"),
+            (
+                Some(Civility::Madame),
+                vec![
+                    row(["", "", "", "", "durand"]),
+                    row(["", "", "", "", "dupont"])
+                ]
+            )
+        );
+    }
+
+    #[test]
     fn particles() {
         assert_eq!(split("Jean de la Fontaine"), pair("jean", "de la fontaine"));
         assert_eq!(split("de la Fontaine Jean"), pair("jean", "de la fontaine"));
@@ -952,13 +1024,19 @@ mod tests {
             let (_, names) = normalize_names(None, &[], &s(&[raw]), &[]);
             (names[0].particles.clone(), names[0].family.clone())
         };
-        assert_eq!(family("de la Fontaine"), ("de la".into(), "fontaine".into()));
+        assert_eq!(
+            family("de la Fontaine"),
+            ("de la".into(), "fontaine".into())
+        );
         assert_eq!(family("D'Almeida"), ("d".into(), "almeida".into()));
         assert_eq!(family("DA SILVA"), ("da".into(), "silva".into()));
         assert_eq!(family("van der Berg"), ("van der".into(), "berg".into()));
         assert_eq!(family("Le"), ("".into(), "le".into()));
         assert_eq!(family("Da"), ("".into(), "da".into()));
-        assert_eq!(family("Dupont de Nemours"), ("".into(), "dupont de nemours".into()));
+        assert_eq!(
+            family("Dupont de Nemours"),
+            ("".into(), "dupont de nemours".into())
+        );
     }
 
     #[test]
@@ -966,17 +1044,27 @@ mod tests {
         let given = |raw: &str| {
             let (_, names) = normalize_names(None, &s(&[raw]), &[], &[]);
             let p = &names[0];
-            (p.given.clone(), p.given_canonical.clone(), p.initials.clone())
+            (
+                p.given.clone(),
+                p.given_canonical.clone(),
+                p.initials.clone(),
+            )
         };
         let g = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
-        assert_eq!(given("Jean-François"), g("jean francois", "jean francois", "jf"));
+        assert_eq!(
+            given("Jean-François"),
+            g("jean francois", "jean francois", "jf")
+        );
         assert_eq!(given("J-F"), g("j f", "jean francois", "jf"));
         assert_eq!(given("JF"), g("jf", "jean francois", "jf"));
         assert_eq!(given("J.F."), g("j f", "jean francois", "jf"));
         assert_eq!(given("Fred"), g("fred", "frederic", "f"));
         assert_eq!(given("Manu"), g("manu", "emmanuel", "e"));
         assert_eq!(given("Bob"), g("bob", "robert", "r"));
-        assert_eq!(given("Marie Cathy"), g("marie cathy", "marie catherine", "mc"));
+        assert_eq!(
+            given("Marie Cathy"),
+            g("marie cathy", "marie catherine", "mc")
+        );
         assert_eq!(given("J. K."), g("j k", "j k", "jk"));
         assert_eq!(given("Zoé"), g("zoe", "zoe", "z"));
     }
@@ -985,7 +1073,10 @@ mod tests {
     fn birth_and_married_names_give_several_names() {
         let (c, names) = normalize_names(None, &[], &[], &s(&["Mme Marie Durand née Dupont"]));
         assert_eq!(c, Some(Civility::Madame));
-        let got: Vec<_> = names.iter().map(|p| (p.given.as_str(), p.family.as_str())).collect();
+        let got: Vec<_> = names
+            .iter()
+            .map(|p| (p.given.as_str(), p.family.as_str()))
+            .collect();
         assert_eq!(got, [("marie", "durand"), ("marie", "dupont")]);
 
         let (_, names) = normalize_names(
@@ -994,7 +1085,10 @@ mod tests {
             &s(&["Dupont", "Durand"]),
             &[],
         );
-        let got: Vec<_> = names.iter().map(|p| (p.given.as_str(), p.family.as_str())).collect();
+        let got: Vec<_> = names
+            .iter()
+            .map(|p| (p.given.as_str(), p.family.as_str()))
+            .collect();
         assert_eq!(
             got,
             [
@@ -1008,16 +1102,25 @@ mod tests {
         assert_eq!(names.len(), 2);
         assert_eq!(names[1].family, "dupont");
         // Duplicates across fields collapse.
-        let (_, names) =
-            normalize_names(None, &s(&["Marie"]), &s(&["DUPONT"]), &s(&["Mme Dupont Marie"]));
+        let (_, names) = normalize_names(
+            None,
+            &s(&["Marie"]),
+            &s(&["DUPONT"]),
+            &s(&["Mme Dupont Marie"]),
+        );
         assert_eq!(names.len(), 1);
     }
 
     #[test]
     fn bounded_and_empty() {
         assert_eq!(normalize_names(None, &[], &[], &[]), (None, vec![]));
-        assert_eq!(normalize_names(Some("Mme"), &s(&["", " "]), &s(&["-"]), &s(&["Mme"])).1, vec![]);
-        let many: Vec<String> = (0..20).map(|i| format!("Prenom{}", "a".repeat(i + 1))).collect();
+        assert_eq!(
+            normalize_names(Some("Mme"), &s(&["", " "]), &s(&["-"]), &s(&["Mme"])).1,
+            vec![]
+        );
+        let many: Vec<String> = (0..20)
+            .map(|i| format!("Prenom{}", "a".repeat(i + 1)))
+            .collect();
         let (_, names) = normalize_names(None, &many, &many, &many);
         assert_eq!(names.len(), MAX_NAMES);
         let long = "a ".repeat(100);
@@ -1038,7 +1141,10 @@ mod tests {
         assert!(given_names_equivalent(&name("Fredo"), &name("Fred")));
         assert!(given_names_equivalent(&name("Max"), &name("Maximilien")));
         assert!(given_names_equivalent(&name("Alex"), &name("Alexis")));
-        assert!(given_names_equivalent(&name("J.-F."), &name("Jean-François")));
+        assert!(given_names_equivalent(
+            &name("J.-F."),
+            &name("Jean-François")
+        ));
         assert!(given_names_equivalent(&name("JF"), &name("Jeff")));
         assert!(given_names_equivalent(&name("J"), &name("Jean-Pierre")));
         assert!(given_names_equivalent(&name("J M"), &name("Jean-Marie")));
@@ -1055,15 +1161,24 @@ mod tests {
     fn debug_prints_no_name() {
         let (_, names) = normalize_names(None, &[], &[], &s(&["Marie Dupont"]));
         let shown = format!("{names:?}");
-        assert!(!shown.contains("marie") && !shown.contains("dupont"), "{shown}");
+        assert!(
+            !shown.contains("marie") && !shown.contains("dupont"),
+            "{shown}"
+        );
     }
 
     #[test]
     fn given_name_list_is_folded() {
         for (name, mark) in table_rows(include_str!("../../data/given_names.txt")) {
-            assert!(super::super::text::is_folded(name) && !name.contains(' '), "{name}");
+            assert!(
+                super::super::text::is_folded(name) && !name.contains(' '),
+                "{name}"
+            );
             assert!(mark.is_empty() || mark == "family", "{name}");
-            assert!(!is_particle(name) && civility_of_token(name).is_none(), "{name}");
+            assert!(
+                !is_particle(name) && civility_of_token(name).is_none(),
+                "{name}"
+            );
         }
         assert!(GIVEN_NAMES.len() >= 400);
     }
@@ -1072,10 +1187,39 @@ mod tests {
     /// family names, particles, initials, nicknames, markers, in any case.
     fn name_word() -> impl Strategy<Value = String> {
         let words = prop::sample::select(vec![
-            "Marie", "Jean", "Jean-François", "Claire", "Pierre", "Martin", "Thomas", "Bernard",
-            "Dupont", "Durand", "Lefèvre", "D'Almeida", "de", "la", "Le", "van", "Da", "J.", "JF",
-            "J-F", "Fred", "Manu", "Bob", "née", "ép.", "Nguyen", "Ødegård", "O'Brien", "2",
-            "Zoë", "et", "ou", "François",
+            "Marie",
+            "Jean",
+            "Jean-François",
+            "Claire",
+            "Pierre",
+            "Martin",
+            "Thomas",
+            "Bernard",
+            "Dupont",
+            "Durand",
+            "Lefèvre",
+            "D'Almeida",
+            "de",
+            "la",
+            "Le",
+            "van",
+            "Da",
+            "J.",
+            "JF",
+            "J-F",
+            "Fred",
+            "Manu",
+            "Bob",
+            "née",
+            "ép.",
+            "Nguyen",
+            "Ødegård",
+            "O'Brien",
+            "2",
+            "Zoë",
+            "et",
+            "ou",
+            "François",
         ]);
         (words, 0..3u8).prop_map(|(w, case)| match case {
             0 => w.to_string(),
@@ -1085,8 +1229,11 @@ mod tests {
     }
 
     fn name_value() -> impl Strategy<Value = String> {
-        prop::collection::vec((name_word(), prop::sample::select(vec![" ", " ", ", ", "-"])), 0..5)
-            .prop_map(|parts| parts.into_iter().map(|(w, sep)| w + sep).collect())
+        prop::collection::vec(
+            (name_word(), prop::sample::select(vec![" ", " ", ", ", "-"])),
+            0..5,
+        )
+        .prop_map(|parts| parts.into_iter().map(|(w, sep)| w + sep).collect())
     }
 
     fn civility_word() -> impl Strategy<Value = &'static str> {
@@ -1127,7 +1274,7 @@ mod tests {
                 } else {
                     format!("{} {}", p.particles, p.family)
                 };
-                let (_, again) = normalize_names(None, &[p.given.clone()], &[family], &[]);
+                let (_, again) = normalize_names(None, std::slice::from_ref(&p.given), &[family], &[]);
                 prop_assert_eq!(again.len(), 1);
                 prop_assert_eq!(&again[0].given, &p.given);
                 prop_assert_eq!(&again[0].family, &p.family);
@@ -1139,7 +1286,7 @@ mod tests {
         #[test]
         fn civility_never_leaks(civ in civility_word(), rest in name_value()) {
             let with = normalize_names(None, &[], &[], &[format!("{civ} {rest}")]);
-            let without = normalize_names(None, &[], &[], &[rest.clone()]);
+            let without = normalize_names(None, &[], &[], std::slice::from_ref(&rest));
             prop_assert_eq!(with.1, without.1);
             prop_assert!(parse_civility(civ).is_some());
             prop_assert_eq!(with.0, parse_civility(civ));
