@@ -114,6 +114,32 @@ pub fn parse_civility(s: &str) -> Option<Civility> {
     if s.is_empty() || s.len() > 24 {
         return None;
     }
+    if s.is_ascii() {
+        // Fast path without allocation, folding as `fold` does: alphanumerics
+        // lower-cased into a stack buffer, control characters vanish, anything
+        // else separates, and a second word means no civility.
+        let mut word = [0u8; 24];
+        let (mut len, mut ended) = (0, false);
+        for b in s.bytes() {
+            if b.is_ascii_alphanumeric() {
+                if ended {
+                    return None;
+                }
+                word[len] = b.to_ascii_lowercase();
+                len += 1;
+            } else if b.is_ascii_control() && !b.is_ascii_whitespace() {
+                continue;
+            } else if len > 0 {
+                ended = true;
+            }
+        }
+        return civility_of_token(std::str::from_utf8(&word[..len]).ok()?);
+    }
+    parse_civility_folded(s)
+}
+
+/// [`parse_civility`] through [`fold`](super::text::fold), for any text.
+fn parse_civility_folded(s: &str) -> Option<Civility> {
     let mut folded = String::with_capacity(s.len());
     fold_into(s, &mut folded);
     if folded.contains(' ') {
@@ -472,7 +498,18 @@ impl Gathered {
     fn add_full(&mut self, texts: &[&str], meta: &[Token]) {
         let (skip, found) = leading_civilities(texts, false);
         self.found.add(found);
-        let (texts, meta) = (&texts[skip..], &meta[skip..]);
+        let (mut texts, mut meta) = (&texts[skip..], &meta[skip..]);
+        // A civility written last (`DUPONT Marie (Mme)`); a last `M` is an initial.
+        while let [rest @ .., last] = texts {
+            match civility_of_token(last) {
+                Some(c) if *last != "m" && !rest.is_empty() => {
+                    self.found.add(Found::One(c));
+                    texts = rest;
+                    meta = &meta[..rest.len()];
+                }
+                _ => break,
+            }
+        }
         let main = texts
             .iter()
             .position(|t| is_family_marker(t))
@@ -745,6 +782,20 @@ pub fn normalize_names(
     // A missing side pairs as one empty form, so a lone family name still
     // gives a name.
     let (n_given, n_family) = (givens.len().max(1), families.len().max(1));
+    if n_given * n_family == 1 {
+        // The usual record, one given and one family name: move, don't copy.
+        let mut name = PersonName::default();
+        if let Some(g) = givens.into_iter().next() {
+            name.given = g.given;
+            name.given_canonical = g.canonical;
+            name.initials = g.initials;
+        }
+        if let Some(f) = families.into_iter().next() {
+            name.family = f.family;
+            name.particles = f.particles;
+        }
+        return (civility, vec![name]);
+    }
     let mut names = Vec::with_capacity((n_given * n_family).min(MAX_NAMES));
     'outer: for family in (0..n_family).map(|i| families.get(i)) {
         for given in (0..n_given).map(|i| givens.get(i)) {
@@ -814,10 +865,19 @@ fn readings(p: &PersonName) -> impl Iterator<Item = &str> {
 }
 
 /// `short` is written as initials only and they begin `long`'s initials.
+/// Allocates nothing: the comparison stage calls this once per candidate pair.
 fn initials_match(short: &PersonName, long: &PersonName) -> bool {
-    let only_initials = short.given.split(' ').all(|t| t.chars().nth(1).is_none());
-    let letters: String = short.given.split(' ').collect();
-    only_initials && !letters.is_empty() && long.initials.starts_with(letters.as_str())
+    if short.given.is_empty() {
+        return false;
+    }
+    let mut long_initials = long.initials.chars();
+    short.given.split(' ').all(|token| {
+        let mut chars = token.chars();
+        match (chars.next(), chars.next()) {
+            (Some(initial), None) => long_initials.next() == Some(initial),
+            _ => false,
+        }
+    })
 }
 
 #[cfg(test)]
@@ -906,6 +966,14 @@ mod tests {
         let (c, names) = normalize_names(None, &[], &[], &s(&["M. et Mme DUPONT"]));
         assert_eq!(c, None);
         assert_eq!(names[0].family, "dupont");
+        // Written last.
+        let (c, names) = normalize_names(None, &[], &[], &s(&["DUPONT Marie (Mme)"]));
+        assert_eq!(c, Some(Civility::Madame));
+        assert_eq!(
+            (names[0].given.as_str(), names[0].family.as_str()),
+            ("marie", "dupont")
+        );
+        assert_eq!(split("Dupont M"), pair("m", "dupont"));
         // Glued to the name, in the given-name field, or in the family field.
         assert_eq!(split("M.DUPONT"), pair("", "dupont"));
         let (c, names) = normalize_names(None, &s(&["Mme Marie"]), &s(&["Mme Dupont"]), &[]);
@@ -1287,9 +1355,21 @@ mod tests {
         fn civility_never_leaks(civ in civility_word(), rest in name_value()) {
             let with = normalize_names(None, &[], &[], &[format!("{civ} {rest}")]);
             let without = normalize_names(None, &[], &[], std::slice::from_ref(&rest));
-            prop_assert_eq!(with.1, without.1);
+            prop_assert_eq!(&with.1, &without.1);
             prop_assert!(parse_civility(civ).is_some());
             prop_assert_eq!(with.0, parse_civility(civ));
+            // Written last, too (but a last `M.` reads as the initial M).
+            if civ != "M." {
+                let last = normalize_names(None, &[], &[], &[format!("{rest} {civ}")]);
+                prop_assert_eq!(last.1, without.1);
+            }
+        }
+
+        #[test]
+        fn civility_fast_path_agrees_with_fold(s in "[ -~\\t\\x00\\x1f]{0,12}", civ in civility_word()) {
+            prop_assert_eq!(parse_civility(&s), parse_civility_folded(s.trim()));
+            let padded = format!(" {civ}.\t");
+            prop_assert_eq!(parse_civility(&padded), parse_civility_folded(padded.trim()));
         }
 
         #[test]
