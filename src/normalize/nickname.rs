@@ -123,7 +123,9 @@ mod tests {
 
     #[test]
     fn real_names_and_garbage_are_not_nicknames() {
-        for name in ["marie", "jean", "leo", "theo", "margot", "", "fred ", "FRED", "x"] {
+        for name in [
+            "marie", "jean", "leo", "theo", "margot", "", "fred ", "FRED", "x",
+        ] {
             assert!(canonical_given(name).is_empty(), "{name}");
         }
     }
