@@ -61,21 +61,8 @@ impl NormalizedAddress {
     }
 }
 
-/// Longest street, postcode or city read; longer text is a broken export and
-/// is cut (at a character boundary) rather than refused, so that the work per
-/// address stays bounded.
-const MAX_COMPONENT_BYTES: usize = 1024;
-
-fn bounded(s: &str) -> &str {
-    if s.len() <= MAX_COMPONENT_BYTES {
-        return s;
-    }
-    let mut end = MAX_COMPONENT_BYTES;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
+// No component is cut to a maximum length: a cut would break idempotence
+// (folding can lengthen text), and every step below is linear in the input.
 
 /// Normalizes an address; a missing country is `region`.
 ///
@@ -101,21 +88,21 @@ fn bounded(s: &str) -> &str {
 /// assert_eq!(a.country, Some(Region::FR));
 /// ```
 pub fn normalize_address(address: &Address, region: Region) -> NormalizedAddress {
-    let country = match address.country.as_deref().map(bounded) {
+    let country = match address.country.as_deref() {
         Some(text) if !fold(text).is_empty() => normalize_country(text),
         _ => Some(region),
     };
     let french = country.is_some_and(uses_french_postcodes);
-    let mut postcode = address.postcode.as_deref().map(bounded).and_then(|raw| match country {
+    let mut postcode = address.postcode.as_deref().and_then(|raw| match country {
         Some(c) => normalize_postcode(raw, c),
         None => non_empty(fold(raw)),
     });
-    let city_raw = address.city.as_deref().map(bounded);
+    let city_raw = address.city.as_deref();
     if postcode.is_none() && french {
         // `75011 Paris` typed in the city field.
         postcode = city_raw.and_then(|c| fold(c).split(' ').find_map(french_postcode_token));
     }
-    let (number, number_suffix, street) = match address.street.as_deref().map(bounded) {
+    let (number, number_suffix, street) = match address.street.as_deref() {
         Some(raw) => parse_street(raw, french),
         None => (None, None, None),
     };
@@ -158,7 +145,6 @@ fn uses_french_postcodes(region: Region) -> bool {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn normalize_postcode(raw: &str, region: Region) -> Option<String> {
-    let raw = bounded(raw);
     if uses_french_postcodes(region) {
         french_postcode(raw)
     } else {
@@ -222,7 +208,7 @@ fn french_postcode_token(token: &str) -> Option<String> {
 /// assert_eq!(normalize_city("CEDEX"), None);
 /// ```
 pub fn normalize_city(raw: &str) -> Option<String> {
-    let folded = fold(bounded(raw));
+    let folded = fold(raw);
     let mut tokens: Vec<&str> = Vec::new();
     let mut after_cedex = false;
     let mut after_number = false;
@@ -288,7 +274,7 @@ fn is_ordinal(token: &str) -> bool {
 /// assert_eq!(normalize_country("Narnia"), None);
 /// ```
 pub fn normalize_country(raw: &str) -> Option<Region> {
-    let folded = fold(bounded(raw));
+    let folded = fold(raw);
     let code = match folded.as_str() {
         "france" | "fra" | "republique francaise" | "france metropolitaine" | "metropole" => "FR",
         "belgique" | "belgie" | "belgium" | "belgien" | "bel" => "BE",
@@ -604,7 +590,12 @@ fn trailing_number<'t, 'a>(tokens: &'t [&'a str]) -> Option<Parsed<'t, 'a>> {
     if MONTHS.contains(&previous) || previous.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    Some((Some(number), suffix.or(glued), &tokens[..number_at]))
+    let suffix = suffix.or(glued);
+    if suffix.is_none() && (is_suffix_word(tokens[0]) || is_suffix_letter(tokens[0])) {
+        // `bis 6` would read back as `6 bis`: not a number after a street.
+        return None;
+    }
+    Some((Some(number), suffix, &tokens[..number_at]))
 }
 
 #[cfg(test)]

@@ -162,7 +162,7 @@ impl Scanned {
 }
 
 fn scan(raw: &str) -> Result<Scanned, PhoneIssue> {
-    let mut s = raw.trim_start();
+    let mut s = raw.trim_start_matches(|c: char| c.is_whitespace() || is_invisible_mark(c));
     // `tel:` URIs (RFC 3966) come from web forms and vCards.
     if s.len() >= 4 && s.as_bytes()[..4].eq_ignore_ascii_case(b"tel:") {
         s = &s[4..];
@@ -208,13 +208,19 @@ fn scan(raw: &str) -> Result<Scanned, PhoneIssue> {
             ')' | '[' | ']' | ' ' | '.' | '-' | '/' | '\'' | '_' => {}
             // Other spaces, dashes and the invisible marks exports carry.
             '\u{2010}'..='\u{2015}' | '\u{2212}' => {}
-            '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' => {}
-            '\u{2066}'..='\u{2069}' | '\u{feff}' | '\u{00ad}' => {}
+            c if is_invisible_mark(c) => {}
             c if c.is_whitespace() => {}
             _ => return Err(PhoneIssue::InvalidCharacters),
         }
     }
     Ok(out)
+}
+
+/// Bidi marks, zero-width characters, the BOM and the soft hyphen: exports
+/// put them anywhere, and they never change a number.
+fn is_invisible_mark(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}' | '\u{feff}' | '\u{00ad}')
 }
 
 /// The length of the country calling code at the start of `d`, from the ITU
