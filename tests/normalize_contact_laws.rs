@@ -7,7 +7,9 @@ use omnicanal::normalize::Region;
 use omnicanal::normalize::address::{
     NormalizedAddress, normalize_address, normalize_city, normalize_country, normalize_postcode,
 };
-use omnicanal::normalize::date::{DateOrder, PartialDate, days_in_month, parse_date, parse_timestamp};
+use omnicanal::normalize::date::{
+    DateOrder, PartialDate, days_in_month, parse_date, parse_timestamp,
+};
 use omnicanal::normalize::email::normalize_email;
 use omnicanal::normalize::phone::normalize_phone;
 use proptest::prelude::*;
@@ -81,9 +83,17 @@ fn rebuild(n: &NormalizedAddress, raw: &Address) -> Address {
     }
 }
 
-fn parts(
-    n: &NormalizedAddress,
-) -> (Option<u32>, Option<String>, Option<String>, Option<String>, Option<String>, Option<Region>) {
+/// Every field of a normalized address, comparable with `assert_eq!`.
+type AddressParts = (
+    Option<u32>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<Region>,
+);
+
+fn parts(n: &NormalizedAddress) -> AddressParts {
     (
         n.number,
         n.number_suffix.clone(),
@@ -104,10 +114,57 @@ fn assert_address_idempotent(raw: &Address) {
 /// zero-width characters, emoji, accents, separators.
 fn hostile_text() -> impl Strategy<Value = String> {
     let pieces = prop::sample::select(vec![
-        "\u{0}", "\t", "\n", "\r", "\u{7f}", "\u{200e}", "\u{200f}", "\u{202e}", "\u{200b}", "\u{feff}",
-        "\u{a0}", "😀", "👨‍👩‍👧", "é", "Œ", "ß", "İ", "Σ", "ﬁ", "０", "+", "@", ".", "-", "/", "(", ")",
-        "<", ">", ":", "0", "6", "33", "12", "bis", "rue", "St", "CEDEX", "11e", "2A", " ", "T", "Z",
-        "mailto:", "gmail.com", "x", "+tag", "1980", "05/03", "2024-03-31", "02:30",
+        "\u{0}",
+        "\t",
+        "\n",
+        "\r",
+        "\u{7f}",
+        "\u{200e}",
+        "\u{200f}",
+        "\u{202e}",
+        "\u{200b}",
+        "\u{feff}",
+        "\u{a0}",
+        "😀",
+        "👨‍👩‍👧",
+        "é",
+        "Œ",
+        "ß",
+        "İ",
+        "Σ",
+        "ﬁ",
+        "０",
+        "+",
+        "@",
+        ".",
+        "-",
+        "/",
+        "(",
+        ")",
+        "<",
+        ">",
+        ":",
+        "0",
+        "6",
+        "33",
+        "12",
+        "bis",
+        "rue",
+        "St",
+        "CEDEX",
+        "11e",
+        "2A",
+        " ",
+        "T",
+        "Z",
+        "mailto:",
+        "gmail.com",
+        "x",
+        "+tag",
+        "1980",
+        "05/03",
+        "2024-03-31",
+        "02:30",
     ]);
     prop::collection::vec(pieces, 0..24).prop_map(|v| v.concat())
 }
@@ -118,12 +175,9 @@ fn total_on_megabyte_strings() {
     let inputs = [
         "0".repeat(mega),
         " ".repeat(mega),
-        "a".repeat(mega),
-        "é".repeat(mega / 2),
-        "😀".repeat(mega / 4),
-        "\u{202e}".repeat(mega / 3),
-        format!("{}@{}", "a".repeat(mega), "b".repeat(mega)),
-        "12 rue ".repeat(mega / 7),
+        "é\u{202e}😀\u{0}".repeat(mega / 10),
+        format!("{}@{}", "a".repeat(mega / 2), "b".repeat(mega / 2)),
+        "12 bis r. bat b, ".repeat(mega / 17),
         "06 12 34 56 78".repeat(mega / 14),
     ];
     for s in &inputs {
@@ -297,25 +351,59 @@ proptest! {
 }
 
 fn realistic_address() -> impl Strategy<Value = Address> {
-    let number = prop::option::of((1u32..400, prop::sample::select(vec!["", "bis", " bis", "B", " b", " ter", "-14"])));
+    let number = prop::option::of((
+        1u32..400,
+        prop::sample::select(vec!["", "bis", " bis", "B", " b", " ter", "-14"]),
+    ));
     let kind = prop::sample::select(vec![
-        "rue", "R.", "av", "Avenue", "bd", "chemin", "imp.", "pl", "allée", "rte", "Fbg", "sq", "crs",
-        "quai", "pass", "rés", "lot", "ZA", "ZI", "hameau", "lieu-dit", "Grande",
+        "rue", "R.", "av", "Avenue", "bd", "chemin", "imp.", "pl", "allée", "rte", "Fbg", "sq",
+        "crs", "quai", "pass", "rés", "lot", "ZA", "ZI", "hameau", "lieu-dit", "Grande",
     ]);
     let name = prop::sample::select(vec![
-        "de la Paix", "Jean Jaurès", "du 8 Mai 1945", "des Lilas", "Victor-Hugo", "du Général de Gaulle",
-        "St Martin", "de l'Église", "Rue",
+        "de la Paix",
+        "Jean Jaurès",
+        "du 8 Mai 1945",
+        "des Lilas",
+        "Victor-Hugo",
+        "du Général de Gaulle",
+        "St Martin",
+        "de l'Église",
+        "Rue",
     ]);
     let complement = prop::sample::select(vec![
-        "", ", Bât B", " Apt 12", ", 3e étage", " esc 2", ", BP 123", "Résidence les Pins, ", " CS 30012",
+        "",
+        ", Bât B",
+        " Apt 12",
+        ", 3e étage",
+        " esc 2",
+        ", BP 123",
+        "Résidence les Pins, ",
+        " CS 30012",
     ]);
-    let postcode = prop::sample::select(vec!["75011", "1000", "2A004", "69003", "97110", "", "B-1000", "SW1A 1AA"]);
+    let postcode = prop::sample::select(vec![
+        "75011", "1000", "2A004", "69003", "97110", "", "B-1000", "SW1A 1AA",
+    ]);
     let city = prop::sample::select(vec![
-        "Paris 11e", "Lyon 3ème", "Marseille 01", "St-Denis CEDEX", "Bourg-en-Bresse", "Ste Foy", "75011 Paris",
-        "", "Bruxelles",
+        "Paris 11e",
+        "Lyon 3ème",
+        "Marseille 01",
+        "St-Denis CEDEX",
+        "Bourg-en-Bresse",
+        "Ste Foy",
+        "75011 Paris",
+        "",
+        "Bruxelles",
     ]);
     let country = prop::option::of(prop::sample::select(vec![
-        "France", "FR", "Belgique", "BE", "Suisse", "Deutschland", "Royaume-Uni", "Narnia", "",
+        "France",
+        "FR",
+        "Belgique",
+        "BE",
+        "Suisse",
+        "Deutschland",
+        "Royaume-Uni",
+        "Narnia",
+        "",
     ]));
     (number, kind, name, complement, postcode, city, country).prop_map(
         |(number, kind, name, complement, postcode, city, country)| {

@@ -175,7 +175,9 @@ fn french_postcode(raw: &str) -> Option<String> {
     }
     let digits = match s.as_bytes() {
         // Corsica's department codes used in place of the postcode's 20.
-        [b'2', b'A' | b'B', rest @ ..] if rest.len() == 3 && rest.iter().all(u8::is_ascii_digit) => {
+        [b'2', b'A' | b'B', rest @ ..]
+            if rest.len() == 3 && rest.iter().all(u8::is_ascii_digit) =>
+        {
             format!("20{}", &s[2..])
         }
         b if b.iter().all(u8::is_ascii_digit) && b.len() == 5 => s.to_owned(),
@@ -243,7 +245,9 @@ pub fn normalize_city(raw: &str) -> Option<String> {
         });
     }
     while let Some(last) = tokens.last() {
-        if tokens.len() > 1 && (is_ordinal(last) || matches!(*last, "arrondissement" | "arr" | "arrdt")) {
+        if tokens.len() > 1
+            && (is_ordinal(last) || matches!(*last, "arrondissement" | "arr" | "arrdt"))
+        {
             tokens.pop();
         } else {
             break;
@@ -289,7 +293,10 @@ pub fn normalize_country(raw: &str) -> Option<Region> {
         | "ecosse" | "scotland" | "pays de galles" | "wales" | "gbr" => "GB",
         "pays bas" | "nederland" | "netherlands" | "the netherlands" | "hollande" | "holland"
         | "nld" => "NL",
-        "etats unis" | "etats unis d amerique" | "usa" | "united states"
+        "etats unis"
+        | "etats unis d amerique"
+        | "usa"
+        | "united states"
         | "united states of america" => "US",
         "canada" | "can" => "CA",
         "autriche" | "austria" | "osterreich" | "oesterreich" | "aut" => "AT",
@@ -365,7 +372,9 @@ fn remove_complements(tokens: &mut Vec<&str>) -> bool {
         let token = tokens[i];
         if is_complement_keyword(token) {
             changed = true;
-            if matches!(token, "etage" | "etg") && kept.last().is_some_and(|t| is_ordinal(t) || *t == "rdc") {
+            if matches!(token, "etage" | "etg")
+                && kept.last().is_some_and(|t| is_ordinal(t) || *t == "rdc")
+            {
                 // `3e étage`: the ordinal comes first.
                 kept.pop();
             } else if token != "rdc" && tokens.get(i + 1).is_some_and(|t| is_complement_value(t)) {
@@ -414,8 +423,18 @@ fn house_number(token: &str) -> Option<(u32, Option<&str>)> {
 }
 
 const MONTHS: &[&str] = &[
-    "janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre",
-    "novembre", "decembre",
+    "janvier",
+    "fevrier",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "aout",
+    "septembre",
+    "octobre",
+    "novembre",
+    "decembre",
 ];
 
 /// The long form of a street type abbreviation; long forms map to themselves.
@@ -475,7 +494,10 @@ fn number_ranges(raw: &str) -> Vec<(&str, &str)> {
             let after = after.trim_start();
             let len = after.bytes().take_while(u8::is_ascii_digit).count();
             if len > 0 {
-                ranges.push((first.trim_start_matches('0'), after[..len].trim_start_matches('0')));
+                ranges.push((
+                    first.trim_start_matches('0'),
+                    after[..len].trim_start_matches('0'),
+                ));
             }
         }
     }
@@ -502,7 +524,10 @@ fn parse_street(raw: &str, french: bool) -> Street {
             continue;
         }
         let number_only = tokens.iter().all(|t| {
-            house_number(t).is_some() || is_number_marker(t) || is_suffix_word(t) || is_suffix_letter(t)
+            house_number(t).is_some()
+                || is_number_marker(t)
+                || is_suffix_word(t)
+                || is_suffix_letter(t)
         });
         if number_only {
             pending_number.extend(tokens);
@@ -526,7 +551,13 @@ fn parse_street(raw: &str, french: bool) -> Street {
     while remove_complements(&mut tokens) {}
 
     let (number, suffix, rest) = leading_number(&tokens, &ranges)
-        .or_else(|| if french { None } else { trailing_number(&tokens) })
+        .or_else(|| {
+            if french {
+                None
+            } else {
+                trailing_number(&tokens)
+            }
+        })
         .unwrap_or((None, None, &tokens[..]));
     let street = match rest.split_first() {
         None => None,
@@ -544,7 +575,10 @@ fn parse_street(raw: &str, french: bool) -> Street {
 
 type Parsed<'t, 'a> = (Option<u32>, Option<&'a str>, &'t [&'a str]);
 
-fn leading_number<'t, 'a>(tokens: &'t [&'a str], ranges: &[(&str, &str)]) -> Option<Parsed<'t, 'a>> {
+fn leading_number<'t, 'a>(
+    tokens: &'t [&'a str],
+    ranges: &[(&str, &str)],
+) -> Option<Parsed<'t, 'a>> {
     let mut i = usize::from(tokens.first().is_some_and(|t| is_number_marker(t)));
     let (number, mut suffix) = house_number(tokens.get(i)?)?;
     let pure = suffix.is_none();
@@ -616,25 +650,90 @@ mod tests {
 
     #[test]
     fn house_numbers_and_suffixes() {
-        expect("12 bis, R. de la Paix", Some(12), Some("bis"), Some("rue de la paix"));
-        expect("12bis rue de la Paix", Some(12), Some("bis"), Some("rue de la paix"));
-        expect("12 B r. de la paix", Some(12), Some("b"), Some("rue de la paix"));
-        expect("12B r. de la paix", Some(12), Some("b"), Some("rue de la paix"));
-        expect("12 ter av. Jean Jaurès", Some(12), Some("ter"), Some("avenue jean jaures"));
-        expect("3 quater bd Voltaire", Some(3), Some("quater"), Some("boulevard voltaire"));
-        expect("12-14 rue de la Paix", Some(12), None, Some("rue de la paix"));
-        expect("12 à 14 rue de la Paix", Some(12), None, Some("rue de la paix"));
-        expect("12/14 rue de la Paix", Some(12), None, Some("rue de la paix"));
-        expect("N° 12 rue de la Paix", Some(12), None, Some("rue de la paix"));
+        expect(
+            "12 bis, R. de la Paix",
+            Some(12),
+            Some("bis"),
+            Some("rue de la paix"),
+        );
+        expect(
+            "12bis rue de la Paix",
+            Some(12),
+            Some("bis"),
+            Some("rue de la paix"),
+        );
+        expect(
+            "12 B r. de la paix",
+            Some(12),
+            Some("b"),
+            Some("rue de la paix"),
+        );
+        expect(
+            "12B r. de la paix",
+            Some(12),
+            Some("b"),
+            Some("rue de la paix"),
+        );
+        expect(
+            "12 ter av. Jean Jaurès",
+            Some(12),
+            Some("ter"),
+            Some("avenue jean jaures"),
+        );
+        expect(
+            "3 quater bd Voltaire",
+            Some(3),
+            Some("quater"),
+            Some("boulevard voltaire"),
+        );
+        expect(
+            "12-14 rue de la Paix",
+            Some(12),
+            None,
+            Some("rue de la paix"),
+        );
+        expect(
+            "12 à 14 rue de la Paix",
+            Some(12),
+            None,
+            Some("rue de la paix"),
+        );
+        expect(
+            "12/14 rue de la Paix",
+            Some(12),
+            None,
+            Some("rue de la paix"),
+        );
+        expect(
+            "N° 12 rue de la Paix",
+            Some(12),
+            None,
+            Some("rue de la paix"),
+        );
         expect("12, rue de la Paix", Some(12), None, Some("rue de la paix"));
         expect("12 r de la Paix", Some(12), None, Some("rue de la paix"));
         expect("rue de la Paix", None, None, Some("rue de la paix"));
         expect("12", Some(12), None, None);
         expect("", None, None, None);
         // A number inside the street name is no house number.
-        expect("Avenue du 8 Mai 1945", None, None, Some("avenue du 8 mai 1945"));
-        expect("5 rue du 14 Juillet", Some(5), None, Some("rue du 14 juillet"));
-        expect("2 place du 11 novembre 1918", Some(2), None, Some("place du 11 novembre 1918"));
+        expect(
+            "Avenue du 8 Mai 1945",
+            None,
+            None,
+            Some("avenue du 8 mai 1945"),
+        );
+        expect(
+            "5 rue du 14 Juillet",
+            Some(5),
+            None,
+            Some("rue du 14 juillet"),
+        );
+        expect(
+            "2 place du 11 novembre 1918",
+            Some(2),
+            None,
+            Some("place du 11 novembre 1918"),
+        );
     }
 
     #[test]
@@ -678,26 +777,81 @@ mod tests {
 
     #[test]
     fn complements_are_removed() {
-        expect("12 rue de la Paix, Bât B, Apt 12", Some(12), None, Some("rue de la paix"));
-        expect("Bât. C - Esc 2, 12 rue de la Paix", Some(12), None, Some("rue de la paix"));
-        expect("12 rue de la Paix Bât B Apt 12", Some(12), None, Some("rue de la paix"));
-        expect("12 rue de la Paix 3e étage", Some(12), None, Some("rue de la paix"));
-        expect("3ème étage, 12 rue de la Paix", Some(12), None, Some("rue de la paix"));
-        expect("Résidence les Pins, 12 rue de la Paix", Some(12), None, Some("rue de la paix"));
-        expect("BP 123, 12 rue de la Paix", Some(12), None, Some("rue de la paix"));
-        expect("12 rue de la Paix CS 30012", Some(12), None, Some("rue de la paix"));
+        expect(
+            "12 rue de la Paix, Bât B, Apt 12",
+            Some(12),
+            None,
+            Some("rue de la paix"),
+        );
+        expect(
+            "Bât. C - Esc 2, 12 rue de la Paix",
+            Some(12),
+            None,
+            Some("rue de la paix"),
+        );
+        expect(
+            "12 rue de la Paix Bât B Apt 12",
+            Some(12),
+            None,
+            Some("rue de la paix"),
+        );
+        expect(
+            "12 rue de la Paix 3e étage",
+            Some(12),
+            None,
+            Some("rue de la paix"),
+        );
+        expect(
+            "3ème étage, 12 rue de la Paix",
+            Some(12),
+            None,
+            Some("rue de la paix"),
+        );
+        expect(
+            "Résidence les Pins, 12 rue de la Paix",
+            Some(12),
+            None,
+            Some("rue de la paix"),
+        );
+        expect(
+            "BP 123, 12 rue de la Paix",
+            Some(12),
+            None,
+            Some("rue de la paix"),
+        );
+        expect(
+            "12 rue de la Paix CS 30012",
+            Some(12),
+            None,
+            Some("rue de la paix"),
+        );
         expect("Résidence les Pins", None, None, Some("residence les pins"));
     }
 
     #[test]
     fn number_after_the_street_outside_france() {
         let be = |raw| parse_street(raw, false);
-        assert_eq!(be("Rue de la Loi 16"), (Some(16), None, Some("rue de la loi".into())));
-        assert_eq!(be("Hauptstraße 5a"), (Some(5), Some("a".into()), Some("hauptstrasse".into())));
-        assert_eq!(be("Rue X 5 bis"), (Some(5), Some("bis".into()), Some("rue x".into())));
-        assert_eq!(be("Avenue du 8 mai 1945"), (None, None, Some("avenue du 8 mai 1945".into())));
+        assert_eq!(
+            be("Rue de la Loi 16"),
+            (Some(16), None, Some("rue de la loi".into()))
+        );
+        assert_eq!(
+            be("Hauptstraße 5a"),
+            (Some(5), Some("a".into()), Some("hauptstrasse".into()))
+        );
+        assert_eq!(
+            be("Rue X 5 bis"),
+            (Some(5), Some("bis".into()), Some("rue x".into()))
+        );
+        assert_eq!(
+            be("Avenue du 8 mai 1945"),
+            (None, None, Some("avenue du 8 mai 1945".into()))
+        );
         // In France a trailing number is a road number.
-        assert_eq!(street("Route départementale 117"), (None, None, Some("route departementale 117".into())));
+        assert_eq!(
+            street("Route départementale 117"),
+            (None, None, Some("route departementale 117".into()))
+        );
     }
 
     #[test]
@@ -740,7 +894,10 @@ mod tests {
         assert_eq!(city("ST DENIS CEDEX 9").as_deref(), Some("saint denis"));
         assert_eq!(city("Lyon Cedex 03").as_deref(), Some("lyon"));
         assert_eq!(city("Lyon CEDEX03").as_deref(), Some("lyon"));
-        assert_eq!(city("Ste-Geneviève-des-Bois").as_deref(), Some("sainte genevieve des bois"));
+        assert_eq!(
+            city("Ste-Geneviève-des-Bois").as_deref(),
+            Some("sainte genevieve des bois")
+        );
         assert_eq!(city("L'Haÿ-les-Roses").as_deref(), Some("l hay les roses"));
         assert_eq!(city("Saint-Étienne").as_deref(), Some("saint etienne"));
         assert_eq!(city("CEDEX"), None);
@@ -783,7 +940,10 @@ mod tests {
             city: Some(city.into()),
             country: country.map(Into::into),
         };
-        let a = normalize_address(&address("12B r. de la paix", "75002", "Paris 2e", None), Region::FR);
+        let a = normalize_address(
+            &address("12B r. de la paix", "75002", "Paris 2e", None),
+            Region::FR,
+        );
         assert_eq!(a.number, Some(12));
         assert_eq!(a.number_suffix.as_deref(), Some("b"));
         assert_eq!(a.street.as_deref(), Some("rue de la paix"));
@@ -811,7 +971,10 @@ mod tests {
         assert_eq!(c.city.as_deref(), Some("lyon"));
 
         // An unknown country: postcode kept as typed.
-        let d = normalize_address(&address("1 Main St", "ab-12", "Springfield", Some("Narnia")), Region::FR);
+        let d = normalize_address(
+            &address("1 Main St", "ab-12", "Springfield", Some("Narnia")),
+            Region::FR,
+        );
         assert_eq!(d.country, None);
         assert_eq!(d.postcode.as_deref(), Some("ab 12"));
 
@@ -823,9 +986,19 @@ mod tests {
     #[test]
     fn rebuilt_addresses_normalize_to_themselves() {
         let raws = [
-            ("12 bis, R. de la Paix, Bât B", "1000", "Bourg-en-Bresse CEDEX 9", None),
+            (
+                "12 bis, R. de la Paix, Bât B",
+                "1000",
+                "Bourg-en-Bresse CEDEX 9",
+                None,
+            ),
             ("12 e étage", "75011", "Paris 11e", None),
-            ("Bat escalier b 3, 4 rue x", "2A004", "Ajaccio", Some("France")),
+            (
+                "Bat escalier b 3, 4 rue x",
+                "2A004",
+                "Ajaccio",
+                Some("France"),
+            ),
             ("Rue de la Loi 16 B", "1000", "Bruxelles", Some("BE")),
             ("12-14 15", "", "St Denis", None),
             ("N° rue", "", "", None),
@@ -851,8 +1024,22 @@ mod tests {
             };
             let twice = normalize_address(&rebuilt, Region::FR);
             assert_eq!(
-                (twice.number, &twice.number_suffix, &twice.street, &twice.postcode, &twice.city, twice.country),
-                (once.number, &once.number_suffix, &once.street, &once.postcode, &once.city, once.country),
+                (
+                    twice.number,
+                    &twice.number_suffix,
+                    &twice.street,
+                    &twice.postcode,
+                    &twice.city,
+                    twice.country
+                ),
+                (
+                    once.number,
+                    &once.number_suffix,
+                    &once.street,
+                    &once.postcode,
+                    &once.city,
+                    once.country
+                ),
                 "{street:?}"
             );
         }

@@ -70,6 +70,15 @@ impl DateIssue {
     }
 }
 
+/// The reason of [`DateIssue::as_str`]; never the value.
+impl std::fmt::Display for DateIssue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::error::Error for DateIssue {}
+
 /// The earliest year accepted: nobody alive was born before, and older years
 /// in a customer file are typing errors (`0980`, `1080`).
 pub const MIN_YEAR: u16 = 1870;
@@ -95,7 +104,11 @@ const TIMESTAMP_CENTURY_PIVOT: u8 = 70;
 /// assert_eq!(parse_date("31/02/1980", DateOrder::Dmy, 30), Err(DateIssue::Impossible));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn parse_date(raw: &str, order: DateOrder, century_pivot: u8) -> Result<PartialDate, DateIssue> {
+pub fn parse_date(
+    raw: &str,
+    order: DateOrder,
+    century_pivot: u8,
+) -> Result<PartialDate, DateIssue> {
     let s = raw.trim();
     if s.is_empty() || s.len() > MAX_DATE_BYTES {
         return Err(DateIssue::Unrecognized);
@@ -263,7 +276,9 @@ fn digit_groups(s: &str) -> Option<Groups<'_>> {
 
 fn number(digits: &str) -> u16 {
     // Callers pass at most four ASCII digits.
-    digits.bytes().fold(0u16, |n, b| n * 10 + u16::from(b - b'0'))
+    digits
+        .bytes()
+        .fold(0u16, |n, b| n * 10 + u16::from(b - b'0'))
 }
 
 fn year_of(digits: &str, century_pivot: u8) -> Option<u16> {
@@ -271,7 +286,11 @@ fn year_of(digits: &str, century_pivot: u8) -> Option<u16> {
         4 => Some(number(digits)),
         2 => {
             let yy = number(digits);
-            Some(if yy < u16::from(century_pivot) { 2000 + yy } else { 1900 + yy })
+            Some(if yy < u16::from(century_pivot) {
+                2000 + yy
+            } else {
+                1900 + yy
+            })
         }
         _ => None,
     }
@@ -279,7 +298,9 @@ fn year_of(digits: &str, century_pivot: u8) -> Option<u16> {
 
 fn small(digits: &str) -> Option<u8> {
     // Day and month groups are one or two digits.
-    (1..=2).contains(&digits.len()).then(|| number(digits) as u8)
+    (1..=2)
+        .contains(&digits.len())
+        .then(|| number(digits) as u8)
 }
 
 fn parse_date_part(s: &str, order: DateOrder, pivot: u8) -> Result<PartialDate, DateIssue> {
@@ -323,9 +344,19 @@ fn parse_date_part(s: &str, order: DateOrder, pivot: u8) -> Result<PartialDate, 
 /// 18–21, which is no month, and a valid `ddmmyyyy` has 18–21 as its fifth and
 /// sixth digits, which is no month of a `yyyymmdd` either.
 fn parse_eight_digits(s: &str, order: DateOrder) -> Result<PartialDate, DateIssue> {
-    let iso = || check(number(&s[..4]), Some(number(&s[4..6]) as u8), Some(number(&s[6..]) as u8));
+    let iso = || {
+        check(
+            number(&s[..4]),
+            Some(number(&s[4..6]) as u8),
+            Some(number(&s[6..]) as u8),
+        )
+    };
     let local = |day: &str, month: &str| {
-        check(number(&s[4..]), Some(number(month) as u8), Some(number(day) as u8))
+        check(
+            number(&s[4..]),
+            Some(number(month) as u8),
+            Some(number(day) as u8),
+        )
     };
     match order {
         DateOrder::Ymd => iso(),
@@ -375,7 +406,11 @@ fn clock_field(s: &str, i: &mut usize, exact: bool, max: u8) -> Result<u8, DateI
         return Err(DateIssue::Unrecognized);
     }
     let n = number(&s[start..*i]) as u8;
-    if n > max { Err(DateIssue::Impossible) } else { Ok(n) }
+    if n > max {
+        Err(DateIssue::Impossible)
+    } else {
+        Ok(n)
+    }
 }
 
 /// `hh:mm[:ss[.fraction]][Z|±hh[:mm]]`; `10h30` is accepted too.
@@ -424,7 +459,11 @@ fn parse_time(s: &str) -> Result<ClockTime, DateIssue> {
             }
             let value = |d: &[u8]| i32::from(d[0] - b'0') * 10 + i32::from(d[1] - b'0');
             let hours = value(&digits[..2]);
-            let minutes = if digits.len() == 4 { value(&digits[2..]) } else { 0 };
+            let minutes = if digits.len() == 4 {
+                value(&digits[2..])
+            } else {
+                0
+            };
             if hours > 23 || minutes > 59 {
                 return Err(DateIssue::Impossible);
             }
@@ -477,20 +516,44 @@ mod tests {
 
     #[test]
     fn order_decides_numeric_dates_but_not_iso() {
-        assert_eq!(parse_date("03/05/1980", DateOrder::Mdy, 30), Ok(ymd(1980, 3, 5)));
-        assert_eq!(parse_date("03051980", DateOrder::Mdy, 30), Ok(ymd(1980, 3, 5)));
-        assert_eq!(parse_date("1980-03-05", DateOrder::Mdy, 30), Ok(ymd(1980, 3, 5)));
-        assert_eq!(parse_date("80/03/05", DateOrder::Ymd, 30), Ok(ymd(1980, 3, 5)));
-        assert_eq!(parse_date("19800305", DateOrder::Ymd, 30), Ok(ymd(1980, 3, 5)));
-        assert_eq!(parse_date("05031980", DateOrder::Ymd, 30), Err(DateIssue::OutOfRange));
+        assert_eq!(
+            parse_date("03/05/1980", DateOrder::Mdy, 30),
+            Ok(ymd(1980, 3, 5))
+        );
+        assert_eq!(
+            parse_date("03051980", DateOrder::Mdy, 30),
+            Ok(ymd(1980, 3, 5))
+        );
+        assert_eq!(
+            parse_date("1980-03-05", DateOrder::Mdy, 30),
+            Ok(ymd(1980, 3, 5))
+        );
+        assert_eq!(
+            parse_date("80/03/05", DateOrder::Ymd, 30),
+            Ok(ymd(1980, 3, 5))
+        );
+        assert_eq!(
+            parse_date("19800305", DateOrder::Ymd, 30),
+            Ok(ymd(1980, 3, 5))
+        );
+        assert_eq!(
+            parse_date("05031980", DateOrder::Ymd, 30),
+            Err(DateIssue::OutOfRange)
+        );
     }
 
     #[test]
     fn century_pivot() {
         assert_eq!(dmy("05/03/29"), Ok(ymd(2029, 3, 5)));
         assert_eq!(dmy("05/03/30"), Ok(ymd(1930, 3, 5)));
-        assert_eq!(parse_date("05/03/05", DateOrder::Dmy, 10), Ok(ymd(2005, 3, 5)));
-        assert_eq!(parse_date("05/03/05", DateOrder::Dmy, 0), Ok(ymd(1905, 3, 5)));
+        assert_eq!(
+            parse_date("05/03/05", DateOrder::Dmy, 10),
+            Ok(ymd(2005, 3, 5))
+        );
+        assert_eq!(
+            parse_date("05/03/05", DateOrder::Dmy, 0),
+            Ok(ymd(1905, 3, 5))
+        );
     }
 
     #[test]
@@ -531,8 +594,19 @@ mod tests {
     #[test]
     fn unrecognized() {
         for raw in [
-            "", "  ", "inconnu", "05/03", "5/3/198", "05//03/1980", "05/03/1980/1", "-1980",
-            "1980-", "1980-03-05Tfoo", "1980-03-05 12", "80", "123456",
+            "",
+            "  ",
+            "inconnu",
+            "05/03",
+            "5/3/198",
+            "05//03/1980",
+            "05/03/1980/1",
+            "-1980",
+            "1980-",
+            "1980-03-05Tfoo",
+            "1980-03-05 12",
+            "80",
+            "123456",
             "05/03/1980 25:00x",
         ] {
             assert!(dmy(raw).is_err(), "{raw:?}");
@@ -556,7 +630,10 @@ mod tests {
     fn timestamps_with_offset() {
         assert_eq!(ts("2024-03-05T10:30:00Z"), "2024-03-05T10:30:00Z");
         assert_eq!(ts("2024-03-05T10:30:00+01:00"), "2024-03-05T09:30:00Z");
-        assert_eq!(ts("2024-03-05T10:30:00.250-05:00"), "2024-03-05T15:30:00.25Z");
+        assert_eq!(
+            ts("2024-03-05T10:30:00.250-05:00"),
+            "2024-03-05T15:30:00.25Z"
+        );
         assert_eq!(ts("05/03/2024 10:30:00+0100"), "2024-03-05T09:30:00Z");
         assert_eq!(ts("05/03/2024 10:30 Z"), "2024-03-05T10:30:00Z");
     }
@@ -608,7 +685,11 @@ mod tests {
 
     #[test]
     fn issue_reasons_are_distinct() {
-        let all = [DateIssue::Unrecognized, DateIssue::Impossible, DateIssue::OutOfRange];
+        let all = [
+            DateIssue::Unrecognized,
+            DateIssue::Impossible,
+            DateIssue::OutOfRange,
+        ];
         let reasons: std::collections::HashSet<_> = all.iter().map(DateIssue::as_str).collect();
         assert_eq!(reasons.len(), all.len());
     }

@@ -88,6 +88,15 @@ impl EmailIssue {
     }
 }
 
+/// The reason of [`EmailIssue::as_str`]; never the value.
+impl std::fmt::Display for EmailIssue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::error::Error for EmailIssue {}
+
 /// Longest local part, in bytes (RFC 5321).
 const MAX_LOCAL_BYTES: usize = 64;
 /// Longest domain, in bytes (RFC 1035).
@@ -212,9 +221,9 @@ fn valid_domain(domain: &str) -> bool {
             && label.len() <= MAX_LABEL_BYTES
             && !label.starts_with('-')
             && !label.ends_with('-')
-            && label
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || (!c.is_ascii() && c.is_alphanumeric()));
+            && label.chars().all(|c| {
+                c.is_ascii_alphanumeric() || c == '-' || (!c.is_ascii() && c.is_alphanumeric())
+            });
         if !ok {
             return false;
         }
@@ -332,7 +341,9 @@ fn is_placeholder(mailbox: &str, domain: &str) -> bool {
     let repeated = chars.next().is_some_and(|first| chars.all(|c| c == first));
     if repeated
         || PLACEHOLDER_LOCALS.contains(&key.as_str())
-        || PLACEHOLDER_LOCAL_PREFIXES.iter().any(|p| key.starts_with(p))
+        || PLACEHOLDER_LOCAL_PREFIXES
+            .iter()
+            .any(|p| key.starts_with(p))
     {
         return true;
     }
@@ -369,8 +380,16 @@ mod tests {
             "jean.dupont@orange.fr.",
         ] {
             let e = normalize_email(raw);
-            assert_eq!(e.as_ref().map(|e| e.raw.as_str()), Ok("jean.dupont@orange.fr"), "{raw:?}");
-            assert_eq!(e.map(|e| e.normalized), Ok("jean.dupont@orange.fr".into()), "{raw:?}");
+            assert_eq!(
+                e.as_ref().map(|e| e.raw.as_str()),
+                Ok("jean.dupont@orange.fr"),
+                "{raw:?}"
+            );
+            assert_eq!(
+                e.map(|e| e.normalized),
+                Ok("jean.dupont@orange.fr".into()),
+                "{raw:?}"
+            );
         }
     }
 
@@ -383,29 +402,62 @@ mod tests {
             "j.e.a.n.d.u.p.o.n.t@googlemail.com",
             "jeandupont+a+b@GoogleMail.com",
         ] {
-            assert_eq!(normalized(raw).as_deref(), Ok("jeandupont@gmail.com"), "{raw}");
+            assert_eq!(
+                normalized(raw).as_deref(),
+                Ok("jeandupont@gmail.com"),
+                "{raw}"
+            );
         }
         let e = normalize_email("Jean.Dupont+promo@googlemail.com");
-        assert_eq!(e.map(|e| e.raw), Ok("jean.dupont+promo@googlemail.com".into()));
+        assert_eq!(
+            e.map(|e| e.raw),
+            Ok("jean.dupont+promo@googlemail.com".into())
+        );
         // A tag alone is the whole mailbox.
-        assert_eq!(normalized("+promo@gmail.com").as_deref(), Ok("+promo@gmail.com"));
+        assert_eq!(
+            normalized("+promo@gmail.com").as_deref(),
+            Ok("+promo@gmail.com")
+        );
     }
 
     #[test]
     fn microsoft_ignores_tags_but_keeps_dots() {
-        assert_eq!(normalized("jean.dupont+shop@hotmail.fr").as_deref(), Ok("jean.dupont@hotmail.fr"));
-        assert_eq!(normalized("jean.dupont+shop@outlook.com").as_deref(), Ok("jean.dupont@outlook.com"));
-        assert_eq!(normalized("jean.dupont+shop@live.fr").as_deref(), Ok("jean.dupont@live.fr"));
-        assert_eq!(normalized("jean+x@hotmail.co.uk").as_deref(), Ok("jean@hotmail.co.uk"));
+        assert_eq!(
+            normalized("jean.dupont+shop@hotmail.fr").as_deref(),
+            Ok("jean.dupont@hotmail.fr")
+        );
+        assert_eq!(
+            normalized("jean.dupont+shop@outlook.com").as_deref(),
+            Ok("jean.dupont@outlook.com")
+        );
+        assert_eq!(
+            normalized("jean.dupont+shop@live.fr").as_deref(),
+            Ok("jean.dupont@live.fr")
+        );
+        assert_eq!(
+            normalized("jean+x@hotmail.co.uk").as_deref(),
+            Ok("jean@hotmail.co.uk")
+        );
         assert_eq!(normalized("jean+x@msn.com").as_deref(), Ok("jean@msn.com"));
         assert_eq!(normalized("jean.+x@live.fr").as_deref(), Ok("jean@live.fr"));
         // Not Microsoft: tags and dots kept.
-        assert_eq!(normalized("jean+x@live.example.com").as_deref(), Ok("jean+x@live.example.com"));
+        assert_eq!(
+            normalized("jean+x@live.example.com").as_deref(),
+            Ok("jean+x@live.example.com")
+        );
     }
 
     #[test]
     fn french_isps_untouched() {
-        for domain in ["orange.fr", "wanadoo.fr", "free.fr", "sfr.fr", "laposte.net", "bbox.fr", "neuf.fr"] {
+        for domain in [
+            "orange.fr",
+            "wanadoo.fr",
+            "free.fr",
+            "sfr.fr",
+            "laposte.net",
+            "bbox.fr",
+            "neuf.fr",
+        ] {
             let raw = format!("Jean.Dupont+x@{domain}");
             let expected = format!("jean.dupont+x@{domain}");
             assert_eq!(normalized(&raw), Ok(expected));
@@ -415,31 +467,79 @@ mod tests {
     #[test]
     fn validation() {
         assert_eq!(normalized(""), Err(EmailIssue::MissingAt));
-        assert_eq!(normalized("jean.dupont.orange.fr"), Err(EmailIssue::MissingAt));
-        assert_eq!(normalized("jean@dupont@orange.fr"), Err(EmailIssue::MissingAt));
+        assert_eq!(
+            normalized("jean.dupont.orange.fr"),
+            Err(EmailIssue::MissingAt)
+        );
+        assert_eq!(
+            normalized("jean@dupont@orange.fr"),
+            Err(EmailIssue::MissingAt)
+        );
         assert_eq!(normalized("@orange.fr"), Err(EmailIssue::InvalidLocalPart));
-        assert_eq!(normalized(".jean@orange.fr"), Err(EmailIssue::InvalidLocalPart));
-        assert_eq!(normalized("jean.@orange.fr"), Err(EmailIssue::InvalidLocalPart));
-        assert_eq!(normalized("jean..dupont@orange.fr"), Err(EmailIssue::InvalidLocalPart));
-        assert_eq!(normalized("jean dupont@orange.fr"), Err(EmailIssue::InvalidLocalPart));
-        assert_eq!(normalized("jean(x)@orange.fr"), Err(EmailIssue::InvalidLocalPart));
-        assert_eq!(normalized(&format!("{}@orange.fr", "a".repeat(65))), Err(EmailIssue::InvalidLocalPart));
+        assert_eq!(
+            normalized(".jean@orange.fr"),
+            Err(EmailIssue::InvalidLocalPart)
+        );
+        assert_eq!(
+            normalized("jean.@orange.fr"),
+            Err(EmailIssue::InvalidLocalPart)
+        );
+        assert_eq!(
+            normalized("jean..dupont@orange.fr"),
+            Err(EmailIssue::InvalidLocalPart)
+        );
+        assert_eq!(
+            normalized("jean dupont@orange.fr"),
+            Err(EmailIssue::InvalidLocalPart)
+        );
+        assert_eq!(
+            normalized("jean(x)@orange.fr"),
+            Err(EmailIssue::InvalidLocalPart)
+        );
+        assert_eq!(
+            normalized(&format!("{}@orange.fr", "a".repeat(65))),
+            Err(EmailIssue::InvalidLocalPart)
+        );
         assert!(normalized(&format!("{}@orange.fr", "a".repeat(64))).is_ok());
         assert_eq!(normalized("jean@"), Err(EmailIssue::InvalidDomain));
         assert_eq!(normalized("jean@orange"), Err(EmailIssue::InvalidDomain));
-        assert_eq!(normalized("jean@orange..fr"), Err(EmailIssue::InvalidDomain));
-        assert_eq!(normalized("jean@-orange.fr"), Err(EmailIssue::InvalidDomain));
-        assert_eq!(normalized("jean@orange-.fr"), Err(EmailIssue::InvalidDomain));
-        assert_eq!(normalized("jean@orange_fr.fr"), Err(EmailIssue::InvalidDomain));
-        assert_eq!(normalized("jean@[192.168.0.1]"), Err(EmailIssue::InvalidDomain));
-        assert_eq!(normalized("jean@192.168.0.1"), Err(EmailIssue::InvalidDomain));
-        assert_eq!(normalized(&format!("jean@{}.fr", "a".repeat(64))), Err(EmailIssue::InvalidDomain));
+        assert_eq!(
+            normalized("jean@orange..fr"),
+            Err(EmailIssue::InvalidDomain)
+        );
+        assert_eq!(
+            normalized("jean@-orange.fr"),
+            Err(EmailIssue::InvalidDomain)
+        );
+        assert_eq!(
+            normalized("jean@orange-.fr"),
+            Err(EmailIssue::InvalidDomain)
+        );
+        assert_eq!(
+            normalized("jean@orange_fr.fr"),
+            Err(EmailIssue::InvalidDomain)
+        );
+        assert_eq!(
+            normalized("jean@[192.168.0.1]"),
+            Err(EmailIssue::InvalidDomain)
+        );
+        assert_eq!(
+            normalized("jean@192.168.0.1"),
+            Err(EmailIssue::InvalidDomain)
+        );
+        assert_eq!(
+            normalized(&format!("jean@{}.fr", "a".repeat(64))),
+            Err(EmailIssue::InvalidDomain)
+        );
         let long_domain = format!("jean@{}fr", "abcdefghi.".repeat(26));
         assert_eq!(normalized(&long_domain), Err(EmailIssue::InvalidDomain));
         // Usual atext and internationalized letters.
         assert!(normalized("o'brien@orange.fr").is_ok());
         assert!(normalized("jean_dupont-75@sfr.fr").is_ok());
-        assert_eq!(normalized("Émilie@Exemple-Café.FR").as_deref(), Ok("émilie@exemple-café.fr"));
+        assert_eq!(
+            normalized("Émilie@Exemple-Café.FR").as_deref(),
+            Ok("émilie@exemple-café.fr")
+        );
         assert!(normalized("jean@xn--caf-dma.fr").is_ok());
     }
 
@@ -511,14 +611,24 @@ mod tests {
     #[test]
     fn huge_inputs_are_refused_cheaply() {
         let big = "a".repeat(1 << 20);
-        assert_eq!(normalized(&format!("{big}@orange.fr")), Err(EmailIssue::InvalidLocalPart));
-        assert_eq!(normalized(&format!("jean@{big}.fr")), Err(EmailIssue::InvalidDomain));
+        assert_eq!(
+            normalized(&format!("{big}@orange.fr")),
+            Err(EmailIssue::InvalidLocalPart)
+        );
+        assert_eq!(
+            normalized(&format!("jean@{big}.fr")),
+            Err(EmailIssue::InvalidDomain)
+        );
         assert_eq!(normalized(&big), Err(EmailIssue::MissingAt));
     }
 
     #[test]
     fn issue_reasons_are_distinct() {
-        let all = [EmailIssue::MissingAt, EmailIssue::InvalidLocalPart, EmailIssue::InvalidDomain];
+        let all = [
+            EmailIssue::MissingAt,
+            EmailIssue::InvalidLocalPart,
+            EmailIssue::InvalidDomain,
+        ];
         let reasons: std::collections::HashSet<_> = all.iter().map(EmailIssue::as_str).collect();
         assert_eq!(reasons.len(), all.len());
     }

@@ -105,6 +105,15 @@ impl PhoneIssue {
     }
 }
 
+/// The reason of [`PhoneIssue::as_str`]; never the value.
+impl std::fmt::Display for PhoneIssue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::error::Error for PhoneIssue {}
+
 /// Normalizes a phone number to E.164; national numbers are read in `region`.
 ///
 /// ```
@@ -237,28 +246,68 @@ fn country_code_len(d: &[u8]) -> Option<usize> {
         _ => {}
     }
     match n(2)? {
-        20 | 27 | 30..=34 | 36 | 39 | 40 | 41 | 43..=49 | 51..=58 | 60..=66 | 81 | 82 | 84 | 86
-        | 90..=95 | 98 => return Some(2),
+        20
+        | 27
+        | 30..=34
+        | 36
+        | 39
+        | 40
+        | 41
+        | 43..=49
+        | 51..=58
+        | 60..=66
+        | 81
+        | 82
+        | 84
+        | 86
+        | 90..=95
+        | 98 => return Some(2),
         _ => {}
     }
     match n(3)? {
-        211 | 212 | 213 | 216 | 218
+        211
+        | 212
+        | 213
+        | 216
+        | 218
         | 220..=258
         | 260..=269
-        | 290 | 291 | 297 | 298 | 299
+        | 290
+        | 291
+        | 297
+        | 298
+        | 299
         | 350..=359
-        | 370..=383 | 385 | 386 | 387 | 389
-        | 420 | 421 | 423
+        | 370..=383
+        | 385
+        | 386
+        | 387
+        | 389
+        | 420
+        | 421
+        | 423
         | 500..=509
         | 590..=599
-        | 670 | 672..=683 | 685..=692
-        | 800 | 808
-        | 850 | 852 | 853 | 855 | 856
-        | 870 | 878
-        | 880..=883 | 886 | 888
+        | 670
+        | 672..=683
+        | 685..=692
+        | 800
+        | 808
+        | 850
+        | 852
+        | 853
+        | 855
+        | 856
+        | 870
+        | 878
+        | 880..=883
+        | 886
+        | 888
         | 960..=968
-        | 970..=977 | 979
-        | 992..=996 | 998 => Some(3),
+        | 970..=977
+        | 979
+        | 992..=996
+        | 998 => Some(3),
         _ => None,
     }
 }
@@ -421,7 +470,11 @@ fn finish(cc: &str, mut nsn: &[u8]) -> Result<Phone, PhoneIssue> {
             return Err(PhoneIssue::InvalidNumber);
         }
     }
-    let cc = if cc == "33" { overseas_code(nsn).unwrap_or(cc) } else { cc };
+    let cc = if cc == "33" {
+        overseas_code(nsn).unwrap_or(cc)
+    } else {
+        cc
+    };
     let total = cc.len() + nsn.len();
     if nsn.len() < 4 || total < 7 {
         return Err(PhoneIssue::TooShort);
@@ -549,7 +602,11 @@ mod tests {
         ];
         for (raw, expected, kind) in cases {
             let phone = normalize_phone(raw, Region::FR);
-            assert_eq!(phone.as_ref().map(|p| p.e164.as_str()), Ok(expected), "{raw}");
+            assert_eq!(
+                phone.as_ref().map(|p| p.e164.as_str()),
+                Ok(expected),
+                "{raw}"
+            );
             assert_eq!(phone.map(|p| p.kind), Ok(kind), "{raw}");
         }
         // Written internationally, with the department's code or with +33.
@@ -559,7 +616,10 @@ mod tests {
         assert_eq!(e164("00262 692 12 34 56").as_deref(), Ok("+262692123456"));
         assert_eq!(e164("262692123456").as_deref(), Ok("+262692123456"));
         // Read in an overseas region, national numbers follow the French plan.
-        assert_eq!(e164_in("0692 12 34 56", "RE").as_deref(), Ok("+262692123456"));
+        assert_eq!(
+            e164_in("0692 12 34 56", "RE").as_deref(),
+            Ok("+262692123456")
+        );
         // Other French collectivities have their own plans.
         assert_eq!(e164("+508 41 23 45").as_deref(), Ok("+508412345"));
         assert_eq!(e164("+687 28 12 34").as_deref(), Ok("+687281234"));
@@ -620,13 +680,29 @@ mod tests {
             ("+33 6 12 34 56 78", "DE", "+33612345678"),
         ];
         for (raw, code, expected) in cases {
-            assert_eq!(e164_in(raw, code).as_deref(), Ok(expected), "{raw} in {code}");
+            assert_eq!(
+                e164_in(raw, code).as_deref(),
+                Ok(expected),
+                "{raw} in {code}"
+            );
         }
-        assert_eq!(e164_in("512 34 56 78", "ES"), Err(PhoneIssue::InvalidNumber));
-        assert_eq!(e164_in("(112) 555-0123", "US"), Err(PhoneIssue::InvalidNumber));
-        assert_eq!(e164_in("(212) 155-0123", "US"), Err(PhoneIssue::InvalidNumber));
+        assert_eq!(
+            e164_in("512 34 56 78", "ES"),
+            Err(PhoneIssue::InvalidNumber)
+        );
+        assert_eq!(
+            e164_in("(112) 555-0123", "US"),
+            Err(PhoneIssue::InvalidNumber)
+        );
+        assert_eq!(
+            e164_in("(212) 155-0123", "US"),
+            Err(PhoneIssue::InvalidNumber)
+        );
         assert_eq!(e164_in("0612345678", "JP"), Err(PhoneIssue::UnknownRegion));
-        assert_eq!(e164_in("+81 3 1234 5678", "JP").as_deref(), Ok("+81312345678"));
+        assert_eq!(
+            e164_in("+81 3 1234 5678", "JP").as_deref(),
+            Ok("+81312345678")
+        );
     }
 
     #[test]
@@ -634,21 +710,39 @@ mod tests {
         assert_eq!(e164(""), Err(PhoneIssue::NoDigits));
         assert_eq!(e164(" - . "), Err(PhoneIssue::NoDigits));
         assert_eq!(e164("inconnu"), Err(PhoneIssue::InvalidCharacters));
-        assert_eq!(e164("06 12 34 56 78 poste 12"), Err(PhoneIssue::InvalidCharacters));
-        assert_eq!(e164("01 42 68 53 00 ext. 3"), Err(PhoneIssue::InvalidCharacters));
-        assert_eq!(e164("01 42 68 53 00 x3"), Err(PhoneIssue::InvalidCharacters));
+        assert_eq!(
+            e164("06 12 34 56 78 poste 12"),
+            Err(PhoneIssue::InvalidCharacters)
+        );
+        assert_eq!(
+            e164("01 42 68 53 00 ext. 3"),
+            Err(PhoneIssue::InvalidCharacters)
+        );
+        assert_eq!(
+            e164("01 42 68 53 00 x3"),
+            Err(PhoneIssue::InvalidCharacters)
+        );
         assert_eq!(e164("06 12 34 56 78 #"), Err(PhoneIssue::InvalidCharacters));
         assert_eq!(e164("06 12 + 34 56 78"), Err(PhoneIssue::InvalidCharacters));
         assert_eq!(e164("++33612345678"), Err(PhoneIssue::InvalidCharacters));
         assert_eq!(e164("06 12 34 56"), Err(PhoneIssue::TooShort));
         assert_eq!(e164("06 12 34 56 78 9"), Err(PhoneIssue::TooLong));
-        assert_eq!(e164("06 12 34 56 78 / 06 98 76 54 32"), Err(PhoneIssue::TooLong));
+        assert_eq!(
+            e164("06 12 34 56 78 / 06 98 76 54 32"),
+            Err(PhoneIssue::TooLong)
+        );
         assert_eq!(e164("+33 6 12 34 56"), Err(PhoneIssue::TooShort));
         assert_eq!(e164("+33 6 12 34 56 78 9"), Err(PhoneIssue::TooLong));
         assert_eq!(e164("+33 00 12 34 56 78"), Err(PhoneIssue::InvalidNumber));
-        assert_eq!(e164("+0 6 12 34 56 78"), Err(PhoneIssue::UnknownCountryCode));
+        assert_eq!(
+            e164("+0 6 12 34 56 78"),
+            Err(PhoneIssue::UnknownCountryCode)
+        );
         assert_eq!(e164("+28 12 34 56 78"), Err(PhoneIssue::UnknownCountryCode));
-        assert_eq!(e164("+999 12 34 56 78"), Err(PhoneIssue::UnknownCountryCode));
+        assert_eq!(
+            e164("+999 12 34 56 78"),
+            Err(PhoneIssue::UnknownCountryCode)
+        );
         assert_eq!(e164("+"), Err(PhoneIssue::NoDigits));
         assert_eq!(e164("00"), Err(PhoneIssue::TooShort));
         assert_eq!(e164("+86 1234 5678 9012 34"), Err(PhoneIssue::TooLong));
