@@ -22,8 +22,11 @@
 //! removed.
 //!
 //! Idempotence: building an [`Address`] back from a [`NormalizedAddress`]
-//! (`"{number}{suffix} {street}"`, postcode, city, country code) and
-//! normalizing it gives the same value.
+//! (`"{number}{suffix} {street}"`, postcode, city, country code — or, for a
+//! country that was not recognised, the text as typed) and normalizing it
+//! gives the same value. Complement keywords are removed even when nothing
+//! follows them, which is what makes one removal pass (plus one for
+//! `3e étage` pairs) reach a fixed point.
 
 use serde::Serialize;
 

@@ -34,7 +34,7 @@
 //!   `nepasutiliser`, `aucun`, `inconnu`, `refus`;
 //! - or the local part is one character repeated (`x`, `xx`, `xxx`, `a`, `000`);
 //! - or the domain's second-level label is `test`, `example`, `exemple`,
-//!   `nomail`, `noemail`, `pasdemail`, `pasdemail`, `aucun`, `inconnu`,
+//!   `nomail`, `noemail`, `pasdemail`, `pasdeemail`, `aucun`, `inconnu`,
 //!   `invalid`, `nepasutiliser` (so `test.com`, `nomail.fr`);
 //! - or the top-level label is one reserved by RFC 2606 (`test`, `example`,
 //!   `invalid`, `localhost`) or `local`.
