@@ -192,13 +192,175 @@ impl Normalizer {
         &self.options
     }
 
-    /// Normalizes one record.
+    /// Normalizes one record. Values that give nothing usable are left out
+    /// and reported in [`NormalizedRecord::issues`]; duplicates (the same
+    /// E.164 twice, the same mailbox in two spellings) are kept once.
+    ///
+    /// ```
+    /// use omnicanal::normalize::{NormalizeOptions, Normalizer};
+    /// use omnicanal::{Channel, Field, Record, SourceKey};
+    /// let normalizer = Normalizer::new(NormalizeOptions::default())?;
+    /// let record = Record::builder(SourceKey::new(Channel::CallCentre, "C-9")?)
+    ///     .full_name("Mme Dupont Marie")?
+    ///     .phone("06 12 34 56 78")?
+    ///     .phone("+33 (0)6.12.34.56.78")?
+    ///     .phone("12")?
+    ///     .build();
+    /// let n = normalizer.normalize(&record);
+    /// assert_eq!(n.phones.len(), 1);
+    /// assert_eq!(n.issues.len(), 1);
+    /// assert_eq!(n.issues[0].field, Field::Phone);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn normalize(&self, record: &Record) -> NormalizedRecord {
-        todo!("integrator {record:?}")
+        let options = &self.options;
+        let mut issues = Vec::new();
+
+        let (civility, names) = name::normalize_names(
+            record.civility.as_deref(),
+            &record.given_names,
+            &record.family_names,
+            &record.full_names,
+        );
+        let has_name_text = !(record.given_names.is_empty()
+            && record.family_names.is_empty()
+            && record.full_names.is_empty());
+        if names.is_empty() && has_name_text {
+            issues.push(FieldIssue {
+                field: Field::FullName,
+                reason: "no usable name",
+            });
+        }
+
+        let mut birth = None;
+        if let Some(raw) = &record.birth_date {
+            match date::parse_date(raw, options.date_order, options.century_pivot) {
+                Ok(d) => birth = Some(d),
+                Err(e) => issues.push(FieldIssue {
+                    field: Field::BirthDate,
+                    reason: e.as_str(),
+                }),
+            }
+        }
+        if let (None, Some(raw)) = (birth, &record.birth_year) {
+            match date::parse_date(raw, options.date_order, options.century_pivot) {
+                Ok(d) => birth = Some(d),
+                Err(e) => issues.push(FieldIssue {
+                    field: Field::BirthYear,
+                    reason: e.as_str(),
+                }),
+            }
+        }
+
+        let mut emails: Vec<Email> = Vec::with_capacity(record.emails.len());
+        for raw in &record.emails {
+            match email::normalize_email(raw) {
+                Ok(e) if emails.iter().all(|x| x.normalized != e.normalized) => emails.push(e),
+                Ok(_) => {}
+                Err(e) => issues.push(FieldIssue {
+                    field: Field::Email,
+                    reason: e.as_str(),
+                }),
+            }
+        }
+
+        let mut phones: Vec<Phone> = Vec::with_capacity(record.phones.len());
+        for raw in &record.phones {
+            match phone::normalize_phone(raw, options.region) {
+                Ok(p) if phones.iter().all(|x| x.e164 != p.e164) => phones.push(p),
+                Ok(_) => {}
+                Err(e) => issues.push(FieldIssue {
+                    field: Field::Phone,
+                    reason: e.as_str(),
+                }),
+            }
+        }
+
+        let mut addresses = Vec::with_capacity(record.addresses.len());
+        for raw in &record.addresses {
+            let a = address::normalize_address(raw, options.region);
+            if a.is_empty() {
+                issues.push(FieldIssue {
+                    field: Field::Street,
+                    reason: "no usable address component",
+                });
+            } else if !addresses.contains(&a) {
+                addresses.push(a);
+            }
+        }
+
+        let mut identifiers = Vec::with_capacity(record.identifiers.len());
+        for ident in &record.identifiers {
+            let value = normalize_identifier(&ident.value);
+            if value.is_empty() {
+                issues.push(FieldIssue {
+                    field: identifier_field(&ident.kind),
+                    reason: "no letters or digits",
+                });
+            } else {
+                identifiers.push((ident.kind.clone(), value));
+            }
+        }
+
+        let mut timestamp = |raw: &Option<String>, field: Field| {
+            let raw = raw.as_deref()?;
+            date::parse_timestamp(raw, options.date_order, &self.tz)
+                .map_err(|e| {
+                    issues.push(FieldIssue {
+                        field,
+                        reason: e.as_str(),
+                    })
+                })
+                .ok()
+        };
+        let created_at = timestamp(&record.created_at, Field::CreatedAt);
+        let updated_at = timestamp(&record.updated_at, Field::UpdatedAt);
+
+        NormalizedRecord {
+            key: record.key.clone(),
+            civility,
+            names,
+            birth,
+            emails,
+            phones,
+            addresses,
+            identifiers,
+            created_at,
+            updated_at,
+            issues,
+        }
     }
 }
 
 /// Normalizes one record with the default (French) options.
 pub fn normalize(record: &Record) -> NormalizedRecord {
-    todo!("integrator {record:?}")
+    static DEFAULT: std::sync::LazyLock<Normalizer> = std::sync::LazyLock::new(|| Normalizer {
+        options: NormalizeOptions::default(),
+        tz: jiff::tz::TimeZone::get("Europe/Paris").unwrap_or(jiff::tz::TimeZone::UTC),
+    });
+    DEFAULT.normalize(record)
+}
+
+/// An identifier's comparable form: letters and digits only, upper-cased
+/// (`4001 2345-67` and `4001234567` are one card).
+///
+/// ```
+/// use omnicanal::normalize::normalize_identifier;
+/// assert_eq!(normalize_identifier(" ab-12 34 "), "AB1234");
+/// ```
+pub fn normalize_identifier(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+fn identifier_field(kind: &IdentifierKind) -> Field {
+    match kind {
+        IdentifierKind::LoyaltyCard => Field::LoyaltyCard,
+        IdentifierKind::AccountId => Field::AccountId,
+        IdentifierKind::AppUserId => Field::AppUserId,
+        IdentifierKind::DeviceId => Field::DeviceId,
+        IdentifierKind::Named(_) => Field::Identifier,
+    }
 }

@@ -110,7 +110,9 @@ fn fold_char(c: char, folder: &mut Folder<'_>) {
             folder.push('h');
         }
         // Frequent Latin-1 letters without a round trip through NFKD.
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => folder.push('a'),
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => {
+            folder.push('a')
+        }
         'ç' | 'Ç' => folder.push('c'),
         'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => folder.push('e'),
         'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => folder.push('i'),
