@@ -1,6 +1,7 @@
 //! omnicanal — map to be written.
 #![deny(missing_docs)]
 
+pub mod block;
 pub mod error;
 pub mod normalize;
 pub mod record;
