@@ -24,7 +24,9 @@ use serde::{Deserialize, Serialize};
 use super::generic::{GenericField, GenericValues};
 use super::rule::{BlockingRule, KeyPart, PartSource, RuleId};
 use crate::normalize::phonetic::phonetic_key;
-use crate::normalize::{Email, NormalizedAddress, NormalizedRecord, PartialDate, PersonName, Phone};
+use crate::normalize::{
+    Email, NormalizedAddress, NormalizedRecord, PartialDate, PersonName, Phone,
+};
 
 /// At most this many rules fit in the rule bits of a [`BlockKey`].
 pub const MAX_RULES: usize = 64;
@@ -178,7 +180,12 @@ struct Ctx<'a> {
 
 /// Depth-first over the groups: each element of the first group, then the
 /// rest; the buffer is truncated back after each element, so no allocation.
-fn expand(ctx: &Ctx<'_>, groups: &[(PartSource, Vec<KeyPart>)], buf: &mut String, out: &mut Vec<BlockKey>) {
+fn expand(
+    ctx: &Ctx<'_>,
+    groups: &[(PartSource, Vec<KeyPart>)],
+    buf: &mut String,
+    out: &mut Vec<BlockKey>,
+) {
     let Some(((source, parts), rest)) = groups.split_first() else {
         out.push(BlockKey::new(ctx.rule, hash_bytes(buf.as_bytes())));
         return;
@@ -186,7 +193,10 @@ fn expand(ctx: &Ctx<'_>, groups: &[(PartSource, Vec<KeyPart>)], buf: &mut String
     let record = ctx.record;
     let mut visit = |element: Element<'_>| {
         let len = buf.len();
-        if parts.iter().all(|part| append_part(ctx, part, &element, buf)) {
+        if parts
+            .iter()
+            .all(|part| append_part(ctx, part, &element, buf))
+        {
             expand(ctx, rest, buf, out);
         }
         buf.truncate(len);
@@ -194,7 +204,10 @@ fn expand(ctx: &Ctx<'_>, groups: &[(PartSource, Vec<KeyPart>)], buf: &mut String
     match source {
         PartSource::Name => record.names.iter().for_each(|n| visit(Element::Name(n))),
         PartSource::Birth => record.birth.iter().for_each(|b| visit(Element::Birth(*b))),
-        PartSource::Address => record.addresses.iter().for_each(|a| visit(Element::Address(a))),
+        PartSource::Address => record
+            .addresses
+            .iter()
+            .for_each(|a| visit(Element::Address(a))),
         PartSource::Email => record.emails.iter().for_each(|e| visit(Element::Email(e))),
         PartSource::Phone => record.phones.iter().for_each(|p| visit(Element::Phone(p))),
         PartSource::Identifier(kind) => record
@@ -210,7 +223,7 @@ fn expand(ctx: &Ctx<'_>, groups: &[(PartSource, Vec<KeyPart>)], buf: &mut String
 fn append_part(ctx: &Ctx<'_>, part: &KeyPart, element: &Element<'_>, buf: &mut String) -> bool {
     buf.push(SEPARATOR);
     let start = buf.len();
-    let appended = match (part, element) {
+    match (part, element) {
         (KeyPart::Email, Element::Email(email)) => {
             email.identifying
                 && !ctx.generic.is_generic_email(email)
@@ -240,7 +253,12 @@ fn append_part(ctx: &Ctx<'_>, part: &KeyPart, element: &Element<'_>, buf: &mut S
             !given.is_empty() && push_nonempty(buf, &phonetic_key(given))
         }
         (KeyPart::GivenInitial, Element::Name(name)) => {
-            match name.initials.chars().next().or_else(|| first_given(name).chars().next()) {
+            match name
+                .initials
+                .chars()
+                .next()
+                .or_else(|| first_given(name).chars().next())
+            {
                 Some(c) => {
                     buf.push(c);
                     true
@@ -261,20 +279,21 @@ fn append_part(ctx: &Ctx<'_>, part: &KeyPart, element: &Element<'_>, buf: &mut S
             push_number(buf, u32::from(date.year));
             true
         }
-        (KeyPart::Postcode, Element::Address(address)) => {
-            address.postcode.as_deref().is_some_and(|p| push_nonempty(buf, p))
-        }
-        (KeyPart::City, Element::Address(address)) => {
-            address.city.as_deref().is_some_and(|c| push_nonempty(buf, c))
-        }
+        (KeyPart::Postcode, Element::Address(address)) => address
+            .postcode
+            .as_deref()
+            .is_some_and(|p| push_nonempty(buf, p)),
+        (KeyPart::City, Element::Address(address)) => address
+            .city
+            .as_deref()
+            .is_some_and(|c| push_nonempty(buf, c)),
         (KeyPart::Address, Element::Address(address)) => {
             write_address_value(address, buf)
                 && !ctx.generic.contains(GenericField::Address, &buf[start..])
         }
         // A part is only ever asked about an element of its own source.
         _ => false,
-    };
-    appended
+    }
 }
 
 fn push_nonempty(buf: &mut String, value: &str) -> bool {
@@ -282,10 +301,22 @@ fn push_nonempty(buf: &mut String, value: &str) -> bool {
     !value.is_empty()
 }
 
-fn push_number(buf: &mut String, n: u32) {
-    use std::fmt::Write;
-    // Writing to a String never fails.
-    let _ = write!(buf, "{n}");
+/// Appends the decimal digits of `n` (by hand: `write!` costs a formatter
+/// call per key on the hot path).
+fn push_number(buf: &mut String, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        buf.push(char::from(d));
+    }
 }
 
 /// The first canonical given name (`jean francois` → `jean`), or the first
@@ -336,6 +367,16 @@ mod tests {
         assert_eq!(KeyHasher::new().0, 0xcbf29ce484222325);
         assert_eq!(KeyHasher::new().write(b"a").0, 0xaf63dc4c8601ec8c);
         assert_ne!(hash_bytes(b"a"), hash_bytes(b"b"));
+    }
+
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        let mut buf = String::new();
+        for n in [0, 7, 10, 1975, u32::MAX] {
+            buf.clear();
+            push_number(&mut buf, n);
+            assert_eq!(buf, n.to_string());
+        }
     }
 
     #[test]

@@ -129,7 +129,10 @@ impl Blocker {
         }
         for rule in &settings.rules {
             if rule.key.is_empty() {
-                return Err(config(format!("blocking rule {:?} has no key parts", rule.name)));
+                return Err(config(format!(
+                    "blocking rule {:?} has no key parts",
+                    rule.name
+                )));
             }
             if rule.key.contains(&KeyPart::FamilyPrefix(0)) {
                 return Err(config(format!(
@@ -172,7 +175,7 @@ impl Blocker {
     /// `records`. Fails only when there are more than `u32::MAX` records.
     pub fn block(&self, records: &[NormalizedRecord]) -> Result<Blocking> {
         let (generic, index, blocks, skipped) = self.prepare(records)?;
-        let pairs = index.pairs(&blocks, &skipped);
+        let pairs = index.pairs(&blocks, self.settings.max_block_size, &skipped);
         let mut per_rule = vec![0u64; self.rules.len()];
         for pair in &pairs {
             if let Some(n) = per_rule.get_mut(pair.rule.index()) {
@@ -193,7 +196,7 @@ impl Blocker {
     /// the real job to tune rules and cap. Its report equals the real run's.
     pub fn dry_run(&self, records: &[NormalizedRecord]) -> Result<BlockingReport> {
         let (generic, index, blocks, skipped) = self.prepare(records)?;
-        let counts = index.pair_counts(&blocks, &skipped);
+        let counts = index.pair_counts(&blocks, self.settings.max_block_size, &skipped);
         let mut per_rule = vec![0u64; self.rules.len()];
         for (&block, n) in blocks.iter().zip(counts) {
             if let Some(total) = per_rule.get_mut(pairs::rule_of(&index, block).index()) {
@@ -203,7 +206,8 @@ impl Blocker {
         Ok(self.report(&index, &blocks, &generic, &per_rule))
     }
 
-    /// Generic values, key index, expandable and skipped blocks.
+    /// Generic values, key index, every block of two records or more, and
+    /// the keys of the blocks over the cap (sorted).
     fn prepare(
         &self,
         records: &[NormalizedRecord],
@@ -215,20 +219,20 @@ impl Blocker {
         }
         let generic = self.detect_generic(records);
         let index = KeyIndex::build(records, &self.rules, &generic);
-        let (blocks, oversized): (Vec<Block>, Vec<Block>) = index
-            .blocks()
-            .into_iter()
-            .partition(|b| b.len() <= self.settings.max_block_size);
-        let skipped = oversized.iter().map(|&b| index.key_of(b)).collect();
-        // `blocks` keeps only what is expanded; the report needs the skipped
-        // ones too, so they are returned by key and re-found there.
+        let blocks = index.blocks();
+        // Blocks come in key order, so the skipped keys are sorted.
+        let skipped = blocks
+            .iter()
+            .filter(|b| b.len() > self.settings.max_block_size)
+            .map(|&b| index.key_of(b))
+            .collect();
         Ok((generic, index, blocks, skipped))
     }
 
     fn report(
         &self,
         index: &KeyIndex,
-        expanded: &[Block],
+        all_blocks: &[Block],
         generic: &GenericValues,
         pairs_per_rule: &[u64],
     ) -> BlockingReport {
@@ -242,7 +246,6 @@ impl Blocker {
             key_hash: key.hash(),
             size,
         };
-        let all_blocks = index.blocks();
         let covered = index.records_with_key(rules.len());
         let mut per_rule: Vec<RuleReport> = rules
             .iter()
@@ -261,7 +264,7 @@ impl Blocker {
             .collect();
         let mut skipped_blocks = Vec::new();
         let mut sizes: Vec<(usize, BlockKey)> = Vec::with_capacity(all_blocks.len());
-        for &block in &all_blocks {
+        for &block in all_blocks {
             let key = index.key_of(block);
             let size = block.len();
             sizes.push((size, key));
@@ -277,14 +280,10 @@ impl Blocker {
                 r.block_pairs += pairs::block_pairs(size);
             }
         }
-        debug_assert_eq!(
-            expanded.len() + skipped_blocks.len(),
-            all_blocks.len(),
-            "expanded and skipped blocks partition the blocks"
-        );
         // Largest first; the key breaks ties so the list is deterministic.
         let top = self.settings.largest_blocks_reported.min(sizes.len());
-        let by_size = |a: &(usize, BlockKey), b: &(usize, BlockKey)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+        let by_size =
+            |a: &(usize, BlockKey), b: &(usize, BlockKey)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
         if top > 0 && top < sizes.len() {
             sizes.select_nth_unstable_by(top - 1, by_size);
         }
@@ -295,7 +294,10 @@ impl Blocker {
             pairs: pairs_per_rule.iter().sum(),
             max_block_size: self.settings.max_block_size,
             rules: per_rule,
-            largest_blocks: sizes.into_iter().map(|(size, key)| summary(key, size)).collect(),
+            largest_blocks: sizes
+                .into_iter()
+                .map(|(size, key)| summary(key, size))
+                .collect(),
             skipped_blocks,
             generic_values: GenericCounts::of(generic),
         }

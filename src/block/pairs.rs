@@ -173,10 +173,17 @@ impl KeyIndex {
         }
     }
 
-    /// Every candidate pair, sorted by `(lo, hi)`.
-    pub(crate) fn pairs(&self, blocks: &[Block], skipped: &[BlockKey]) -> Vec<CandidatePair> {
+    /// Every candidate pair, sorted by `(lo, hi)`. Blocks over `cap` (whose
+    /// keys are `skipped`, sorted) are not expanded.
+    pub(crate) fn pairs(
+        &self,
+        blocks: &[Block],
+        cap: usize,
+        skipped: &[BlockKey],
+    ) -> Vec<CandidatePair> {
         let parts: Vec<Vec<CandidatePair>> = blocks
             .par_iter()
+            .filter(|b| b.len() <= cap)
             .fold(Vec::new, |mut out, &block| {
                 let rule = self.key_of(block).rule();
                 self.for_each_pair(block, skipped, |lo, hi| {
@@ -197,13 +204,21 @@ impl KeyIndex {
         pairs
     }
 
-    /// The number of pairs each block emits, without keeping them.
-    pub(crate) fn pair_counts(&self, blocks: &[Block], skipped: &[BlockKey]) -> Vec<u64> {
+    /// The number of pairs each block emits (none for blocks over `cap`),
+    /// without keeping them.
+    pub(crate) fn pair_counts(
+        &self,
+        blocks: &[Block],
+        cap: usize,
+        skipped: &[BlockKey],
+    ) -> Vec<u64> {
         blocks
             .par_iter()
             .map(|&block| {
                 let mut n = 0u64;
-                self.for_each_pair(block, skipped, |_, _| n += 1);
+                if block.len() <= cap {
+                    self.for_each_pair(block, skipped, |_, _| n += 1);
+                }
                 n
             })
             .collect()

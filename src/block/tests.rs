@@ -31,10 +31,7 @@ fn name(given: &str, family: &str) -> PersonName {
     PersonName {
         given: given.into(),
         given_canonical: given.into(),
-        initials: given
-            .split(' ')
-            .filter_map(|t| t.chars().next())
-            .collect(),
+        initials: given.split(' ').filter_map(|t| t.chars().next()).collect(),
         family: family.into(),
         particles: String::new(),
     }
@@ -133,7 +130,10 @@ fn sharing_a_phone_and_an_email_gives_one_pair_attributed_to_email() {
     let phone_rule = &blocking.report.rules[rule_named(&blocker, "phone").index()];
     assert_eq!((email_rule.pairs, email_rule.block_pairs), (1, 1));
     // The phone block holds the pair too, but the email rule already gave it.
-    assert_eq!((phone_rule.pairs, phone_rule.block_pairs, phone_rule.blocks), (0, 1, 1));
+    assert_eq!(
+        (phone_rule.pairs, phone_rule.block_pairs, phone_rule.blocks),
+        (0, 1, 1)
+    );
     assert_eq!(blocking.report.pairs, 1);
 }
 
@@ -229,7 +229,12 @@ fn oversized_block_is_skipped_and_reported_not_dropped() {
         .map(|i| {
             let mut r = record(i);
             r.names = vec![name(["luc", "anne", "marc", "pierre"][i], "dupont")];
-            r.addresses = vec![address(i as u32 + 1, "rue de paris", "93200", "saint denis")];
+            r.addresses = vec![address(
+                i as u32 + 1,
+                "rue de paris",
+                "93200",
+                "saint denis",
+            )];
             r
         })
         .collect();
@@ -247,7 +252,10 @@ fn oversized_block_is_skipped_and_reported_not_dropped() {
     assert_eq!(skipped[0].rule_name, "family_city");
     assert_eq!(blocking.report.largest_blocks[0], skipped[0]);
     let family_city = &blocking.report.rules[rule_named(&blocker, "family_city").index()];
-    assert_eq!((family_city.skipped_blocks, family_city.largest_block), (1, 4));
+    assert_eq!(
+        (family_city.skipped_blocks, family_city.largest_block),
+        (1, 4)
+    );
     assert_eq!(blocker.dry_run(&records).unwrap(), blocking.report);
 }
 
@@ -274,7 +282,10 @@ fn a_skipped_earlier_block_does_not_hide_a_later_rule() {
     .unwrap();
     let blocking = blocker.block(&records).unwrap();
     assert_eq!(pair_ids(&blocking), [(0, 1)]);
-    assert_eq!(blocking.pairs[0].rule, rule_named(&blocker, "initial_family_postcode"));
+    assert_eq!(
+        blocking.pairs[0].rule,
+        rule_named(&blocker, "initial_family_postcode")
+    );
 }
 
 #[test]
@@ -288,11 +299,20 @@ fn name_parts_come_from_the_same_name() {
     b.names = vec![name("jean", "dupont")];
     b.addresses = vec![address(9, "rue oberkampf", "75011", "")];
     let blocker = blocker(rules_without_phonetic());
-    assert!(blocker.block(&[a.clone(), b.clone()]).unwrap().pairs.is_empty());
+    assert!(
+        blocker
+            .block(&[a.clone(), b.clone()])
+            .unwrap()
+            .pairs
+            .is_empty()
+    );
     b.names.push(name("marie", "dupont"));
     let blocking = blocker.block(&[a, b]).unwrap();
     assert_eq!(pair_ids(&blocking), [(0, 1)]);
-    assert_eq!(blocking.pairs[0].rule, rule_named(&blocker, "initial_family_postcode"));
+    assert_eq!(
+        blocking.pairs[0].rule,
+        rule_named(&blocker, "initial_family_postcode")
+    );
 }
 
 #[test]
@@ -301,9 +321,19 @@ fn device_ids_and_placeholder_emails_are_not_keys() {
     a.identifiers = vec![(IdentifierKind::DeviceId, "IPAD-FAMILLE".into())];
     a.emails = vec![email("pasdemail@enseigne.fr")];
     let b = a.clone();
-    let blocking = blocker(BlockingRule::default_rules()).block(&[a, b]).unwrap();
+    let blocking = blocker(BlockingRule::default_rules())
+        .block(&[a, b])
+        .unwrap();
     assert!(blocking.pairs.is_empty());
-    assert_eq!(blocking.report.rules.iter().map(|r| r.records_with_key).sum::<usize>(), 0);
+    assert_eq!(
+        blocking
+            .report
+            .rules
+            .iter()
+            .map(|r| r.records_with_key)
+            .sum::<usize>(),
+        0
+    );
 }
 
 #[test]
@@ -330,11 +360,21 @@ fn invalid_settings_are_refused() {
         })
     };
     assert!(with(vec![BlockingRule::new("vide", [])], 500).is_err());
-    assert!(with(vec![BlockingRule::new("p", [KeyPart::FamilyPrefix(0)])], 500).is_err());
+    assert!(
+        with(
+            vec![BlockingRule::new("p", [KeyPart::FamilyPrefix(0)])],
+            500
+        )
+        .is_err()
+    );
     assert!(with(BlockingRule::default_rules(), 1).is_err());
-    let many = (0..65).map(|i| BlockingRule::new(format!("r{i}"), [KeyPart::Email])).collect();
+    let many = (0..65)
+        .map(|i| BlockingRule::new(format!("r{i}"), [KeyPart::Email]))
+        .collect();
     assert!(with(many, 500).is_err());
-    let max = (0..64).map(|i| BlockingRule::new(format!("r{i}"), [KeyPart::Email])).collect();
+    let max = (0..64)
+        .map(|i| BlockingRule::new(format!("r{i}"), [KeyPart::Email]))
+        .collect();
     assert!(with(max, 500).is_ok());
 }
 
@@ -353,7 +393,11 @@ fn settings_are_plain_serde_data() {
     assert_eq!(settings.generic.max_distinct_family_names, 10);
     assert_eq!(
         settings.rules[2].key,
-        [KeyPart::FamilyPrefix(3), KeyPart::GivenName, KeyPart::BirthYear]
+        [
+            KeyPart::FamilyPrefix(3),
+            KeyPart::GivenName,
+            KeyPart::BirthYear
+        ]
     );
     assert_eq!(
         settings.rules[1].key,
@@ -369,11 +413,19 @@ fn settings_are_plain_serde_data() {
 fn family_prefix_rule_survives_a_typo_after_the_third_letter() {
     let rule = BlockingRule::new(
         "prefix",
-        [KeyPart::FamilyPrefix(3), KeyPart::GivenName, KeyPart::BirthYear],
+        [
+            KeyPart::FamilyPrefix(3),
+            KeyPart::GivenName,
+            KeyPart::BirthYear,
+        ],
     );
     let mut a = record(0);
     a.names = vec![name("francois", "dupont")];
-    a.birth = Some(PartialDate { year: 1975, month: None, day: None });
+    a.birth = Some(PartialDate {
+        year: 1975,
+        month: None,
+        day: None,
+    });
     let mut b = record(1);
     b.names = vec![name("francois", "dupotn")];
     b.birth = Some(date(1975, 6, 2));
@@ -391,7 +443,10 @@ fn keys_do_not_print_values_and_serialize_as_numbers() {
     assert_eq!(keys[0].rule(), rule_named(&blocker, "email"));
     let dbg = format!("{keys:?}");
     assert!(!dbg.contains("secret"), "{dbg}");
-    assert_eq!(serde_json::to_string(&keys[0]).unwrap(), keys[0].0.to_string());
+    assert_eq!(
+        serde_json::to_string(&keys[0]).unwrap(),
+        keys[0].0.to_string()
+    );
 }
 
 // ---------------------------------------------------------------- laws
@@ -412,18 +467,29 @@ const IDS: [&str; 3] = ["4001", "4002", "A-77"];
 
 fn arb_record() -> impl Strategy<Value = NormalizedRecord> {
     let names = prop::collection::vec((0..GIVENS.len(), 0..FAMILIES.len()), 0..3);
-    let birth = prop::option::of((1970u16..1973, prop::option::of((1u8..3, prop::option::of(1u8..3)))));
+    let birth = prop::option::of((
+        1970u16..1973,
+        prop::option::of((1u8..3, prop::option::of(1u8..3))),
+    ));
     let emails = prop::collection::vec(0..EMAILS.len(), 0..3);
     let phones = prop::collection::vec(0..PHONES.len(), 0..3);
     let addresses = prop::collection::vec(
-        (1u32..3, 0..STREETS.len(), 0..POSTCODES.len(), 0..CITIES.len()),
+        (
+            1u32..3,
+            0..STREETS.len(),
+            0..POSTCODES.len(),
+            0..CITIES.len(),
+        ),
         0..3,
     );
     let identifiers = prop::collection::vec((0usize..4, 0..IDS.len()), 0..3);
     (names, birth, emails, phones, addresses, identifiers).prop_map(
         |(names, birth, emails, phones, addresses, identifiers)| {
             let mut r = record(0);
-            r.names = names.into_iter().map(|(g, f)| name(GIVENS[g], FAMILIES[f])).collect();
+            r.names = names
+                .into_iter()
+                .map(|(g, f)| name(GIVENS[g], FAMILIES[f]))
+                .collect();
             r.birth = birth.map(|(year, md)| PartialDate {
                 year,
                 month: md.map(|(m, _)| m),
@@ -467,13 +533,23 @@ fn arb_records() -> impl Strategy<Value = Vec<NormalizedRecord>> {
 /// Rules exercising every part kind except the phonetic ones.
 fn law_rules() -> Vec<BlockingRule> {
     let mut rules = rules_without_phonetic();
-    rules.push(BlockingRule::new("device", [KeyPart::Identifier(IdentifierKind::DeviceId)]));
+    rules.push(BlockingRule::new(
+        "device",
+        [KeyPart::Identifier(IdentifierKind::DeviceId)],
+    ));
     rules.push(BlockingRule::new(
         "prefix_given_year",
-        [KeyPart::FamilyPrefix(3), KeyPart::GivenName, KeyPart::BirthYear],
+        [
+            KeyPart::FamilyPrefix(3),
+            KeyPart::GivenName,
+            KeyPart::BirthYear,
+        ],
     ));
     rules.push(BlockingRule::new("address", [KeyPart::Address]));
-    rules.push(BlockingRule::new("email_phone", [KeyPart::Email, KeyPart::Phone]));
+    rules.push(BlockingRule::new(
+        "email_phone",
+        [KeyPart::Email, KeyPart::Phone],
+    ));
     rules
 }
 
@@ -497,7 +573,12 @@ fn oracle_generic(records: &[NormalizedRecord], max_names: usize) -> HashSet<Str
         let mut values = vec![];
         values.extend(r.emails.iter().map(|e| format!("email:{}", e.normalized)));
         values.extend(r.phones.iter().map(|p| format!("phone:{}", p.e164)));
-        values.extend(r.addresses.iter().filter_map(oracle_address).map(|a| format!("address:{a}")));
+        values.extend(
+            r.addresses
+                .iter()
+                .filter_map(oracle_address)
+                .map(|a| format!("address:{a}")),
+        );
         values.extend(r.identifiers.iter().map(|(k, v)| format!("id:{k:?}:{v}")));
         for v in values {
             for n in r.names.iter().filter(|n| !n.family.is_empty()) {
@@ -505,16 +586,32 @@ fn oracle_generic(records: &[NormalizedRecord], max_names: usize) -> HashSet<Str
             }
         }
     }
-    names.into_iter().filter(|(_, n)| n.len() > max_names).map(|(v, _)| v).collect()
+    names
+        .into_iter()
+        .filter(|(_, n)| n.len() > max_names)
+        .map(|(v, _)| v)
+        .collect()
 }
 
 fn oracle_address(a: &NormalizedAddress) -> Option<String> {
     let street = a.street.as_deref().filter(|s| !s.is_empty())?;
-    let place = a.postcode.as_deref().filter(|s| !s.is_empty()).or(a.city.as_deref().filter(|s| !s.is_empty()))?;
-    Some(format!("{:?} {:?} {street} {place}", a.number, a.number_suffix))
+    let place = a
+        .postcode
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .or(a.city.as_deref().filter(|s| !s.is_empty()))?;
+    Some(format!(
+        "{:?} {:?} {street} {place}",
+        a.number, a.number_suffix
+    ))
 }
 
-fn oracle_part(part: &KeyPart, r: &NormalizedRecord, element: usize, generic: &HashSet<String>) -> Option<String> {
+fn oracle_part(
+    part: &KeyPart,
+    r: &NormalizedRecord,
+    element: usize,
+    generic: &HashSet<String>,
+) -> Option<String> {
     let nonempty = |s: String| Some(s).filter(|s| !s.is_empty());
     let first_given = |n: &PersonName| n.given_canonical.split(' ').next().unwrap_or("").to_owned();
     match part {
@@ -533,9 +630,14 @@ fn oracle_part(part: &KeyPart, r: &NormalizedRecord, element: usize, generic: &H
         }
         KeyPart::FamilyName => nonempty(r.names[element].family.clone()),
         KeyPart::FamilyPhonetic => nonempty(phonetic_key(&r.names[element].family)),
-        KeyPart::FamilyPrefix(n) => {
-            nonempty(r.names[element].family.replace(' ', "").chars().take(*n as usize).collect())
-        }
+        KeyPart::FamilyPrefix(n) => nonempty(
+            r.names[element]
+                .family
+                .replace(' ', "")
+                .chars()
+                .take(*n as usize)
+                .collect(),
+        ),
         KeyPart::GivenName => nonempty(first_given(&r.names[element])),
         KeyPart::GivenPhonetic => nonempty(phonetic_key(&first_given(&r.names[element]))),
         KeyPart::GivenInitial => nonempty(first_given(&r.names[element]).chars().take(1).collect()),
@@ -576,7 +678,11 @@ fn oracle_elements(part: &KeyPart, r: &NormalizedRecord) -> Vec<usize> {
 
 /// A record's keys as strings: `(rule, parts joined)`. Parts of one source
 /// read one element; sources combine in every way.
-fn oracle_keys(rules: &[BlockingRule], r: &NormalizedRecord, generic: &HashSet<String>) -> BTreeSet<(usize, String)> {
+fn oracle_keys(
+    rules: &[BlockingRule],
+    r: &NormalizedRecord,
+    generic: &HashSet<String>,
+) -> BTreeSet<(usize, String)> {
     let mut keys = BTreeSet::new();
     for (rule_index, rule) in rules.iter().enumerate() {
         // Group by source, in order of first appearance.
@@ -592,8 +698,10 @@ fn oracle_keys(rules: &[BlockingRule], r: &NormalizedRecord, generic: &HashSet<S
             let mut next = vec![];
             for prefix in &partial {
                 for element in oracle_elements(group[0], r) {
-                    let values: Option<Vec<String>> =
-                        group.iter().map(|p| oracle_part(p, r, element, generic)).collect();
+                    let values: Option<Vec<String>> = group
+                        .iter()
+                        .map(|p| oracle_part(p, r, element, generic))
+                        .collect();
                     if let Some(values) = values {
                         next.push(format!("{prefix}|{}", values.join("|")));
                     }
@@ -608,9 +716,15 @@ fn oracle_keys(rules: &[BlockingRule], r: &NormalizedRecord, generic: &HashSet<S
 
 /// All pairs sharing a key under any rule, minus keys of oversized blocks;
 /// each with the first rule that gives it.
-fn oracle_pairs(records: &[NormalizedRecord], settings: &BlockingSettings) -> BTreeMap<(u32, u32), u8> {
+fn oracle_pairs(
+    records: &[NormalizedRecord],
+    settings: &BlockingSettings,
+) -> BTreeMap<(u32, u32), u8> {
     let generic = oracle_generic(records, settings.generic.max_distinct_family_names);
-    let keys: Vec<_> = records.iter().map(|r| oracle_keys(&settings.rules, r, &generic)).collect();
+    let keys: Vec<_> = records
+        .iter()
+        .map(|r| oracle_keys(&settings.rules, r, &generic))
+        .collect();
     let mut sizes: HashMap<&(usize, String), usize> = HashMap::new();
     for k in keys.iter().flatten() {
         *sizes.entry(k).or_default() += 1;
