@@ -449,6 +449,75 @@ fn keys_do_not_print_values_and_serialize_as_numbers() {
     );
 }
 
+/// Names as the names normalizer reads them from raw source fields.
+fn names(given: &str, family: &str) -> Vec<PersonName> {
+    crate::normalize::name::normalize_names(None, &[given.into()], &[family.into()], &[]).1
+}
+
+#[test]
+fn dupond_and_dupont_born_the_same_day_are_paired_phonetically() {
+    let mut a = record(0);
+    a.names = names("Marie", "DUPOND");
+    a.birth = Some(date(1980, 3, 5));
+    a.addresses = vec![address(3, "rue des lilas", "33000", "bordeaux")];
+    let mut b = record(1);
+    b.names = names("Marie", "Dupont");
+    b.birth = Some(date(1980, 3, 5));
+    b.addresses = vec![address(8, "cours victor hugo", "69002", "lyon")];
+    let mut c = b.clone();
+    c.birth = Some(date(1980, 3, 6));
+    c.addresses = vec![address(1, "rue de la republique", "13001", "marseille")];
+    let blocker = blocker(BlockingRule::default_rules());
+    let blocking = blocker.block(&[a, b, c]).unwrap();
+    assert_eq!(pair_ids(&blocking), [(0, 1)]);
+    assert_eq!(
+        blocking.pairs[0].rule,
+        rule_named(&blocker, "phonetic_family_birth_date")
+    );
+}
+
+#[test]
+fn the_typo_rule_survives_a_garbled_or_married_family_name() {
+    // `Fupont` (a typo on the first letter: even the phonetic family key
+    // differs) and `Lefebvre` (married name) against `Dupont`, all born
+    // 12/07/1964. (`Dpuont` would not do: Soundex2 keys it as `Dupont`.)
+    let mut birth_name = record(0);
+    birth_name.names = names("Françoise", "Dupont");
+    birth_name.birth = Some(date(1964, 7, 12));
+    let mut typo = record(1);
+    typo.names = names("FRANCOISE", "Fupont");
+    typo.birth = Some(date(1964, 7, 12));
+    let mut married = record(2);
+    married.names = names("Francoise", "Lefebvre");
+    married.birth = Some(date(1964, 7, 12));
+    let mut other_day = married.clone();
+    other_day.birth = Some(date(1964, 7, 13));
+    let blocker = blocker(BlockingRule::default_rules());
+    assert_ne!(phonetic_key("fupont"), phonetic_key("dupont"));
+    assert_eq!(phonetic_key("dpuont"), phonetic_key("dupont"));
+    let blocking = blocker
+        .block(&[birth_name, typo, married, other_day])
+        .unwrap();
+    assert_eq!(pair_ids(&blocking), [(0, 1), (0, 2), (1, 2)]);
+    let typo_rule = rule_named(&blocker, "phonetic_given_birth_date");
+    assert!(blocking.pairs.iter().all(|p| p.rule == typo_rule));
+}
+
+#[test]
+fn nicknames_meet_their_canonical_name_in_the_typo_rule() {
+    // `Fred` is read as `frederic` by the names normalizer.
+    let mut a = record(0);
+    a.names = names("Fred", "Moreau");
+    a.birth = Some(date(1990, 1, 30));
+    let mut b = record(1);
+    b.names = names("Frédéric", "Morau");
+    b.birth = Some(date(1990, 1, 30));
+    let blocking = blocker(BlockingRule::default_rules())
+        .block(&[a, b])
+        .unwrap();
+    assert_eq!(pair_ids(&blocking), [(0, 1)]);
+}
+
 // ---------------------------------------------------------------- laws
 
 const FAMILIES: [&str; 5] = ["dupont", "dupond", "martin", "petit", "le gall"];
@@ -530,9 +599,9 @@ fn arb_records() -> impl Strategy<Value = Vec<NormalizedRecord>> {
     })
 }
 
-/// Rules exercising every part kind except the phonetic ones.
+/// The default rules and rules exercising every other part kind.
 fn law_rules() -> Vec<BlockingRule> {
-    let mut rules = rules_without_phonetic();
+    let mut rules = BlockingRule::default_rules();
     rules.push(BlockingRule::new(
         "device",
         [KeyPart::Identifier(IdentifierKind::DeviceId)],
