@@ -197,6 +197,10 @@ fn generic_phone_shared_by_fifty_names_gives_no_pair() {
     assert_eq!(blocking.generic.values()[0].field, GenericField::Phone);
     assert_eq!(blocking.report.generic_values.phones, 1);
     assert_eq!(blocking.report.generic_values.total(), 1);
+    assert_eq!(
+        format!("{:?}", blocking.generic),
+        "GenericValues { emails: 0, phones: 1, addresses: 0, identifiers: 0 }"
+    );
     assert!(blocking.report.skipped_blocks.is_empty());
 }
 
