@@ -1,6 +1,7 @@
 //! omnicanal — map to be written.
 #![deny(missing_docs)]
 
+pub mod block;
 pub mod cluster;
 pub mod compare;
 pub mod error;

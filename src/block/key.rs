@@ -1,0 +1,391 @@
+//! Blocking keys: what a record's values become under a rule.
+//!
+//! A key is the part values of one combination joined in a reusable buffer
+//! (`\x1f` between parts) and hashed to 64 bits with FNV-1a followed by the
+//! MurmurHash3 finalizer (FNV alone mixes its low bits poorly). The hash is
+//! written here by hand so that keys are the same on every machine, every run
+//! and every Rust release: reports name blocks by hash, and a dry run must
+//! agree with the real run.
+//!
+//! The rule index goes in the top 6 bits of a [`BlockKey`] and the hash's top
+//! 58 bits below it, so sorting a record's keys sorts them by rule first — the
+//! candidate-pair engine relies on that to find, with one merge of two short
+//! lists, whether an earlier rule already pairs two records.
+//!
+//! Collisions: two different key strings of one rule with the same 58-bit hash
+//! merge two blocks. That only adds candidate pairs, which the comparison
+//! stage scores as non-matches; it never removes one. At 10M records and
+//! ~10⁸ keys the expected number of colliding key pairs is below 10⁻¹.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::generic::{GenericField, GenericValues};
+use super::rule::{BlockingRule, KeyPart, PartSource, RuleId};
+use crate::normalize::phonetic::phonetic_key;
+use crate::normalize::{
+    Email, NormalizedAddress, NormalizedRecord, PartialDate, PersonName, Phone,
+};
+
+/// At most this many rules fit in the rule bits of a [`BlockKey`].
+pub const MAX_RULES: usize = 64;
+
+const RULE_SHIFT: u32 = 58;
+
+/// A rule's key for one record: the rule in the top 6 bits, the key hash in
+/// the other 58. Ordered by rule, then hash.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct BlockKey(pub u64);
+
+impl BlockKey {
+    pub(crate) fn new(rule: u8, hash: u64) -> Self {
+        BlockKey((u64::from(rule) << RULE_SHIFT) | (hash >> (64 - RULE_SHIFT)))
+    }
+
+    /// The rule this key was computed under.
+    pub fn rule(self) -> RuleId {
+        // The shift leaves 6 bits, which always fit a u8.
+        RuleId((self.0 >> RULE_SHIFT) as u8)
+    }
+
+    /// The 58-bit hash of the key's values.
+    pub fn hash(self) -> u64 {
+        self.0 & ((1 << RULE_SHIFT) - 1)
+    }
+}
+
+impl fmt::Debug for BlockKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BlockKey({}, {:#016x})", self.rule().0, self.hash())
+    }
+}
+
+/// Streaming FNV-1a (64-bit) with a MurmurHash3 `fmix64` finish.
+#[derive(Clone, Copy)]
+pub(crate) struct KeyHasher(u64);
+
+impl KeyHasher {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+
+    pub(crate) fn new() -> Self {
+        KeyHasher(Self::OFFSET)
+    }
+
+    pub(crate) fn write(&mut self, bytes: &[u8]) -> &mut Self {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(Self::PRIME);
+        }
+        self
+    }
+
+    pub(crate) fn finish(&self) -> u64 {
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^= h >> 33;
+        h
+    }
+}
+
+/// The hash of a whole byte string.
+pub(crate) fn hash_bytes(bytes: &[u8]) -> u64 {
+    KeyHasher::new().write(bytes).finish()
+}
+
+/// Separates part values inside a key; folded text never contains it, and if
+/// a raw identifier did the worst outcome is a collision (an extra pair).
+const SEPARATOR: char = '\x1f';
+
+/// A rule prepared for key computation: its parts grouped by the element they
+/// read, groups in order of first appearance.
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledRule {
+    pub(crate) id: u8,
+    groups: Vec<(PartSource, Vec<KeyPart>)>,
+}
+
+impl CompiledRule {
+    pub(crate) fn new(id: u8, rule: &BlockingRule) -> Self {
+        let mut groups: Vec<(PartSource, Vec<KeyPart>)> = Vec::new();
+        for part in &rule.key {
+            let source = part.source();
+            match groups.iter_mut().find(|(s, _)| *s == source) {
+                Some((_, parts)) => parts.push(part.clone()),
+                None => groups.push((source, vec![part.clone()])),
+            }
+        }
+        CompiledRule { id, groups }
+    }
+}
+
+/// One element of a record a group of parts reads.
+enum Element<'a> {
+    Name(&'a PersonName),
+    Birth(PartialDate),
+    Address(&'a NormalizedAddress),
+    Email(&'a Email),
+    Phone(&'a Phone),
+    Identifier(&'a str),
+}
+
+/// Computes keys with one reusable buffer; one per worker thread.
+#[derive(Default)]
+pub(crate) struct KeyBuilder {
+    buf: String,
+}
+
+impl KeyBuilder {
+    /// Appends the record's keys under every rule to `out`, sorted and
+    /// deduplicated (so the order of a record's values never matters).
+    pub(crate) fn record_keys(
+        &mut self,
+        record: &NormalizedRecord,
+        rules: &[CompiledRule],
+        generic: &GenericValues,
+        out: &mut Vec<BlockKey>,
+    ) {
+        let start = out.len();
+        for rule in rules {
+            self.buf.clear();
+            let ctx = Ctx {
+                record,
+                generic,
+                rule: rule.id,
+            };
+            expand(&ctx, &rule.groups, &mut self.buf, out);
+        }
+        out[start..].sort_unstable();
+        let mut write = start;
+        for read in start..out.len() {
+            if write == start || out[read] != out[write - 1] {
+                out[write] = out[read];
+                write += 1;
+            }
+        }
+        out.truncate(write);
+    }
+}
+
+struct Ctx<'a> {
+    record: &'a NormalizedRecord,
+    generic: &'a GenericValues,
+    rule: u8,
+}
+
+/// Depth-first over the groups: each element of the first group, then the
+/// rest; the buffer is truncated back after each element, so no allocation.
+fn expand(
+    ctx: &Ctx<'_>,
+    groups: &[(PartSource, Vec<KeyPart>)],
+    buf: &mut String,
+    out: &mut Vec<BlockKey>,
+) {
+    let Some(((source, parts), rest)) = groups.split_first() else {
+        out.push(BlockKey::new(ctx.rule, hash_bytes(buf.as_bytes())));
+        return;
+    };
+    let record = ctx.record;
+    let mut visit = |element: Element<'_>| {
+        let len = buf.len();
+        if parts
+            .iter()
+            .all(|part| append_part(ctx, part, &element, buf))
+        {
+            expand(ctx, rest, buf, out);
+        }
+        buf.truncate(len);
+    };
+    match source {
+        PartSource::Name => record.names.iter().for_each(|n| visit(Element::Name(n))),
+        PartSource::Birth => record.birth.iter().for_each(|b| visit(Element::Birth(*b))),
+        PartSource::Address => record
+            .addresses
+            .iter()
+            .for_each(|a| visit(Element::Address(a))),
+        PartSource::Email => record.emails.iter().for_each(|e| visit(Element::Email(e))),
+        PartSource::Phone => record.phones.iter().for_each(|p| visit(Element::Phone(p))),
+        PartSource::Identifier(kind) => record
+            .identifiers
+            .iter()
+            .filter(|(k, _)| k == kind)
+            .for_each(|(_, v)| visit(Element::Identifier(v))),
+    }
+}
+
+/// Appends one part's value for one element; false when the element has no
+/// usable value for the part (missing, empty, placeholder or generic).
+fn append_part(ctx: &Ctx<'_>, part: &KeyPart, element: &Element<'_>, buf: &mut String) -> bool {
+    buf.push(SEPARATOR);
+    let start = buf.len();
+    match (part, element) {
+        (KeyPart::Email, Element::Email(email)) => {
+            email.identifying
+                && !ctx.generic.is_generic_email(email)
+                && push_nonempty(buf, &email.normalized)
+        }
+        (KeyPart::Phone, Element::Phone(phone)) => {
+            !ctx.generic.is_generic_phone(phone) && push_nonempty(buf, &phone.e164)
+        }
+        (KeyPart::Identifier(kind), Element::Identifier(value)) => {
+            !ctx.generic.is_generic_identifier(kind, value) && push_nonempty(buf, value)
+        }
+        (KeyPart::FamilyName, Element::Name(name)) => push_nonempty(buf, &name.family),
+        (KeyPart::FamilyPhonetic, Element::Name(name)) => {
+            !name.family.is_empty() && push_nonempty(buf, &phonetic_key(&name.family))
+        }
+        (KeyPart::FamilyPrefix(len), Element::Name(name)) => {
+            name.family
+                .chars()
+                .filter(|c| *c != ' ')
+                .take(usize::from(*len))
+                .for_each(|c| buf.push(c));
+            buf.len() > start
+        }
+        (KeyPart::GivenName, Element::Name(name)) => push_nonempty(buf, first_given(name)),
+        (KeyPart::GivenPhonetic, Element::Name(name)) => {
+            let given = first_given(name);
+            !given.is_empty() && push_nonempty(buf, &phonetic_key(given))
+        }
+        (KeyPart::GivenInitial, Element::Name(name)) => {
+            match name
+                .initials
+                .chars()
+                .next()
+                .or_else(|| first_given(name).chars().next())
+            {
+                Some(c) => {
+                    buf.push(c);
+                    true
+                }
+                None => false,
+            }
+        }
+        (KeyPart::BirthDate, Element::Birth(date)) => match (date.month, date.day) {
+            (Some(month), Some(day)) => {
+                push_number(buf, u32::from(date.year));
+                push_number(buf, u32::from(month) + 100);
+                push_number(buf, u32::from(day) + 100);
+                true
+            }
+            _ => false,
+        },
+        (KeyPart::BirthYear, Element::Birth(date)) => {
+            push_number(buf, u32::from(date.year));
+            true
+        }
+        (KeyPart::Postcode, Element::Address(address)) => address
+            .postcode
+            .as_deref()
+            .is_some_and(|p| push_nonempty(buf, p)),
+        (KeyPart::City, Element::Address(address)) => address
+            .city
+            .as_deref()
+            .is_some_and(|c| push_nonempty(buf, c)),
+        (KeyPart::Address, Element::Address(address)) => {
+            write_address_value(address, buf)
+                && !ctx.generic.contains(GenericField::Address, &buf[start..])
+        }
+        // A part is only ever asked about an element of its own source.
+        _ => false,
+    }
+}
+
+fn push_nonempty(buf: &mut String, value: &str) -> bool {
+    buf.push_str(value);
+    !value.is_empty()
+}
+
+/// Appends the decimal digits of `n` (by hand: `write!` costs a formatter
+/// call per key on the hot path).
+fn push_number(buf: &mut String, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        buf.push(char::from(d));
+    }
+}
+
+/// The first canonical given name (`jean francois` → `jean`), or the first
+/// given name as written when no canonical form was derived.
+fn first_given(name: &PersonName) -> &str {
+    let given = if name.given_canonical.is_empty() {
+        &name.given
+    } else {
+        &name.given_canonical
+    };
+    given.split(' ').next().unwrap_or_default()
+}
+
+/// The street-level identity of an address: number, suffix, street and the
+/// postcode (or the commune when there is no postcode). False without a street
+/// or without a place: `rue de la paix` alone exists in hundreds of communes.
+pub(crate) fn write_address_value(address: &NormalizedAddress, buf: &mut String) -> bool {
+    let Some(street) = address.street.as_deref().filter(|s| !s.is_empty()) else {
+        return false;
+    };
+    let place = address
+        .postcode
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .or(address.city.as_deref().filter(|c| !c.is_empty()));
+    let Some(place) = place else {
+        return false;
+    };
+    if let Some(number) = address.number {
+        push_number(buf, number);
+    }
+    buf.push(' ');
+    buf.push_str(address.number_suffix.as_deref().unwrap_or_default());
+    buf.push(' ');
+    buf.push_str(street);
+    buf.push(' ');
+    buf.push_str(place);
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_is_the_reference_fnv1a_before_finalizing() {
+        // FNV-1a 64 reference values (IETF draft-eastlake-fnv): "" and "a".
+        assert_eq!(KeyHasher::new().0, 0xcbf29ce484222325);
+        assert_eq!(KeyHasher::new().write(b"a").0, 0xaf63dc4c8601ec8c);
+        assert_ne!(hash_bytes(b"a"), hash_bytes(b"b"));
+    }
+
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        let mut buf = String::new();
+        for n in [0, 7, 10, 1975, u32::MAX] {
+            buf.clear();
+            push_number(&mut buf, n);
+            assert_eq!(buf, n.to_string());
+        }
+    }
+
+    #[test]
+    fn block_key_orders_by_rule_first() {
+        let a = BlockKey::new(1, u64::MAX);
+        let b = BlockKey::new(2, 0);
+        assert!(a < b);
+        assert_eq!(a.rule(), RuleId(1));
+        assert_eq!(b.rule(), RuleId(2));
+        assert_eq!(a.hash(), (1 << 58) - 1);
+    }
+}
