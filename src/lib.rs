@@ -4,6 +4,8 @@
 pub mod error;
 pub mod normalize;
 pub mod record;
+#[cfg(feature = "synth")]
+pub mod synth;
 pub mod timeline;
 
 pub use error::{Error, ErrorKind, Result};
