@@ -1,9 +1,9 @@
 //! Events: what each person did, attached to the record of the system that
 //! saw it.
 
+use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
-use jiff::Timestamp;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
@@ -157,7 +157,9 @@ impl Drawer<'_> {
         }
         let id = format!(
             "EV{}",
-            self.ids.events.padded(self.person.id * MAX_EVENTS_PER_PERSON + self.counter)
+            self.ids
+                .events
+                .padded(self.person.id * MAX_EVENTS_PER_PERSON + self.counter)
         );
         self.counter += 1;
         out.push((
@@ -180,9 +182,15 @@ impl Drawer<'_> {
         let n = self.orders;
         self.orders += 1;
         if ticket {
-            format!("{prefix}{}", self.ids.tickets.padded(self.person.id * 1024 + n))
+            format!(
+                "{prefix}{}",
+                self.ids.tickets.padded(self.person.id * 1024 + n)
+            )
         } else {
-            format!("{prefix}{}", self.ids.orders.padded(self.person.id * 1024 + n))
+            format!(
+                "{prefix}{}",
+                self.ids.orders.padded(self.person.id * 1024 + n)
+            )
         }
     }
 
@@ -226,9 +234,23 @@ impl Drawer<'_> {
         };
         let total = amount(rng, median);
         let elsewhere = in_store && rng.random_bool(0.2);
-        let store = if in_store { self.store_code(rng, elsewhere) } else { None };
+        let store = if in_store {
+            self.store_code(rng, elsewhere)
+        } else {
+            None
+        };
         let ts = self.timestamp(rng, day, hours);
-        self.push(out, record, record.channel.clone(), kind, ts, eur(total), Some(reference.clone()), store.clone(), Vec::new());
+        self.push(
+            out,
+            record,
+            record.channel.clone(),
+            kind,
+            ts,
+            eur(total),
+            Some(reference.clone()),
+            store.clone(),
+            Vec::new(),
+        );
 
         let mut last_day = day;
         if !in_store && rng.random_bool(self.rates.click_and_collect.clamp(0.0, 1.0)) {
@@ -237,7 +259,17 @@ impl Drawer<'_> {
                 let elsewhere = rng.random_bool(0.2);
                 let pickup_store = self.store_code(rng, elsewhere);
                 let ts = self.timestamp(rng, pickup_day, (9, 19));
-                self.push(out, record, Channel::Store, EventKind::Pickup, ts, None, Some(reference.clone()), pickup_store, Vec::new());
+                self.push(
+                    out,
+                    record,
+                    Channel::Store,
+                    EventKind::Pickup,
+                    ts,
+                    None,
+                    Some(reference.clone()),
+                    pickup_store,
+                    Vec::new(),
+                );
                 last_day = pickup_day;
             }
         }
@@ -259,9 +291,23 @@ impl Drawer<'_> {
                 } else {
                     (record.channel.clone(), None)
                 };
-                let hours = if channel == Channel::Store { (9, 19) } else { (7, 23) };
+                let hours = if channel == Channel::Store {
+                    (9, 19)
+                } else {
+                    (7, 23)
+                };
                 let ts = self.timestamp(rng, return_day, hours);
-                self.push(out, record, channel, EventKind::Return, ts, eur(-refund), Some(reference.clone()), store, Vec::new());
+                self.push(
+                    out,
+                    record,
+                    channel,
+                    EventKind::Return,
+                    ts,
+                    eur(-refund),
+                    Some(reference.clone()),
+                    store,
+                    Vec::new(),
+                );
                 returned = true;
             }
         }
@@ -311,11 +357,25 @@ pub(crate) fn draw(
                     for _ in 0..poisson(rng, rates.app_sessions * share) {
                         if let Some(day) = d.day_in(rng, first) {
                             let ts = d.timestamp(rng, day, (7, 23));
-                            d.push(out, record, Channel::App, EventKind::AppSession, ts, None, None, None, Vec::new());
+                            d.push(
+                                out,
+                                record,
+                                Channel::App,
+                                EventKind::AppSession,
+                                ts,
+                                None,
+                                None,
+                                None,
+                                Vec::new(),
+                            );
                         }
                     }
                 }
-                let mean = if record.channel == Channel::App { rates.app_orders } else { rates.web_orders };
+                let mean = if record.channel == Channel::App {
+                    rates.app_orders
+                } else {
+                    rates.web_orders
+                };
                 for _ in 0..poisson(rng, mean * share) {
                     if let Some(day) = d.day_in(rng, first) {
                         d.order(rng, out, record, day, &mut past);
@@ -329,26 +389,51 @@ pub(crate) fn draw(
     for record in records.iter().filter(|r| r.channel == Channel::CallCentre) {
         let (first, share) = d.active(record);
         for _ in 0..poisson(rng, rates.calls * share) {
-            let about = if !past.is_empty() && rng.random_bool(rates.call_about_order.clamp(0.0, 1.0)) {
-                let order = &past[rng.random_range(0..past.len())];
-                let day = order.day + rng.random_range(1..=20);
-                (day >= first && day < d.window_days).then(|| {
-                    let reason = if order.returned || rng.random_bool(0.5) { "refund" } else { "delivery" };
-                    (day, order.reference.clone(), reason)
-                })
-            } else {
-                None
-            };
+            let about =
+                if !past.is_empty() && rng.random_bool(rates.call_about_order.clamp(0.0, 1.0)) {
+                    let order = &past[rng.random_range(0..past.len())];
+                    let day = order.day + rng.random_range(1..=20);
+                    (day >= first && day < d.window_days).then(|| {
+                        let reason = if order.returned || rng.random_bool(0.5) {
+                            "refund"
+                        } else {
+                            "delivery"
+                        };
+                        (day, order.reference.clone(), reason)
+                    })
+                } else {
+                    None
+                };
             match about {
                 Some((day, reference, reason)) => {
                     let ts = d.timestamp(rng, day, (9, 18));
                     let attributes = vec![("reason".to_owned(), reason.to_owned())];
-                    d.push(out, record, Channel::CallCentre, EventKind::Call, ts, None, Some(reference), None, attributes);
+                    d.push(
+                        out,
+                        record,
+                        Channel::CallCentre,
+                        EventKind::Call,
+                        ts,
+                        None,
+                        Some(reference),
+                        None,
+                        attributes,
+                    );
                 }
                 None => {
                     if let Some(day) = d.day_in(rng, first) {
                         let ts = d.timestamp(rng, day, (9, 18));
-                        d.push(out, record, Channel::CallCentre, EventKind::Call, ts, None, None, None, Vec::new());
+                        d.push(
+                            out,
+                            record,
+                            Channel::CallCentre,
+                            EventKind::Call,
+                            ts,
+                            None,
+                            None,
+                            None,
+                            Vec::new(),
+                        );
                     }
                 }
             }

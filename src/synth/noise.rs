@@ -139,9 +139,10 @@ pub(crate) fn typo<R: Rng + ?Sized>(rng: &mut R, s: &str) -> String {
         }
         2 => out.insert(pick, chars[pick]),
         _ => {
-            let prev = pick - 1;
-            if chars[prev].is_alphabetic() {
-                out.swap(prev, pick);
+            // Swap with the next letter, so the first letter stays in place.
+            let next = pick + 1;
+            if chars.get(next).is_some_and(|c| c.is_alphabetic()) && chars[next] != chars[pick] {
+                out.swap(pick, next);
             } else {
                 out.remove(pick);
             }
@@ -180,8 +181,14 @@ pub(crate) fn misheard(s: &str) -> Option<String> {
         if lower.ends_with(from) && s.len() > from.len() + 2 {
             let cut = s.len() - from.len();
             let stem = s.get(..cut)?;
-            let upper = s.get(cut..).is_some_and(|t| t.chars().all(|c| c.is_uppercase()));
-            let tail = if upper { to.to_uppercase() } else { (*to).to_owned() };
+            let upper = s
+                .get(cut..)
+                .is_some_and(|t| t.chars().all(|c| c.is_uppercase()));
+            let tail = if upper {
+                to.to_uppercase()
+            } else {
+                (*to).to_owned()
+            };
             return Some(format!("{stem}{tail}"));
         }
     }
@@ -216,7 +223,10 @@ mod tests {
         assert_eq!(strip_accents("FRANÇOIS Œ"), "FRANCOIS OE");
         assert_eq!(email_token("de la Fontaine"), "delafontaine");
         assert_eq!(email_token("D'Almeida"), "dalmeida");
-        assert_eq!(title_case("DE LA FONTAINE-d'arras"), "De La Fontaine-D'Arras");
+        assert_eq!(
+            title_case("DE LA FONTAINE-d'arras"),
+            "De La Fontaine-D'Arras"
+        );
     }
 
     #[test]

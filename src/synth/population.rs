@@ -206,21 +206,28 @@ pub(crate) fn draw_mobile(rng: &mut ChaCha8Rng, territory: Territory) -> PhoneNu
             }
         }
     };
-    PhoneNumber { territory, national }
+    PhoneNumber {
+        territory,
+        national,
+    }
 }
 
 pub(crate) fn draw_landline(rng: &mut ChaCha8Rng, postcode: &str) -> PhoneNumber {
     let territory = Territory::of_postcode(postcode);
     let national = match territory {
         Territory::Metro => {
-            u32::from(landline_zone(postcode)) * 100_000_000 + rng.random_range(10_000_000..100_000_000)
+            u32::from(landline_zone(postcode)) * 100_000_000
+                + rng.random_range(10_000_000..100_000_000)
         }
         Territory::Guadeloupe => 590_000_000 + rng.random_range(0..1_000_000),
         Territory::Martinique => 596_000_000 + rng.random_range(0..1_000_000),
         Territory::Guyane => 594_000_000 + rng.random_range(0..1_000_000),
         Territory::Reunion => 262_000_000 + rng.random_range(0..1_000_000),
     };
-    PhoneNumber { territory, national }
+    PhoneNumber {
+        territory,
+        national,
+    }
 }
 
 fn draw_date(rng: &mut ChaCha8Rng, year: i16) -> Date {
@@ -244,11 +251,20 @@ fn draw_origin(rng: &mut ChaCha8Rng, config: &SynthConfig) -> Origin {
     }
 }
 
-fn draw_given(rng: &mut ChaCha8Rng, config: &SynthConfig, origin: Origin, female: bool) -> &'static str {
+fn draw_given(
+    rng: &mut ChaCha8Rng,
+    config: &SynthConfig,
+    origin: Origin,
+    female: bool,
+) -> &'static str {
     let t = tables();
     if origin == Origin::French {
         if rng.random_bool(config.population.compound_given_rate.clamp(0.0, 1.0)) {
-            let list = if female { &t.fr_female_compound } else { &t.fr_male_compound };
+            let list = if female {
+                &t.fr_female_compound
+            } else {
+                &t.fr_male_compound
+            };
             return list.sample(rng);
         }
         return t.given(Origin::French, female).sample(rng);
@@ -306,8 +322,13 @@ fn draw_chunk(
         let kind = kinds.sample(&mut rng);
         let origin = draw_origin(&mut rng, config);
         let with_children = kind >= 2;
-        let (lo, hi) = if with_children { (1945, 1982) } else { (1938, 2005) };
-        let mut head_year = lo + ((rng.random::<f64>() + rng.random::<f64>()) / 2.0 * f64::from(hi - lo)) as i16;
+        let (lo, hi) = if with_children {
+            (1945, 1982)
+        } else {
+            (1938, 2005)
+        };
+        let mut head_year =
+            lo + ((rng.random::<f64>() + rng.random::<f64>()) / 2.0 * f64::from(hi - lo)) as i16;
         let mut head_female = rng.random_bool(0.5);
         let mut commune = draw_commune(&mut rng, p.overseas_rate);
         let mut head_name = None;
@@ -317,7 +338,8 @@ fn draw_chunk(
             commune = template.home.commune;
             head_female = template.female;
             head_name = Some((template.given, template.family));
-            head_year = (i32::from(template.birth.year()) + rng.random_range(-25..=25)).clamp(1938, 2005) as i16;
+            head_year = (i32::from(template.birth.year()) + rng.random_range(-25..=25))
+                .clamp(1938, 2005) as i16;
         }
         let (head_given, head_family) = head_name.unwrap_or_else(|| {
             (
@@ -337,8 +359,16 @@ fn draw_chunk(
         let mut father_family = (!head_female).then_some(head_family);
         let mut mother_family = head_female.then_some(head_family);
         if couple {
-            let female = if rng.random_bool(0.95) { !head_female } else { head_female };
-            let partner_origin = if rng.random_bool(0.8) { origin } else { Origin::French };
+            let female = if rng.random_bool(0.95) {
+                !head_female
+            } else {
+                head_female
+            };
+            let partner_origin = if rng.random_bool(0.8) {
+                origin
+            } else {
+                Origin::French
+            };
             let own = draw_family(&mut rng, config, partner_origin);
             let year = (head_year + rng.random_range(-6..=6)).min(2005);
             let mut member = Member {
@@ -373,20 +403,32 @@ fn draw_chunk(
                 10..=16 => 2,
                 _ => 3,
             };
-            let youngest_parent = members.iter().map(|m| m.birth_year).max().unwrap_or(head_year);
+            let youngest_parent = members
+                .iter()
+                .map(|m| m.birth_year)
+                .max()
+                .unwrap_or(head_year);
             for _ in 0..children {
                 let year = youngest_parent + rng.random_range(20..=40);
                 if year > 2008 {
                     continue;
                 }
                 let female = rng.random_bool(0.5);
-                let child_origin = if rng.random_bool(0.4) { Origin::French } else { origin };
+                let child_origin = if rng.random_bool(0.4) {
+                    Origin::French
+                } else {
+                    origin
+                };
                 let roll: f64 = rng.random();
                 let family = match (father_family, mother_family) {
-                    (Some(f), Some(m)) if roll < 0.05 && f.second.is_none() && m.first != f.first => Family {
-                        first: f.first,
-                        second: Some(m.first),
-                    },
+                    (Some(f), Some(m))
+                        if roll < 0.05 && f.second.is_none() && m.first != f.first =>
+                    {
+                        Family {
+                            first: f.first,
+                            second: Some(m.first),
+                        }
+                    }
                     (Some(_), Some(m)) if roll < 0.12 => m,
                     (Some(f), _) => f,
                     (None, Some(m)) if roll < 0.8 => m,
@@ -450,7 +492,11 @@ fn draw_chunk(
             let mobile = rng
                 .random_bool(p.mobile_rate.clamp(0.0, 1.0))
                 .then(|| draw_mobile(&mut rng, territory));
-            let device_owner = if m.child && rng.random_bool(0.3) { household } else { id };
+            let device_owner = if m.child && rng.random_bool(0.3) {
+                household
+            } else {
+                id
+            };
             out.push(Person {
                 id,
                 household,
@@ -518,7 +564,10 @@ fn personal_email(rng: &mut ChaCha8Rng, given: &str, family: &Family, birth_year
 fn household_email(rng: &mut ChaCha8Rng, members: &[Member]) -> String {
     let f = email_token(&members[0].family.full());
     let a = email_token(members[0].given);
-    let b = members.get(1).map(|m| email_token(m.given)).unwrap_or_default();
+    let b = members
+        .get(1)
+        .map(|m| email_token(m.given))
+        .unwrap_or_default();
     let local = match rng.random_range(0..4) {
         0 => format!("famille.{f}"),
         1 => format!("{f}.famille"),

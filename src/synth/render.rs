@@ -20,7 +20,12 @@ pub(crate) type RecordOut = (Record, u64, u64);
 /// An event with its person.
 pub(crate) type EventOut = (Event, u64);
 
-const CHANNELS: [Channel; 4] = [Channel::Store, Channel::Web, Channel::CallCentre, Channel::App];
+const CHANNELS: [Channel; 4] = [
+    Channel::Store,
+    Channel::Web,
+    Channel::CallCentre,
+    Channel::App,
+];
 
 /// The id makers, one bijection per system.
 struct RecordIds {
@@ -170,7 +175,12 @@ fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
 /// event window, at a plausible hour; a duplicate account comes later.
 fn draw_created(cx: &Context<'_>, rng: &mut ChaCha8Rng, from_year: i16, copy: u8) -> DateTime {
     let from = Date::new(from_year, 1, 1).unwrap_or(cx.config.events.window_start);
-    let span = cx.window_end.since(from).map_or(365, |s| i64::from(s.get_days())).max(31) - 30;
+    let span = cx
+        .window_end
+        .since(from)
+        .map_or(365, |s| i64::from(s.get_days()))
+        .max(31)
+        - 30;
     let mut offset = rng.random_range(0..span);
     if copy > 0 {
         offset = offset.max(rng.random_range(span / 2..span));
@@ -178,7 +188,12 @@ fn draw_created(cx: &Context<'_>, rng: &mut ChaCha8Rng, from_year: i16, copy: u8
     let day = from
         .checked_add(jiff::Span::new().days(offset))
         .unwrap_or(from);
-    day.at(rng.random_range(8..21), rng.random_range(0..60), rng.random_range(0..60), 0)
+    day.at(
+        rng.random_range(8..21),
+        rng.random_range(0..60),
+        rng.random_range(0..60),
+        0,
+    )
 }
 
 fn utc(cx: &Context<'_>, dt: DateTime) -> String {
@@ -202,7 +217,11 @@ fn maybe_typo(rng: &mut ChaCha8Rng, s: String, rate: f64) -> String {
 }
 
 fn maybe_strip(rng: &mut ChaCha8Rng, s: String, rate: f64) -> String {
-    if !s.is_ascii() && chance(rng, rate) { strip_accents(&s) } else { s }
+    if !s.is_ascii() && chance(rng, rate) {
+        strip_accents(&s)
+    } else {
+        s
+    }
 }
 
 fn birth_dmy(rng: &mut ChaCha8Rng, d: Date, swap_rate: f64, sep: char) -> String {
@@ -231,7 +250,13 @@ enum PhoneStyle {
 fn format_phone(phone: PhoneNumber, style: PhoneStyle) -> String {
     let n = phone.national;
     let cc = phone.territory.calling_code();
-    let pairs = [n / 100_000_000, n / 1_000_000 % 100, n / 10_000 % 100, n / 100 % 100, n % 100];
+    let pairs = [
+        n / 100_000_000,
+        n / 1_000_000 % 100,
+        n / 10_000 % 100,
+        n / 100 % 100,
+        n % 100,
+    ];
     match style {
         PhoneStyle::Dots => format!(
             "0{}.{:02}.{:02}.{:02}.{:02}",
@@ -247,12 +272,22 @@ fn format_phone(phone: PhoneNumber, style: PhoneStyle) -> String {
             "+33 {} {:02} {:02} {:02} {:02}",
             pairs[0], pairs[1], pairs[2], pairs[3], pairs[4]
         ),
-        PhoneStyle::IntlSpaced => format!("+{cc} {:03} {:02} {:02} {:02}", n / 1_000_000, pairs[2], pairs[3], pairs[4]),
+        PhoneStyle::IntlSpaced => format!(
+            "+{cc} {:03} {:02} {:02} {:02}",
+            n / 1_000_000,
+            pairs[2],
+            pairs[3],
+            pairs[4]
+        ),
     }
 }
 
 /// The person's phone for a form: mobile first, the landline sometimes.
-fn phone_for_form(rng: &mut ChaCha8Rng, person: &Person, landline_share: f64) -> Option<PhoneNumber> {
+fn phone_for_form(
+    rng: &mut ChaCha8Rng,
+    person: &Person,
+    landline_share: f64,
+) -> Option<PhoneNumber> {
     match (person.mobile, person.landline) {
         (Some(_), Some(l)) if chance(rng, landline_share) => Some(l),
         (Some(m), _) => Some(m),
@@ -273,8 +308,15 @@ fn street_line(rng: &mut ChaCha8Rng, addr: &Addr, style: StreetStyle) -> String 
         .get(usize::from(addr.street_type))
         .copied()
         .unwrap_or(("rue", &["r."]));
-    let street_type = if style.abbreviate { *pick(rng, abbreviations) } else { full_type };
-    let name = STREET_NAMES.get(usize::from(addr.street_name)).copied().unwrap_or("de la Paix");
+    let street_type = if style.abbreviate {
+        *pick(rng, abbreviations)
+    } else {
+        full_type
+    };
+    let name = STREET_NAMES
+        .get(usize::from(addr.street_name))
+        .copied()
+        .unwrap_or("de la Paix");
     let mut line = String::with_capacity(40);
     if addr.number > 0 {
         line.push_str(&addr.number.to_string());
@@ -292,7 +334,11 @@ fn street_line(rng: &mut ChaCha8Rng, addr: &Addr, style: StreetStyle) -> String 
     if style.strip {
         line = strip_accents(&line);
     }
-    if style.upper { line.to_uppercase() } else { line }
+    if style.upper {
+        line.to_uppercase()
+    } else {
+        line
+    }
 }
 
 /// A city as typed: `PARIS 11`, `Paris 11e`, `St-Étienne`, `ST DENIS`.
@@ -331,9 +377,18 @@ fn gmail_variant(rng: &mut ChaCha8Rng, email: &str) -> Option<String> {
     if domain != "gmail.com" {
         return None;
     }
-    let tag = || format!("{local}+{}", ["promo", "shop", "achats", "pub", "fid"][(local.len() * 7) % 5]);
+    let tag = || {
+        format!(
+            "{local}+{}",
+            ["promo", "shop", "achats", "pub", "fid"][(local.len() * 7) % 5]
+        )
+    };
     let variant = if local.contains('.') {
-        if rng.random_bool(0.5) { local.replace('.', "") } else { tag() }
+        if rng.random_bool(0.5) {
+            local.replace('.', "")
+        } else {
+            tag()
+        }
     } else if rng.random_bool(0.5) && local.len() > 3 && local.is_ascii() {
         let cut = rng.random_range(1..local.len() - 1);
         format!("{}.{}", &local[..cut], &local[cut..])
@@ -370,7 +425,12 @@ fn second_account_email(rng: &mut ChaCha8Rng, person: &Person) -> Option<String>
     person.email.as_deref().and_then(|e| gmail_variant(rng, e))
 }
 
-fn login_email(rng: &mut ChaCha8Rng, cx: &Context<'_>, person: &Person, copy: u8) -> Option<String> {
+fn login_email(
+    rng: &mut ChaCha8Rng,
+    cx: &Context<'_>,
+    person: &Person,
+    copy: u8,
+) -> Option<String> {
     if copy > 0 {
         return second_account_email(rng, person);
     }
@@ -396,15 +456,27 @@ fn self_typed(rng: &mut ChaCha8Rng, noise: &NoiseRates, name: &str) -> String {
     maybe_typo(rng, s, noise.typo / 3.0)
 }
 
-fn store_record(cx: &Context<'_>, rng: &mut ChaCha8Rng, person: &Person, copy: u8) -> (Record, u64, DateTime) {
+fn store_record(
+    cx: &Context<'_>,
+    rng: &mut ChaCha8Rng,
+    person: &Person,
+    copy: u8,
+) -> (Record, u64, DateTime) {
     let noise = &cx.config.noise;
     let number = cx.ids.store.apply(person.id * 4 + u64::from(copy));
     let id = format!("29{number:011}");
-    let mut r = Record::new(SourceKey { channel: Channel::Store, id });
+    let mut r = Record::new(SourceKey {
+        channel: Channel::Store,
+        id,
+    });
     if !chance(rng, 0.1) {
         let civ = if person.female {
             let old = person.birth.year() < 1975;
-            if old && chance(rng, 0.04) { "MLLE" } else { *pick(rng, &["MME", "Mme", "MME", "Mme"]) }
+            if old && chance(rng, 0.04) {
+                "MLLE"
+            } else {
+                *pick(rng, &["MME", "Mme", "MME", "Mme"])
+            }
         } else {
             *pick(rng, &["M", "M.", "MR", "M"])
         };
@@ -443,7 +515,15 @@ fn store_record(cx: &Context<'_>, rng: &mut ChaCha8Rng, person: &Person, copy: u
         }
     } else if !chance(rng, noise.missing_phone[0]) {
         if let Some(phone) = phone_for_form(rng, person, 0.3) {
-            let style = *pick(rng, &[PhoneStyle::Dots, PhoneStyle::Spaces, PhoneStyle::Spaces, PhoneStyle::Compact]);
+            let style = *pick(
+                rng,
+                &[
+                    PhoneStyle::Dots,
+                    PhoneStyle::Spaces,
+                    PhoneStyle::Spaces,
+                    PhoneStyle::Compact,
+                ],
+            );
             r.phones.push(format_phone(phone, style));
         }
     }
@@ -456,13 +536,21 @@ fn store_record(cx: &Context<'_>, rng: &mut ChaCha8Rng, person: &Person, copy: u
             } else {
                 email.clone()
             };
-            let email = if chance(rng, 0.3) { email.to_uppercase() } else { email };
+            let email = if chance(rng, 0.3) {
+                email.to_uppercase()
+            } else {
+                email
+            };
             r.emails.push(email);
         }
     }
     if !chance(rng, noise.missing_address[0]) {
         let addr = address_for(rng, person, noise.stale_address);
-        let style = StreetStyle { upper, abbreviate: chance(rng, 0.6), strip };
+        let style = StreetStyle {
+            upper,
+            abbreviate: chance(rng, 0.6),
+            strip,
+        };
         let mut postcode = tables().commune(addr.commune).postcode.to_owned();
         if postcode.starts_with('0') && chance(rng, noise.store_postcode_zero_lost) {
             postcode.remove(0);
@@ -475,15 +563,28 @@ fn store_record(cx: &Context<'_>, rng: &mut ChaCha8Rng, person: &Person, copy: u
         });
     }
     let created = draw_created(cx, rng, 2012, copy);
-    r.created_at = Some(format!("{:02}/{:02}/{:04}", created.day(), created.month(), created.year()));
+    r.created_at = Some(format!(
+        "{:02}/{:02}/{:04}",
+        created.day(),
+        created.month(),
+        created.year()
+    ));
     (r, number, created)
 }
 
-fn web_record(cx: &Context<'_>, rng: &mut ChaCha8Rng, person: &Person, copy: u8) -> Option<(Record, u64, DateTime)> {
+fn web_record(
+    cx: &Context<'_>,
+    rng: &mut ChaCha8Rng,
+    person: &Person,
+    copy: u8,
+) -> Option<(Record, u64, DateTime)> {
     let noise = &cx.config.noise;
     let email = login_email(rng, cx, person, copy)?;
     let number = cx.ids.web.apply(person.id * 4 + u64::from(copy));
-    let mut r = Record::new(SourceKey { channel: Channel::Web, id: format!("WEB{number:09}") });
+    let mut r = Record::new(SourceKey {
+        channel: Channel::Web,
+        id: format!("WEB{number:09}"),
+    });
     r.emails.push(email);
     let mut given = self_typed(rng, noise, person.given);
     let shown = family_shown(rng, person, noise).full();
@@ -495,7 +596,17 @@ fn web_record(cx: &Context<'_>, rng: &mut ChaCha8Rng, person: &Person, copy: u8)
     r.family_names.push(family);
     if !chance(rng, noise.missing_phone[1]) {
         if let Some(phone) = phone_for_form(rng, person, 0.15) {
-            let style = *pick(rng, &[PhoneStyle::E164, PhoneStyle::E164, PhoneStyle::E164, PhoneStyle::Compact, PhoneStyle::Compact, PhoneStyle::Spaces]);
+            let style = *pick(
+                rng,
+                &[
+                    PhoneStyle::E164,
+                    PhoneStyle::E164,
+                    PhoneStyle::E164,
+                    PhoneStyle::Compact,
+                    PhoneStyle::Compact,
+                    PhoneStyle::Spaces,
+                ],
+            );
             r.phones.push(format_phone(phone, style));
         }
     }
@@ -508,7 +619,11 @@ fn web_record(cx: &Context<'_>, rng: &mut ChaCha8Rng, person: &Person, copy: u8)
         r.birth_date = Some(format!("{:04}-{month:02}-{day:02}", d.year()));
     }
     if !chance(rng, noise.missing_address[1]) {
-        let style = StreetStyle { upper: chance(rng, 0.08), abbreviate: chance(rng, 0.3), strip: chance(rng, noise.self_typed_accent_drop) };
+        let style = StreetStyle {
+            upper: chance(rng, 0.08),
+            abbreviate: chance(rng, 0.3),
+            strip: chance(rng, noise.self_typed_accent_drop),
+        };
         let mut addresses = vec![person.home];
         if let Some(old) = person.previous {
             match rng.random_range(0..10) {
@@ -531,19 +646,31 @@ fn web_record(cx: &Context<'_>, rng: &mut ChaCha8Rng, person: &Person, copy: u8)
     Some((r, number, created))
 }
 
-fn callcentre_record(cx: &Context<'_>, rng: &mut ChaCha8Rng, person: &Person, copy: u8) -> (Record, u64, DateTime) {
+fn callcentre_record(
+    cx: &Context<'_>,
+    rng: &mut ChaCha8Rng,
+    person: &Person,
+    copy: u8,
+) -> (Record, u64, DateTime) {
     let noise = &cx.config.noise;
     let number = cx.ids.callcentre.apply(person.id * 4 + u64::from(copy));
-    let mut r = Record::new(SourceKey { channel: Channel::CallCentre, id: format!("CC{number:09}") });
+    let mut r = Record::new(SourceKey {
+        channel: Channel::CallCentre,
+        id: format!("CC{number:09}"),
+    });
     let family_name = family_shown(rng, person, noise).full();
     let mut family = if chance(rng, noise.callcentre_misheard) {
         misheard(&family_name).unwrap_or_else(|| typo(rng, &family_name))
     } else {
         maybe_typo(rng, family_name, noise.typo)
     };
+    let mut initial = false;
     let mut given = match nickname(person.given) {
         Some(nick) if chance(rng, noise.callcentre_nickname) => nick.to_owned(),
-        _ if chance(rng, noise.callcentre_initial) => initials(person.given),
+        _ if chance(rng, noise.callcentre_initial) => {
+            initial = true;
+            initials(person.given)
+        }
         _ => maybe_typo(rng, person.given.to_owned(), noise.typo),
     };
     if chance(rng, noise.callcentre_accent_drop) {
@@ -556,23 +683,45 @@ fn callcentre_record(cx: &Context<'_>, rng: &mut ChaCha8Rng, person: &Person, co
         *pick(rng, &["M.", "M.", "Monsieur", "M"])
     };
     let upper_family = family.to_uppercase();
-    let full = match rng.random_range(0..100) {
-        0..=34 => format!("{civility} {family} {given}"),
-        35..=64 => format!("{upper_family} {given}"),
-        65..=79 => format!("{given} {family}"),
-        80..=91 => format!("{upper_family} {}", given.to_uppercase()),
-        92..=96 => format!("{civility} {given} {upper_family}"),
-        _ => format!("{civility} {upper_family}"),
+    // An initial goes after the family name (`DUPONT J.`): in front it would
+    // read as a civility (`M. Pierre`).
+    let full = if initial {
+        if chance(rng, 0.5) {
+            format!("{civility} {upper_family} {given}")
+        } else {
+            format!("{upper_family} {given}")
+        }
+    } else {
+        match rng.random_range(0..100) {
+            0..=34 => format!("{civility} {family} {given}"),
+            35..=64 => format!("{upper_family} {given}"),
+            65..=79 => format!("{given} {family}"),
+            80..=91 => format!("{upper_family} {}", given.to_uppercase()),
+            92..=96 => format!("{civility} {given} {upper_family}"),
+            _ => format!("{civility} {upper_family}"),
+        }
     };
     r.full_names.push(full);
     if !chance(rng, noise.missing_phone[2]) {
         if let Some(phone) = phone_for_form(rng, person, 0.3) {
-            let style = *pick(rng, &[PhoneStyle::Compact, PhoneStyle::Compact, PhoneStyle::Spaces, PhoneStyle::E164]);
+            let style = *pick(
+                rng,
+                &[
+                    PhoneStyle::Compact,
+                    PhoneStyle::Compact,
+                    PhoneStyle::Spaces,
+                    PhoneStyle::E164,
+                ],
+            );
             r.phones.push(format_phone(phone, style));
         }
     }
     if !chance(rng, noise.missing_email[2]) {
-        let email = if chance(rng, 0.2) { person.email2.as_ref().or(person.email.as_ref()) } else { person.email.as_ref() };
+        let email = if chance(rng, 0.2) {
+            person.email2.as_ref().or(person.email.as_ref())
+        } else {
+            person.email.as_ref()
+        };
         if let Some(email) = email {
             r.emails.push(email.clone());
         }
@@ -602,15 +751,27 @@ fn initials(given: &str) -> String {
         .filter_map(|p| p.chars().next())
         .map(|c| c.to_uppercase().to_string())
         .collect();
-    if parts.len() > 1 { parts.join("-") } else { format!("{}.", parts.concat()) }
+    if parts.len() > 1 {
+        parts.join("-")
+    } else {
+        format!("{}.", parts.concat())
+    }
 }
 
-fn app_record(cx: &Context<'_>, rng: &mut ChaCha8Rng, person: &Person, copy: u8) -> Option<(Record, u64, DateTime)> {
+fn app_record(
+    cx: &Context<'_>,
+    rng: &mut ChaCha8Rng,
+    person: &Person,
+    copy: u8,
+) -> Option<(Record, u64, DateTime)> {
     let noise = &cx.config.noise;
     let email = login_email(rng, cx, person, copy)?;
     let seed = cx.ids.seed;
     let key = mix(seed ^ mix(person.id.wrapping_mul(8) + u64::from(copy) + 0x4150_5000));
-    let mut r = Record::new(SourceKey { channel: Channel::App, id: uuid(key, mix(key), false) });
+    let mut r = Record::new(SourceKey {
+        channel: Channel::App,
+        id: uuid(key, mix(key), false),
+    });
     // A device is its owner's: a family tablet or a reinstall on the same phone.
     let device_seed = if copy > 0 && !chance(rng, 0.7) {
         mix(key ^ 0xD0)
@@ -622,7 +783,10 @@ fn app_record(cx: &Context<'_>, rng: &mut ChaCha8Rng, person: &Person, copy: u8)
     } else {
         format!("{:016x}", mix(device_seed))
     };
-    r.identifiers.push(Identifier { kind: IdentifierKind::DeviceId, value: device });
+    r.identifiers.push(Identifier {
+        kind: IdentifierKind::DeviceId,
+        value: device,
+    });
     r.given_names.push(self_typed(rng, noise, person.given));
     let shown = family_shown(rng, person, noise).full();
     r.family_names.push(self_typed(rng, noise, &shown));
@@ -632,7 +796,14 @@ fn app_record(cx: &Context<'_>, rng: &mut ChaCha8Rng, person: &Person, copy: u8)
     r.emails.push(email);
     if !chance(rng, noise.missing_phone[3]) {
         if let Some(phone) = person.mobile {
-            let style = *pick(rng, &[PhoneStyle::IntlSpaced, PhoneStyle::Compact, PhoneStyle::E164]);
+            let style = *pick(
+                rng,
+                &[
+                    PhoneStyle::IntlSpaced,
+                    PhoneStyle::Compact,
+                    PhoneStyle::E164,
+                ],
+            );
             r.phones.push(format_phone(phone, style));
         }
     }
@@ -643,18 +814,24 @@ fn app_record(cx: &Context<'_>, rng: &mut ChaCha8Rng, person: &Person, copy: u8)
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::super::tables::Territory;
+    use super::*;
 
     #[test]
     fn phone_formats() {
-        let m = PhoneNumber { territory: Territory::Metro, national: 612_345_678 };
+        let m = PhoneNumber {
+            territory: Territory::Metro,
+            national: 612_345_678,
+        };
         assert_eq!(format_phone(m, PhoneStyle::Dots), "06.12.34.56.78");
         assert_eq!(format_phone(m, PhoneStyle::Spaces), "06 12 34 56 78");
         assert_eq!(format_phone(m, PhoneStyle::Compact), "0612345678");
         assert_eq!(format_phone(m, PhoneStyle::E164), "+33612345678");
         assert_eq!(format_phone(m, PhoneStyle::IntlSpaced), "+33 6 12 34 56 78");
-        let r = PhoneNumber { territory: Territory::Reunion, national: 692_123_456 };
+        let r = PhoneNumber {
+            territory: Territory::Reunion,
+            national: 692_123_456,
+        };
         assert_eq!(format_phone(r, PhoneStyle::E164), "+262692123456");
         assert_eq!(format_phone(r, PhoneStyle::Spaces), "06 92 12 34 56");
         assert_eq!(format_phone(r, PhoneStyle::IntlSpaced), "+262 692 12 34 56");
@@ -671,7 +848,10 @@ mod tests {
         let mut rng = stream(1, Purpose::Records, 0);
         for _ in 0..50 {
             let v = gmail_variant(&mut rng, "jean.dupont@gmail.com").unwrap_or_default();
-            assert!(v.ends_with("@gmail.com") && v != "jean.dupont@gmail.com", "{v}");
+            assert!(
+                v.ends_with("@gmail.com") && v != "jean.dupont@gmail.com",
+                "{v}"
+            );
         }
         assert_eq!(gmail_variant(&mut rng, "jean.dupont@orange.fr"), None);
     }
