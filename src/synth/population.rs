@@ -577,6 +577,20 @@ fn household_email(rng: &mut ChaCha8Rng, members: &[Member]) -> String {
     format!("{local}@{}", provider(rng))
 }
 
+/// The mailbox an address reaches: gmail ignores dots and `+tags`, so
+/// `jean.dupont@gmail.com` and `jeandupont+promo@gmail.com` are one mailbox
+/// and cannot belong to two persons.
+pub(crate) fn mailbox(email: &str) -> String {
+    let lower = email.to_ascii_lowercase();
+    match lower.split_once('@') {
+        Some((local, "gmail.com")) => {
+            let local = local.split('+').next().unwrap_or(local);
+            format!("{}@gmail.com", local.replace('.', ""))
+        }
+        _ => lower,
+    }
+}
+
 /// FNV-1a: a stable 64-bit hash. A false collision only renames an email
 /// that did not need it, which is harmless.
 fn fnv(s: &str) -> u64 {
@@ -612,7 +626,7 @@ fn make_contacts_unique(seed: u64, persons: &mut [Person]) {
             }
             let original = email.clone();
             let mut attempts = 0u32;
-            while *owner.entry(fnv(email)).or_insert(household) != household {
+            while *owner.entry(fnv(&mailbox(email))).or_insert(household) != household {
                 let rng = rng.get_or_insert_with(|| stream(seed, Purpose::Dedup, person.id));
                 let (local, domain) = original.split_once('@').unwrap_or((&original, "gmail.com"));
                 // Widen the suffix range if the short ones are taken.
