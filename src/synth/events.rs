@@ -2,12 +2,11 @@
 //! saw it.
 
 use jiff::Timestamp;
-use jiff::civil::DateTime;
-use jiff::tz::TimeZone;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::EventRates;
+use super::calendar::{day_number, paris_timestamp};
 use super::ids::Scrambler;
 use super::population::{Person, Store};
 use crate::record::{Channel, SourceKey};
@@ -21,8 +20,8 @@ const MAX_EVENTS_PER_PERSON: u64 = 4096;
 pub(crate) struct RecordRef {
     pub channel: Channel,
     pub key: SourceKey,
-    /// When the account was created (local time): no event before.
-    pub created: DateTime,
+    /// The day number the account was created: no event before.
+    pub created_day: i64,
 }
 
 /// The id makers for events, orders and store tickets.
@@ -101,7 +100,7 @@ fn eur(minor: i64) -> Option<Money> {
 struct Drawer<'a> {
     ids: &'a EventIds,
     rates: &'a EventRates,
-    tz: &'a TimeZone,
+    window_start: i64,
     stores: &'a [Store],
     person: &'a Person,
     window_days: i64,
@@ -110,22 +109,9 @@ struct Drawer<'a> {
 }
 
 impl Drawer<'_> {
-    fn timestamp(&self, rng: &mut ChaCha8Rng, day: i64, hours: (i8, i8)) -> Timestamp {
-        let date = self
-            .rates
-            .window_start
-            .checked_add(jiff::Span::new().days(day))
-            .unwrap_or(self.rates.window_start);
-        let dt = date.at(
-            rng.random_range(hours.0..=hours.1),
-            rng.random_range(0..60),
-            rng.random_range(0..60),
-            0,
-        );
-        self.tz
-            .to_ambiguous_timestamp(dt)
-            .compatible()
-            .unwrap_or(Timestamp::UNIX_EPOCH)
+    fn timestamp(&self, rng: &mut ChaCha8Rng, day: i64, hours: (i64, i64)) -> Timestamp {
+        let second = rng.random_range(hours.0 * 3600..(hours.1 + 1) * 3600);
+        paris_timestamp(self.window_start + day, second)
     }
 
     fn store_code(&self, rng: &mut ChaCha8Rng, elsewhere: bool) -> Option<String> {
@@ -197,13 +183,7 @@ impl Drawer<'_> {
     /// The first day (offset in the window) the record can have events, and
     /// the share of the window it is active.
     fn active(&self, record: &RecordRef) -> (i64, f64) {
-        let start = self.rates.window_start;
-        let first = record
-            .created
-            .date()
-            .since(start)
-            .map_or(0, |s| i64::from(s.get_days()))
-            .clamp(0, self.window_days);
+        let first = (record.created_day - self.window_start).clamp(0, self.window_days);
         let share = (self.window_days - first) as f64 / self.window_days.max(1) as f64;
         (first, share)
     }
@@ -324,7 +304,6 @@ impl Drawer<'_> {
 pub(crate) fn draw(
     ids: &EventIds,
     rates: &EventRates,
-    tz: &TimeZone,
     stores: &[Store],
     rng: &mut ChaCha8Rng,
     person: &Person,
@@ -334,7 +313,7 @@ pub(crate) fn draw(
     let mut d = Drawer {
         ids,
         rates,
-        tz,
+        window_start: day_number(rates.window_start),
         stores,
         person,
         window_days: i64::from(rates.window_days),

@@ -104,6 +104,7 @@
 //! depends on the seed and the configuration only, never on the number of
 //! threads.
 
+mod calendar;
 mod events;
 mod ids;
 mod noise;

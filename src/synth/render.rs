@@ -1,11 +1,11 @@
 //! Records: each person as each of their systems typed them.
 
-use jiff::civil::{Date, DateTime};
-use jiff::tz::TimeZone;
+use jiff::civil::Date;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
+use super::calendar::{civil_from_days, day_number, days_from_civil, paris_as_utc_rfc3339};
 use super::events::{self, EventIds, RecordRef};
 use super::ids::{Purpose, Scrambler, mix, stream, uuid};
 use super::noise::{misheard, strip_accents, title_case, typo};
@@ -41,18 +41,14 @@ struct Context<'a> {
     people: &'a People,
     ids: RecordIds,
     event_ids: EventIds,
-    tz: TimeZone,
     counts: Weighted,
-    window_end: Date,
+    /// Day number of the end of the event window: accounts are created before.
+    window_end: i64,
 }
 
 pub(crate) fn draw(config: &SynthConfig, people: &People) -> (Vec<RecordOut>, Vec<EventOut>) {
     let seed = config.seed;
-    let window_end = config
-        .events
-        .window_start
-        .checked_add(jiff::Span::new().days(i64::from(config.events.window_days)))
-        .unwrap_or(config.events.window_start);
+    let window_end = day_number(config.events.window_start) + i64::from(config.events.window_days);
     let context = Context {
         config,
         people,
@@ -63,9 +59,6 @@ pub(crate) fn draw(config: &SynthConfig, people: &People) -> (Vec<RecordOut>, Ve
             callcentre: Scrambler::new(seed, 13, 9),
         },
         event_ids: EventIds::new(seed),
-        // The bundled tz database always has Europe/Paris; UTC+1 is a sane
-        // fallback rather than a panic.
-        tz: TimeZone::get("Europe/Paris").unwrap_or_else(|_| TimeZone::fixed(jiff::tz::offset(1))),
         counts: Weighted::new(config.channels.count_weights.iter().copied()),
         window_end,
     };
@@ -86,7 +79,6 @@ pub(crate) fn draw(config: &SynthConfig, people: &People) -> (Vec<RecordOut>, Ve
                 events::draw(
                     &context.event_ids,
                     &context.config.events,
-                    &context.tz,
                     &people.stores,
                     &mut event_rng,
                     person,
@@ -155,7 +147,7 @@ fn draw_person(
                 refs.push(RecordRef {
                     channel: CHANNELS[channel_index].clone(),
                     key: record.key.clone(),
-                    created,
+                    created_day: created,
                 });
                 out.push((record, sort, person.id));
             }
@@ -173,35 +165,15 @@ fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
 
 /// When an account was created: a day between `from_year` and the end of the
 /// event window, at a plausible hour; a duplicate account comes later.
-fn draw_created(cx: &Context<'_>, rng: &mut ChaCha8Rng, from_year: i16, copy: u8) -> DateTime {
-    let from = Date::new(from_year, 1, 1).unwrap_or(cx.config.events.window_start);
-    let span = cx
-        .window_end
-        .since(from)
-        .map_or(365, |s| i64::from(s.get_days()))
-        .max(31)
-        - 30;
+/// Returns the day number and the second of the (Paris local) day.
+fn draw_created(cx: &Context<'_>, rng: &mut ChaCha8Rng, from_year: i64, copy: u8) -> (i64, i64) {
+    let from = days_from_civil(from_year, 1, 1);
+    let span = (cx.window_end - 30 - from).max(2);
     let mut offset = rng.random_range(0..span);
     if copy > 0 {
         offset = offset.max(rng.random_range(span / 2..span));
     }
-    let day = from
-        .checked_add(jiff::Span::new().days(offset))
-        .unwrap_or(from);
-    day.at(
-        rng.random_range(8..21),
-        rng.random_range(0..60),
-        rng.random_range(0..60),
-        0,
-    )
-}
-
-fn utc(cx: &Context<'_>, dt: DateTime) -> String {
-    cx.tz
-        .to_ambiguous_timestamp(dt)
-        .compatible()
-        .map(|ts| ts.to_string())
-        .unwrap_or_else(|_| format!("{dt}Z"))
+    (from + offset, rng.random_range(8 * 3600..21 * 3600))
 }
 
 /// The family name this record shows: a married woman's birth name sometimes.
@@ -461,7 +433,7 @@ fn store_record(
     rng: &mut ChaCha8Rng,
     person: &Person,
     copy: u8,
-) -> (Record, u64, DateTime) {
+) -> (Record, u64, i64) {
     let noise = &cx.config.noise;
     let number = cx.ids.store.apply(person.id * 4 + u64::from(copy));
     let id = format!("29{number:011}");
@@ -562,14 +534,10 @@ fn store_record(
             country: None,
         });
     }
-    let created = draw_created(cx, rng, 2012, copy);
-    r.created_at = Some(format!(
-        "{:02}/{:02}/{:04}",
-        created.day(),
-        created.month(),
-        created.year()
-    ));
-    (r, number, created)
+    let (day, _) = draw_created(cx, rng, 2012, copy);
+    let (y, m, d) = civil_from_days(day);
+    r.created_at = Some(format!("{d:02}/{m:02}/{y:04}"));
+    (r, number, day)
 }
 
 fn web_record(
@@ -577,7 +545,7 @@ fn web_record(
     rng: &mut ChaCha8Rng,
     person: &Person,
     copy: u8,
-) -> Option<(Record, u64, DateTime)> {
+) -> Option<(Record, u64, i64)> {
     let noise = &cx.config.noise;
     let email = login_email(rng, cx, person, copy)?;
     let number = cx.ids.web.apply(person.id * 4 + u64::from(copy));
@@ -641,9 +609,9 @@ fn web_record(
             });
         }
     }
-    let created = draw_created(cx, rng, 2014, copy);
-    r.created_at = Some(utc(cx, created));
-    Some((r, number, created))
+    let (day, second) = draw_created(cx, rng, 2014, copy);
+    r.created_at = Some(paris_as_utc_rfc3339(day, second));
+    Some((r, number, day))
 }
 
 fn callcentre_record(
@@ -651,7 +619,7 @@ fn callcentre_record(
     rng: &mut ChaCha8Rng,
     person: &Person,
     copy: u8,
-) -> (Record, u64, DateTime) {
+) -> (Record, u64, i64) {
     let noise = &cx.config.noise;
     let number = cx.ids.callcentre.apply(person.id * 4 + u64::from(copy));
     let mut r = Record::new(SourceKey {
@@ -739,9 +707,15 @@ fn callcentre_record(
             country: None,
         });
     }
-    let created = draw_created(cx, rng, 2015, copy);
-    r.created_at = Some(created.strftime("%Y-%m-%d %H:%M:%S").to_string());
-    (r, number, created)
+    let (day, second) = draw_created(cx, rng, 2015, copy);
+    let (y, m, d) = civil_from_days(day);
+    r.created_at = Some(format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        second / 3600,
+        second / 60 % 60,
+        second % 60
+    ));
+    (r, number, day)
 }
 
 /// `J.` for `Jean`, `J-F` for `Jean-François`.
@@ -763,7 +737,7 @@ fn app_record(
     rng: &mut ChaCha8Rng,
     person: &Person,
     copy: u8,
-) -> Option<(Record, u64, DateTime)> {
+) -> Option<(Record, u64, i64)> {
     let noise = &cx.config.noise;
     let email = login_email(rng, cx, person, copy)?;
     let seed = cx.ids.seed;
@@ -807,9 +781,9 @@ fn app_record(
             r.phones.push(format_phone(phone, style));
         }
     }
-    let created = draw_created(cx, rng, 2017, copy);
-    r.created_at = Some(utc(cx, created));
-    Some((r, 0, created))
+    let (day, second) = draw_created(cx, rng, 2017, copy);
+    r.created_at = Some(paris_as_utc_rfc3339(day, second));
+    Some((r, 0, day))
 }
 
 #[cfg(test)]

@@ -90,7 +90,11 @@ fn every_record_has_its_truth_and_every_event_a_record_of_its_person() {
         assert!(event_ids.insert(e.id.as_str()), "event ids are unique");
         assert_eq!(owners.get(&e.source), Some(&t.person.0), "{e:?}");
     }
-    assert!(data.events.windows(2).all(|w| w[0].timestamp <= w[1].timestamp));
+    assert!(
+        data.events
+            .windows(2)
+            .all(|w| w[0].timestamp <= w[1].timestamp)
+    );
 }
 
 #[test]
@@ -104,7 +108,12 @@ fn orders_pickups_returns_and_calls_hang_together() {
         .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     let mut orders: HashMap<&str, (&SourceKey, jiff::Timestamp, i64)> = HashMap::new();
     for e in &data.events {
-        assert!(e.timestamp >= start.checked_sub(jiff::SignedDuration::from_hours(2)).unwrap_or(start));
+        assert!(
+            e.timestamp
+                >= start
+                    .checked_sub(jiff::SignedDuration::from_hours(2))
+                    .unwrap_or(start)
+        );
         if matches!(e.kind, EventKind::Order | EventKind::Purchase) {
             let reference = e.order_ref.as_deref().unwrap_or_default();
             let amount = e.amount.map_or(0, |m| m.minor);
@@ -119,19 +128,28 @@ fn orders_pickups_returns_and_calls_hang_together() {
     let owners = person_of(&data);
     let (mut pickups, mut returns, mut store_returns_elsewhere, mut calls_about) = (0, 0, 0, 0);
     for e in &data.events {
-        let Some(reference) = e.order_ref.as_deref() else { continue };
+        let Some(reference) = e.order_ref.as_deref() else {
+            continue;
+        };
         let order = orders.get(reference);
         match e.kind {
             EventKind::Pickup => {
-                let (source, at, _) = order.copied().unwrap_or_else(|| panic!("pickup without order"));
-                assert_eq!(source, &e.source, "a pickup is attached to the ordering account");
+                let (source, at, _) = order
+                    .copied()
+                    .unwrap_or_else(|| panic!("pickup without order"));
+                assert_eq!(
+                    source, &e.source,
+                    "a pickup is attached to the ordering account"
+                );
                 assert!(at < e.timestamp);
                 assert_eq!(e.channel, Channel::Store);
                 assert!(matches!(e.source.channel, Channel::Web | Channel::App));
                 pickups += 1;
             }
             EventKind::Return => {
-                let (source, at, amount) = order.copied().unwrap_or_else(|| panic!("return without order"));
+                let (source, at, amount) = order
+                    .copied()
+                    .unwrap_or_else(|| panic!("return without order"));
                 assert_eq!(source, &e.source);
                 assert!(at < e.timestamp);
                 let refund = e.amount.map_or(0, |m| m.minor);
@@ -142,8 +160,14 @@ fn orders_pickups_returns_and_calls_hang_together() {
                 returns += 1;
             }
             EventKind::Call => {
-                let (source, _, _) = order.copied().unwrap_or_else(|| panic!("call about an unknown order"));
-                assert_eq!(owners.get(source), owners.get(&e.source), "a call is about the caller's order");
+                let (source, _, _) = order
+                    .copied()
+                    .unwrap_or_else(|| panic!("call about an unknown order"));
+                assert_eq!(
+                    owners.get(source),
+                    owners.get(&e.source),
+                    "a call is about the caller's order"
+                );
                 calls_about += 1;
             }
             _ => {}
@@ -153,7 +177,11 @@ fn orders_pickups_returns_and_calls_hang_together() {
     assert!(returns > 50, "{returns}");
     assert!(store_returns_elsewhere > 5, "{store_returns_elsewhere}");
     assert!(calls_about > 20, "{calls_about}");
-    let sessions = data.events.iter().filter(|e| e.kind == EventKind::AppSession).count();
+    let sessions = data
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::AppSession)
+        .count();
     assert!(sessions > 500, "{sessions}");
 }
 
@@ -188,7 +216,10 @@ fn household_members_are_different_persons_sharing_an_address() {
             );
         }
     }
-    assert!(same_family * 2 > pairs, "children and married partners share the name: {same_family}/{pairs}");
+    assert!(
+        same_family * 2 > pairs,
+        "children and married partners share the name: {same_family}/{pairs}"
+    );
     let shared_emails = shared
         .iter()
         .filter(|m| m.len() >= 2 && m[0].email.is_some() && m[0].email == m[1].email)
@@ -203,8 +234,13 @@ fn household_members_are_different_persons_sharing_an_address() {
             continue;
         }
         if let Some(a) = r.addresses.first() {
-            let street = crate::synth::noise::strip_accents(a.street.as_deref().unwrap_or_default()).to_lowercase();
-            by_address.entry((street, a.postcode.clone().unwrap_or_default())).or_default().insert(t.person.0);
+            let street =
+                crate::synth::noise::strip_accents(a.street.as_deref().unwrap_or_default())
+                    .to_lowercase();
+            by_address
+                .entry((street, a.postcode.clone().unwrap_or_default()))
+                .or_default()
+                .insert(t.person.0);
         }
     }
     assert!(by_address.values().filter(|p| p.len() >= 2).count() > 30);
@@ -221,7 +257,9 @@ fn contacts_are_unique_to_a_household() {
             assert_eq!(owner, p.household, "a mailbox shared by two households");
         }
         for ph in p.mobile.iter().chain(&p.landline) {
-            let owner = *phone_owner.entry((ph.territory.calling_code(), ph.national)).or_insert(p.household);
+            let owner = *phone_owner
+                .entry((ph.territory.calling_code(), ph.national))
+                .or_insert(p.household);
             assert_eq!(owner, p.household, "a phone shared by two households");
         }
     }
@@ -234,19 +272,36 @@ fn the_store_phone_is_typed_for_many_persons() {
     let mut households_by_phone: HashMap<String, BTreeSet<u64>> = HashMap::new();
     for (r, t) in data.records.iter().zip(&data.truth.records) {
         for p in &r.phones {
-            persons_by_phone.entry(phone_digits(p)).or_default().insert(t.person.0);
-            households_by_phone.entry(phone_digits(p)).or_default().insert(t.household.0);
+            persons_by_phone
+                .entry(phone_digits(p))
+                .or_default()
+                .insert(t.person.0);
+            households_by_phone
+                .entry(phone_digits(p))
+                .or_default()
+                .insert(t.household.0);
         }
     }
-    let most = households_by_phone.values().map(BTreeSet::len).max().unwrap_or(0);
+    let most = households_by_phone
+        .values()
+        .map(BTreeSet::len)
+        .max()
+        .unwrap_or(0);
     assert!(most >= 5, "the most shared phone spans {most} households");
     // Apart from store phones, a phone is one household's.
     let generic = households_by_phone.values().filter(|h| h.len() > 1).count();
-    assert!(generic <= usize::from(PopulationRates::default().stores), "{generic}");
+    assert!(
+        generic <= usize::from(PopulationRates::default().stores),
+        "{generic}"
+    );
     let placeholder = data
         .records
         .iter()
-        .filter(|r| r.emails.iter().any(|e| e.contains("magasin.fr") || e.starts_with("aucun@") || e.starts_with("no@")))
+        .filter(|r| {
+            r.emails.iter().any(|e| {
+                e.contains("magasin.fr") || e.starts_with("aucun@") || e.starts_with("no@")
+            })
+        })
         .count();
     assert!(placeholder > 20, "{placeholder}");
 }
@@ -257,7 +312,11 @@ fn channel_mix_and_duplicates_follow_the_configuration() {
     let data = generate(&config);
     let mut channels: HashMap<u64, BTreeMap<&Channel, usize>> = HashMap::new();
     for t in &data.truth.records {
-        *channels.entry(t.person.0).or_default().entry(&t.key.channel).or_default() += 1;
+        *channels
+            .entry(t.person.0)
+            .or_default()
+            .entry(&t.key.channel)
+            .or_default() += 1;
     }
     let mix = &config.channels;
     let total: f64 = mix.count_weights.iter().sum();
@@ -267,11 +326,23 @@ fn channel_mix_and_duplicates_follow_the_configuration() {
         let expected = mix.count_weights[k - 1] / total;
         // Persons without email cannot have web or app accounts, which moves
         // a little mass from 3-4 systems down.
-        assert!((share - expected).abs() < 0.04, "{k} systems: {share:.3} vs {expected:.3}");
+        assert!(
+            (share - expected).abs() < 0.04,
+            "{k} systems: {share:.3} vs {expected:.3}"
+        );
     }
     let accounts: usize = channels.values().map(BTreeMap::len).sum();
-    let duplicated = channels.values().flat_map(BTreeMap::values).filter(|&&c| c == 2).count();
-    assert!(channels.values().flat_map(BTreeMap::values).all(|&c| c <= 2));
+    let duplicated = channels
+        .values()
+        .flat_map(BTreeMap::values)
+        .filter(|&&c| c == 2)
+        .count();
+    assert!(
+        channels
+            .values()
+            .flat_map(BTreeMap::values)
+            .all(|&c| c <= 2)
+    );
     let rate = duplicated as f64 / accounts as f64;
     assert!((0.03..=0.065).contains(&rate), "duplicate rate {rate:.3}");
     let per_channel = |ch: Channel| data.records.iter().filter(|r| r.key.channel == ch).count();
@@ -281,38 +352,80 @@ fn channel_mix_and_duplicates_follow_the_configuration() {
         per_channel(Channel::CallCentre),
         per_channel(Channel::App),
     );
-    assert!(store > web && web > app && web > cc, "{store} {web} {cc} {app}");
+    assert!(
+        store > web && web > app && web > cc,
+        "{store} {web} {cc} {app}"
+    );
 }
 
 #[test]
 fn names_have_accents_particles_and_compounds_at_realistic_rates() {
     let people = population::draw(&config(5000, 29));
     let n = people.persons.len() as f64;
-    let rate = |f: &dyn Fn(&population::Person) -> bool| people.persons.iter().filter(|p| f(p)).count() as f64 / n;
+    let rate = |f: &dyn Fn(&population::Person) -> bool| {
+        people.persons.iter().filter(|p| f(p)).count() as f64 / n
+    };
     let accented_given = rate(&|p| !p.given.is_ascii());
     let compound = rate(&|p| p.given.contains('-'));
     let particle = rate(&|p| {
         let f = p.family.first;
-        ["de ", "du ", "d'", "Le ", "La ", "De ", "Dos ", "Da ", "D'", "El "].iter().any(|x| f.starts_with(x))
+        [
+            "de ", "du ", "d'", "Le ", "La ", "De ", "Dos ", "Da ", "D'", "El ",
+        ]
+        .iter()
+        .any(|x| f.starts_with(x))
     });
     let accented_family = rate(&|p| !p.family.full().is_ascii());
     let double = rate(&|p| p.family.second.is_some());
     let married = rate(&|p| p.birth_family.is_some());
-    assert!((0.15..0.45).contains(&accented_given), "accented given {accented_given:.3}");
+    assert!(
+        (0.15..0.45).contains(&accented_given),
+        "accented given {accented_given:.3}"
+    );
     assert!((0.04..0.12).contains(&compound), "compound {compound:.3}");
     assert!((0.03..0.12).contains(&particle), "particle {particle:.3}");
-    assert!((0.05..0.30).contains(&accented_family), "accented family {accented_family:.3}");
+    assert!(
+        (0.05..0.30).contains(&accented_family),
+        "accented family {accented_family:.3}"
+    );
     assert!((0.015..0.08).contains(&double), "double {double:.3}");
     assert!((0.08..0.30).contains(&married), "married name {married:.3}");
-    let foreign = rate(&|p| super::tables::FR_FAMILY.iter().chain(super::tables::PARTICLE_FAMILY).all(|f| *f != p.family.first));
-    assert!((0.08..0.25).contains(&foreign), "non-French family names {foreign:.3}");
+    let foreign = rate(&|p| {
+        super::tables::FR_FAMILY
+            .iter()
+            .chain(super::tables::PARTICLE_FAMILY)
+            .all(|f| *f != p.family.first)
+    });
+    assert!(
+        (0.08..0.25).contains(&foreign),
+        "non-French family names {foreign:.3}"
+    );
 
     // The systems mistype them: accents lost in store cards.
     let data = generate(&config(3000, 29));
-    let store: Vec<_> = data.records.iter().filter(|r| r.key.channel == Channel::Store).collect();
-    let upper = store.iter().filter(|r| r.family_names.iter().all(|f| f.chars().all(|c| !c.is_lowercase()))).count();
-    assert!(upper * 10 > store.len() * 7, "cashiers type in capitals: {upper}/{}", store.len());
-    let full_names = data.records.iter().filter(|r| r.key.channel == Channel::CallCentre).all(|r| r.full_names.len() == 1 && r.given_names.is_empty());
+    let store: Vec<_> = data
+        .records
+        .iter()
+        .filter(|r| r.key.channel == Channel::Store)
+        .collect();
+    let upper = store
+        .iter()
+        .filter(|r| {
+            r.family_names
+                .iter()
+                .all(|f| f.chars().all(|c| !c.is_lowercase()))
+        })
+        .count();
+    assert!(
+        upper * 10 > store.len() * 7,
+        "cashiers type in capitals: {upper}/{}",
+        store.len()
+    );
+    let full_names = data
+        .records
+        .iter()
+        .filter(|r| r.key.channel == Channel::CallCentre)
+        .all(|r| r.full_names.len() == 1 && r.given_names.is_empty());
     assert!(full_names);
 }
 
@@ -327,10 +440,17 @@ fn overseas_and_leading_zero_postcodes_appear() {
         .collect();
     assert!(postcodes.iter().any(|p| p.starts_with("97")));
     assert!(postcodes.iter().any(|p| p.starts_with('0') && p.len() == 5));
-    assert!(postcodes.iter().any(|p| p.len() == 4), "a store postcode lost its zero");
+    assert!(
+        postcodes.iter().any(|p| p.len() == 4),
+        "a store postcode lost its zero"
+    );
     assert!(postcodes.iter().any(|p| p.starts_with("750")));
     let phones: Vec<&String> = data.records.iter().flat_map(|r| &r.phones).collect();
-    assert!(phones.iter().any(|p| p.starts_with("+262") || p.starts_with("0692") || p.starts_with("06 9")));
+    assert!(
+        phones
+            .iter()
+            .any(|p| p.starts_with("+262") || p.starts_with("0692") || p.starts_with("06 9"))
+    );
     assert!(phones.iter().any(|p| p.starts_with("+33") && p.len() == 12));
     assert!(phones.iter().any(|p| p.contains('.')));
 }
