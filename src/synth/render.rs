@@ -166,8 +166,16 @@ fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
 /// When an account was created: a day between `from_year` and the end of the
 /// event window, at a plausible hour; a duplicate account comes later.
 /// Returns the day number and the second of the (Paris local) day.
-fn draw_created(cx: &Context<'_>, rng: &mut ChaCha8Rng, from_year: i64, copy: u8) -> (i64, i64) {
-    let from = days_from_civil(from_year, 1, 1);
+fn draw_created(
+    cx: &Context<'_>,
+    rng: &mut ChaCha8Rng,
+    person: &Person,
+    from_year: i64,
+    copy: u8,
+) -> (i64, i64) {
+    // Nobody opens an account before sixteen.
+    let adult = day_number(person.birth) + 16 * 365 + 4;
+    let from = days_from_civil(from_year, 1, 1).max(adult);
     let span = (cx.window_end - 30 - from).max(2);
     let mut offset = rng.random_range(0..span);
     if copy > 0 {
@@ -534,7 +542,7 @@ fn store_record(
             country: None,
         });
     }
-    let (day, _) = draw_created(cx, rng, 2012, copy);
+    let (day, _) = draw_created(cx, rng, person, 2012, copy);
     let (y, m, d) = civil_from_days(day);
     r.created_at = Some(format!("{d:02}/{m:02}/{y:04}"));
     (r, number, day)
@@ -609,7 +617,7 @@ fn web_record(
             });
         }
     }
-    let (day, second) = draw_created(cx, rng, 2014, copy);
+    let (day, second) = draw_created(cx, rng, person, 2014, copy);
     r.created_at = Some(paris_as_utc_rfc3339(day, second));
     Some((r, number, day))
 }
@@ -707,7 +715,7 @@ fn callcentre_record(
             country: None,
         });
     }
-    let (day, second) = draw_created(cx, rng, 2015, copy);
+    let (day, second) = draw_created(cx, rng, person, 2015, copy);
     let (y, m, d) = civil_from_days(day);
     r.created_at = Some(format!(
         "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
@@ -781,7 +789,7 @@ fn app_record(
             r.phones.push(format_phone(phone, style));
         }
     }
-    let (day, second) = draw_created(cx, rng, 2017, copy);
+    let (day, second) = draw_created(cx, rng, person, 2017, copy);
     r.created_at = Some(paris_as_utc_rfc3339(day, second));
     Some((r, 0, day))
 }
