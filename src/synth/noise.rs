@@ -249,3 +249,32 @@ mod tests {
         assert_eq!(misheard("Ba"), None);
     }
 }
+
+#[cfg(test)]
+mod laws {
+    use super::*;
+    use proptest::prelude::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    proptest! {
+        #[test]
+        fn noise_is_total_and_small(s in "\\PC{0,30}", seed in any::<u64>()) {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let t = typo(&mut rng, &s);
+            let (a, b): (Vec<char>, Vec<char>) = (s.chars().collect(), t.chars().collect());
+            prop_assert!(a.len().abs_diff(b.len()) <= 1);
+            prop_assert!(strsim::generic_damerau_levenshtein(&a, &b) <= 1);
+            let _ = misheard(&s);
+            let _ = title_case(&s);
+            prop_assert!(email_token(&s).bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        }
+
+        #[test]
+        fn stripping_accents_is_idempotent(s in "\\PC{0,30}") {
+            let once = strip_accents(&s);
+            prop_assert_eq!(strip_accents(&once), once.clone());
+            prop_assert!(once.chars().all(|c| unaccented(c).is_none()));
+        }
+    }
+}

@@ -27,7 +27,7 @@ fn person_of(data: &Dataset) -> HashMap<&SourceKey, u64> {
 /// Digits only, national form: `+33 6 12…` and `06.12…` give `612…`.
 fn phone_digits(p: &str) -> String {
     let digits: String = p.chars().filter(char::is_ascii_digit).collect();
-    let national = if p.trim_start().starts_with('+') {
+    if p.trim_start().starts_with('+') {
         ["33", "590", "596", "594", "262"]
             .iter()
             .find_map(|cc| digits.strip_prefix(cc))
@@ -35,8 +35,7 @@ fn phone_digits(p: &str) -> String {
             .to_owned()
     } else {
         digits.trim_start_matches('0').to_owned()
-    };
-    national
+    }
 }
 
 #[test]
