@@ -1,2 +1,329 @@
-//! Placeholder: replaced by the synth helper.
-fn main() {}
+//! Writes a synthetic dataset as the retailer's four systems would export it,
+//! with the ground truth beside it.
+//!
+//! ```text
+//! cargo run --release --features synth --example synth -- --persons 2000 --seed 42 --out examples/data
+//! ```
+//!
+//! Options: `--persons N` (default 2000), `--seed S` (default 42), `--out DIR`
+//! (default `synth-out`), `--no-events` (records and record truth only).
+//! The file formats are described in the `omnicanal::synth` module docs and in
+//! `examples/data/README.md`.
+
+use std::error::Error;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use omnicanal::synth::{EventRates, SynthConfig, generate};
+use omnicanal::timeline::Event;
+use omnicanal::{Channel, IdentifierKind, Record};
+
+struct Args {
+    persons: u64,
+    seed: u64,
+    out: PathBuf,
+    events: bool,
+}
+
+const USAGE: &str = "usage: synth [--persons N] [--seed S] [--out DIR] [--no-events]";
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        persons: 2000,
+        seed: 42,
+        out: PathBuf::from("synth-out"),
+        events: true,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
+        };
+        match arg.as_str() {
+            "--persons" => {
+                args.persons = value("--persons")?
+                    .replace('_', "")
+                    .parse()
+                    .map_err(|_| format!("--persons takes a whole number\n{USAGE}"))?;
+            }
+            "--seed" => {
+                args.seed = value("--seed")?
+                    .parse()
+                    .map_err(|_| format!("--seed takes a whole number\n{USAGE}"))?;
+            }
+            "--out" => args.out = PathBuf::from(value("--out")?),
+            "--no-events" => args.events = false,
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+        }
+    }
+    Ok(args)
+}
+
+fn first(values: &[String]) -> &str {
+    values.first().map_or("", String::as_str)
+}
+
+fn opt(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or("")
+}
+
+/// Loyalty cards: `;`, Windows-1252, CRLF, as the till software exports them.
+fn write_store(path: &Path, records: &[&Record]) -> Result<(), Box<dyn Error>> {
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    w.write_record([
+        "num_carte",
+        "civilite",
+        "nom",
+        "prenom",
+        "date_naissance",
+        "telephone",
+        "email",
+        "adresse",
+        "code_postal",
+        "ville",
+        "date_creation",
+    ])?;
+    for r in records {
+        let address = r.addresses.first();
+        let part =
+            |f: fn(&omnicanal::Address) -> &Option<String>| address.map_or("", |a| opt(f(a)));
+        w.write_record([
+            r.key.id.as_str(),
+            opt(&r.civility),
+            first(&r.family_names),
+            first(&r.given_names),
+            opt(&r.birth_date),
+            first(&r.phones),
+            first(&r.emails),
+            part(|a| &a.street),
+            part(|a| &a.postcode),
+            part(|a| &a.city),
+            opt(&r.created_at),
+        ])?;
+    }
+    let utf8 = String::from_utf8(w.into_inner()?)?;
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(&utf8);
+    if unmappable {
+        return Err("a store value is not representable in Windows-1252".into());
+    }
+    fs::write(path, bytes)?;
+    Ok(())
+}
+
+fn write_web(path: &Path, records: &[&Record]) -> Result<(), Box<dyn Error>> {
+    let mut out = std::io::BufWriter::new(fs::File::create(path)?);
+    let text = |v: Option<&String>| {
+        v.map_or(serde_json::Value::Null, |s| {
+            serde_json::Value::from(s.as_str())
+        })
+    };
+    for r in records {
+        let addresses: Vec<serde_json::Value> = r
+            .addresses
+            .iter()
+            .map(|a| {
+                serde_json::json!({
+                    "line1": text(a.street.as_ref()),
+                    "zip": text(a.postcode.as_ref()),
+                    "city": text(a.city.as_ref()),
+                    "country": text(a.country.as_ref()),
+                })
+            })
+            .collect();
+        let line = serde_json::json!({
+            "id": r.key.id,
+            "email": text(r.emails.first()),
+            "first_name": text(r.given_names.first()),
+            "last_name": text(r.family_names.first()),
+            "phone": text(r.phones.first()),
+            "birth_date": text(r.birth_date.as_ref()),
+            "addresses": addresses,
+            "created_at": text(r.created_at.as_ref()),
+        });
+        serde_json::to_writer(&mut out, &line)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn write_callcentre(path: &Path, records: &[&Record]) -> Result<(), Box<dyn Error>> {
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record([
+        "contact_id",
+        "nom_complet",
+        "telephone",
+        "email",
+        "code_postal",
+        "ville",
+        "date_creation",
+    ])?;
+    for r in records {
+        let address = r.addresses.first();
+        w.write_record([
+            r.key.id.as_str(),
+            first(&r.full_names),
+            first(&r.phones),
+            first(&r.emails),
+            address.map_or("", |a| opt(&a.postcode)),
+            address.map_or("", |a| opt(&a.city)),
+            opt(&r.created_at),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn write_app(path: &Path, records: &[&Record]) -> Result<(), Box<dyn Error>> {
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record([
+        "user_id",
+        "device_id",
+        "prenom",
+        "nom",
+        "annee_naissance",
+        "email",
+        "telephone",
+        "date_creation",
+    ])?;
+    for r in records {
+        let device = r
+            .identifiers
+            .iter()
+            .find(|i| i.kind == IdentifierKind::DeviceId)
+            .map_or("", |i| i.value.as_str());
+        w.write_record([
+            r.key.id.as_str(),
+            device,
+            first(&r.given_names),
+            first(&r.family_names),
+            opt(&r.birth_year),
+            first(&r.emails),
+            first(&r.phones),
+            opt(&r.created_at),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// `-1999` → `-19.99`.
+fn euros(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+fn write_events(path: &Path, events: &[Event]) -> Result<(), Box<dyn Error>> {
+    let paris = jiff::tz::TimeZone::get("Europe/Paris")?;
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record([
+        "event_id",
+        "channel",
+        "source_record_id",
+        "timestamp",
+        "kind",
+        "amount_eur",
+        "order_ref",
+        "store_code",
+        "reason",
+    ])?;
+    for e in events {
+        let when = e
+            .timestamp
+            .to_zoned(paris.clone())
+            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string();
+        let reason = e
+            .attributes
+            .iter()
+            .find(|(k, _)| k == "reason")
+            .map_or("", |(_, v)| v.as_str());
+        w.write_record([
+            e.id.as_str(),
+            e.channel.name(),
+            e.source.id.as_str(),
+            &when,
+            e.kind.name(),
+            &e.amount.map(|m| euros(m.minor)).unwrap_or_default(),
+            opt(&e.order_ref),
+            opt(&e.store),
+            reason,
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
+    };
+    let mut config = SynthConfig {
+        persons: args.persons,
+        seed: args.seed,
+        ..SynthConfig::default()
+    };
+    if !args.events {
+        config.events = EventRates::none();
+    }
+    let started = Instant::now();
+    let data = generate(&config);
+    let generated = started.elapsed();
+
+    fs::create_dir_all(&args.out)?;
+    let of = |channel: Channel| -> Vec<&Record> {
+        data.records
+            .iter()
+            .filter(|r| r.key.channel == channel)
+            .collect()
+    };
+    write_store(&args.out.join("store_cards.csv"), &of(Channel::Store))?;
+    write_web(&args.out.join("web_accounts.jsonl"), &of(Channel::Web))?;
+    write_callcentre(
+        &args.out.join("callcentre_contacts.csv"),
+        &of(Channel::CallCentre),
+    )?;
+    write_app(&args.out.join("app_users.csv"), &of(Channel::App))?;
+    write_events(&args.out.join("events.csv"), &data.events)?;
+
+    let mut truth = csv::Writer::from_path(args.out.join("truth_records.csv"))?;
+    truth.write_record(["channel", "source_id", "person_id", "household_id"])?;
+    for t in &data.truth.records {
+        truth.write_record([
+            t.key.channel.name(),
+            &t.key.id,
+            &t.person.0.to_string(),
+            &t.household.0.to_string(),
+        ])?;
+    }
+    truth.flush()?;
+    let mut truth = csv::Writer::from_path(args.out.join("truth_events.csv"))?;
+    truth.write_record(["event_id", "person_id"])?;
+    for t in &data.truth.events {
+        truth.write_record([t.event_id.as_str(), &t.person.0.to_string()])?;
+    }
+    truth.flush()?;
+
+    println!(
+        "{} persons, {} records, {} events, {} true record pairs; generated in {:.2?}, written to {}",
+        args.persons,
+        data.records.len(),
+        data.events.len(),
+        data.truth.true_pair_count(),
+        generated,
+        args.out.display()
+    );
+    Ok(())
+}

@@ -9,6 +9,8 @@ pub mod eval;
 pub mod normalize;
 pub mod record;
 pub mod score;
+#[cfg(feature = "synth")]
+pub mod synth;
 pub mod timeline;
 
 pub use cluster::{ClusterIndex, Clustering, CustomerId, Edge, MergeGuard, RefusalReason};
