@@ -8,6 +8,7 @@ pub mod error;
 pub mod eval;
 pub mod normalize;
 pub mod record;
+pub mod resolver;
 pub mod score;
 #[cfg(feature = "synth")]
 pub mod synth;

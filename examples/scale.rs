@@ -1,0 +1,180 @@
+//! The scale benchmark: generate, normalize and resolve synthetic French
+//! customers at several sizes; print per-stage throughput, pairs compared,
+//! peak memory and accuracy against the generator's ground truth.
+//!
+//! ```sh
+//! cargo run --release --features synth --example scale                 # 100k and 1M records
+//! cargo run --release --features synth --example scale -- 100000 1000000 10000000
+//! ```
+//!
+//! Sizes are in records (the generator makes about 1.86 records per person).
+//! Run on a quiet machine; figures are wall-clock and machine-dependent.
+
+mod support;
+
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+
+use omnicanal::eval::{evaluate, household_merges};
+use omnicanal::normalize::{NormalizeOptions, Normalizer};
+use omnicanal::resolver::{Resolver, Settings};
+use omnicanal::synth::{EventRates, SynthConfig, generate};
+use rayon::prelude::*;
+use support::{mib, peak_rss_bytes, rate, reset_peak_rss, thousands};
+
+/// Records per person in the generator's default channel mix (measured on
+/// the bundled sample: 3,725 records for 2,000 persons).
+const RECORDS_PER_PERSON: f64 = 1.86;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let sizes: Vec<u64> = match std::env::args().skip(1).collect::<Vec<_>>() {
+        args if args.is_empty() => vec![100_000, 1_000_000],
+        args => args
+            .iter()
+            .map(|a| a.replace('_', "").parse::<u64>())
+            .collect::<Result<_, _>>()?,
+    };
+    println!(
+        "threads: {}  (RAYON_NUM_THREADS to change)",
+        rayon::current_num_threads()
+    );
+    for target in sizes {
+        run(target)?;
+    }
+    Ok(())
+}
+
+fn run(target_records: u64) -> Result<(), Box<dyn std::error::Error>> {
+    let persons = ((target_records as f64) / RECORDS_PER_PERSON).ceil() as u64;
+    let config = SynthConfig {
+        persons,
+        seed: 42,
+        events: EventRates::none(),
+        ..SynthConfig::default()
+    };
+    let started = Instant::now();
+    let dataset = generate(&config);
+    let generate_time = started.elapsed();
+    let n = dataset.records.len() as u64;
+    reset_peak_rss();
+
+    let started = Instant::now();
+    let normalizer = Normalizer::new(NormalizeOptions::default())?;
+    let normalized: Vec<_> = dataset
+        .records
+        .par_iter()
+        .map(|r| normalizer.normalize(r))
+        .collect();
+    let normalize_time = started.elapsed();
+
+    let started = Instant::now();
+    let resolution = Resolver::new(Settings::default())?.resolve(&normalized)?;
+    let resolve_time = started.elapsed();
+    let peak = peak_rss_bytes();
+
+    let predicted: Vec<u32> = resolution
+        .clustering
+        .assignment()
+        .iter()
+        .map(|c| c.0)
+        .collect();
+    let persons_truth: Vec<u64> = dataset.truth.records.iter().map(|t| t.person.0).collect();
+    let households: Vec<Option<u64>> = dataset
+        .truth
+        .records
+        .iter()
+        .map(|t| Some(t.household.0))
+        .collect();
+    let accuracy = evaluate(&predicted, &persons_truth)?;
+    let merges = household_merges(&predicted, &persons_truth, &households)?;
+    let t = &resolution.timings;
+    if std::env::var_os("OMNICANAL_PRINT_MODEL").is_some() {
+        if let Some(u) = &resolution.u_report {
+            eprintln!("{u:?}");
+        }
+        for c in &resolution.model.comparisons {
+            eprintln!("{:<12} m={:.4?}\n{:<12} u={:.4?}", c.name, c.m, "", c.u);
+        }
+    }
+
+    println!();
+    println!(
+        "== {} records ({} persons), generated in {:.2?}",
+        thousands(n),
+        thousands(persons),
+        generate_time
+    );
+    println!(
+        "normalize   {:>9.2?}  {:>14}",
+        normalize_time,
+        rate(n, normalize_time)
+    );
+    println!("block       {:>9.2?}  {:>14}", t.block, rate(n, t.block));
+    println!(
+        "compare     {:>9.2?}  {:>14}  ({} pairs, {})",
+        t.compare,
+        rate(n, t.compare),
+        thousands(resolution.pairs_compared),
+        rate(resolution.pairs_compared, t.compare).replace("/s", " pairs/s")
+    );
+    println!("train       {:>9.2?}  {:>14}", t.train, rate(n, t.train));
+    println!("score       {:>9.2?}  {:>14}", t.score, rate(n, t.score));
+    println!("cluster     {:>9.2?}  {:>14}", t.cluster, rate(n, t.cluster));
+    println!(
+        "resolve     {:>9.2?}  {:>14}  (training included, normalization apart)",
+        resolve_time,
+        rate(n, resolve_time)
+    );
+    if let Some(peak) = peak {
+        println!("peak RSS    {} (normalize + resolve, dataset included)", mib(peak));
+    }
+    if let Some(report) = &resolution.training {
+        println!(
+            "EM          {} iterations, converged: {}, λ = {:.4}",
+            report.iterations, report.converged, report.prior
+        );
+    }
+    println!(
+        "edges       {} above threshold, {} refused by guards, {} customers",
+        thousands(resolution.edges_above_threshold),
+        thousands(resolution.clustering.refused().len() as u64),
+        thousands(resolution.clustering.len() as u64)
+    );
+    println!("{accuracy}");
+    let (merged, multi) = households_wrongly_merged(&predicted, &dataset.truth.records);
+    println!(
+        "households wrongly merged: {} of {} multi-person households ({:.3}%); {} clusters mix household members",
+        thousands(merged),
+        thousands(multi),
+        100.0 * merged as f64 / multi.max(1) as f64,
+        thousands(merges.merging_clusters),
+    );
+    Ok(())
+}
+
+/// Households of two or more persons, and how many of them have two of their
+/// persons in one predicted customer.
+fn households_wrongly_merged(
+    predicted: &[u32],
+    truth: &[omnicanal::synth::RecordTruth],
+) -> (u64, u64) {
+    let mut persons_of_household: HashMap<u64, HashSet<u64>> = HashMap::new();
+    let mut persons_in_cluster: HashMap<(u32, u64), HashSet<u64>> = HashMap::new();
+    for (cluster, t) in predicted.iter().zip(truth) {
+        persons_of_household
+            .entry(t.household.0)
+            .or_default()
+            .insert(t.person.0);
+        persons_in_cluster
+            .entry((*cluster, t.household.0))
+            .or_default()
+            .insert(t.person.0);
+    }
+    let merged: HashSet<u64> = persons_in_cluster
+        .iter()
+        .filter(|(_, persons)| persons.len() > 1)
+        .map(|((_, household), _)| *household)
+        .collect();
+    let multi = persons_of_household.values().filter(|p| p.len() > 1).count() as u64;
+    (merged.len() as u64, multi)
+}

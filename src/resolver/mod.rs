@@ -1,0 +1,463 @@
+//! The facade: many records in, customers out.
+//!
+//! [`Resolver::resolve`] runs the stages in order — block, compare, train
+//! (u by random sampling, m and λ by EM, no labels), score (with
+//! term-frequency adjustment for names), cluster (union-find with guards) —
+//! and returns a [`Resolution`] that says which customer each record belongs
+//! to, why, and what each stage cost.
+//!
+//! Every stage is deterministic: the same records in any order give the same
+//! partition, with one thread or many.
+//!
+//! ```
+//! use omnicanal::normalize::normalize;
+//! use omnicanal::resolver::{Resolver, Settings};
+//! use omnicanal::{Channel, Record, SourceKey};
+//!
+//! let mut records = Vec::new();
+//! for (channel, id, name, phone) in [
+//!     (Channel::Store, "1", "DUPONT Marie", "06.12.34.56.78"),
+//!     (Channel::Web, "2", "Marie Dupont", "+33612345678"),
+//!     (Channel::App, "3", "Jean Martin", "07 11 22 33 44"),
+//! ] {
+//!     let record = Record::builder(SourceKey::new(channel, id)?)
+//!         .full_name(name)?
+//!         .phone(phone)?
+//!         .build();
+//!     records.push(normalize(&record));
+//! }
+//! let resolution = Resolver::new(Settings::default())?.resolve(&records)?;
+//! let clusters = resolution.clustering.assignment();
+//! assert_eq!(clusters[0], clusters[1]);
+//! assert_ne!(clusters[0], clusters[2]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod sample;
+mod term_frequency;
+
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::block::{Blocker, BlockingReport, BlockingSettings, CandidatePair, GenericValues};
+use crate::cluster::{Clustering, CustomerId, Edge, HouseholdGuard, StrongFactsGuard, cluster};
+use crate::compare::{Comparator, ComparisonSettings, LevelExplanation};
+use crate::error::{Error, ErrorKind, Result};
+use crate::normalize::{NormalizedAddress, NormalizedRecord};
+use crate::record::RecordId;
+use crate::score::{EmOptions, Explanation, Model, TrainingReport, UEstimateReport};
+
+pub use term_frequency::TermFrequencies;
+
+/// Everything a resolution run needs to know, as plain data. `Default` works
+/// out of the box on French retail data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Which records are compared at all.
+    pub blocking: BlockingSettings,
+    /// How two records are compared, field by field.
+    pub comparisons: ComparisonSettings,
+    /// Pairs whose match weight (log2 of the posterior odds, in bits) reaches
+    /// this are linked. 0 means "more likely a match than not"; the default
+    /// asks for odds of 2⁴ = 16 to 1.
+    pub match_weight_threshold: f64,
+    /// How m, u and λ are learnt.
+    pub training: TrainingSettings,
+    /// Refuse merges of records with conflicting birth dates and given names.
+    pub strong_facts_guard: bool,
+    /// Refuse merges of household members (shared address or landline and
+    /// family name, incompatible given names).
+    pub household_guard: bool,
+    /// A model trained earlier: when set, no training happens.
+    pub model: Option<Model>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            blocking: BlockingSettings::default(),
+            comparisons: ComparisonSettings::default(),
+            match_weight_threshold: 4.0,
+            training: TrainingSettings::default(),
+            strong_facts_guard: true,
+            household_guard: true,
+            model: None,
+        }
+    }
+}
+
+/// How the model is trained without labels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TrainingSettings {
+    /// Random record pairs compared to estimate u (nearly all are non-matches).
+    pub u_sample_pairs: usize,
+    /// Seed of the random pair sampler: fixed, so runs are reproducible.
+    pub seed: u64,
+    /// Laplace pseudo-count for the u estimate.
+    pub u_smoothing: f64,
+    /// EM options for m and λ.
+    pub em: EmOptions,
+    /// Adjust exact name agreements by how common the name is.
+    pub term_frequency: bool,
+}
+
+impl Default for TrainingSettings {
+    fn default() -> Self {
+        TrainingSettings {
+            u_sample_pairs: 1_000_000,
+            seed: 0x0c5a_17ed,
+            u_smoothing: 1.0,
+            // u from random pairs is only the starting point: among candidate
+            // pairs, non-matches are not random (blocking selects household
+            // members and namesakes who agree on name and address), and a u
+            // held at its random-pair value makes EM explain every candidate
+            // pair as a match (λ → 1).
+            em: EmOptions {
+                estimate_u: true,
+                ..EmOptions::default()
+            },
+            term_frequency: true,
+        }
+    }
+}
+
+/// Wall time per stage of one run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct StageTimings {
+    /// Generic-value detection, keys, candidate pairs.
+    pub block: Duration,
+    /// Comparison vectors of all candidate pairs.
+    pub compare: Duration,
+    /// u sampling and EM (zero with a given model).
+    pub train: Duration,
+    /// Match weights and edge selection.
+    pub score: Duration,
+    /// Union-find with guards, customer ids.
+    pub cluster: Duration,
+}
+
+impl StageTimings {
+    /// The sum of the stages.
+    pub fn total(&self) -> Duration {
+        self.block + self.compare + self.train + self.score + self.cluster
+    }
+}
+
+/// What a run produced.
+#[derive(Debug, Clone)]
+pub struct Resolution {
+    /// Which cluster each record is in, the edges that hold each cluster, the
+    /// refused ones.
+    pub clustering: Clustering,
+    /// One id per cluster (indexed by `ClusterIndex`), derived from the
+    /// cluster's smallest source key (see [`CustomerId::from_members`]).
+    pub customer_ids: Vec<CustomerId>,
+    /// The model used for scoring (trained in this run or given).
+    pub model: Model,
+    /// How u was estimated, when it was.
+    pub u_report: Option<UEstimateReport>,
+    /// How EM went, when it ran.
+    pub training: Option<TrainingReport>,
+    /// Pairs per rule, skipped blocks, generic values.
+    pub blocking: BlockingReport,
+    /// Candidate pairs compared.
+    pub pairs_compared: u64,
+    /// Pairs at or above the threshold.
+    pub edges_above_threshold: u64,
+    /// Wall time per stage.
+    pub timings: StageTimings,
+}
+
+impl Resolution {
+    /// The customer id of a record.
+    pub fn customer_of(&self, record: RecordId) -> Option<CustomerId> {
+        let cluster = self.clustering.cluster_of(record)?;
+        self.customer_ids.get(cluster.index()).copied()
+    }
+}
+
+/// Why two records are (or are not) one customer: the level of each
+/// comparison and its weight, from the prior to the total.
+#[derive(Debug, Clone, Serialize)]
+pub struct PairExplanation {
+    /// Level reached per comparison, in settings order.
+    pub levels: Vec<(String, String)>,
+    /// The weight waterfall.
+    pub weights: Explanation,
+    /// Whether the total reaches the threshold.
+    pub above_threshold: bool,
+}
+
+/// Runs resolutions with fixed settings.
+#[derive(Debug, Clone)]
+pub struct Resolver {
+    settings: Settings,
+    blocker: Blocker,
+}
+
+impl Resolver {
+    /// Checks the settings and prepares the stages.
+    pub fn new(settings: Settings) -> Result<Self> {
+        settings.comparisons.validate()?;
+        if !settings.match_weight_threshold.is_finite() {
+            return Err(config("match_weight_threshold must be a finite number"));
+        }
+        if let Some(model) = &settings.model {
+            model.validate()?;
+            if model.shape() != settings.comparisons.shape() {
+                return Err(config("the given model does not fit the comparisons"));
+            }
+        }
+        let blocker = Blocker::new(settings.blocking.clone())?;
+        Ok(Resolver { settings, blocker })
+    }
+
+    /// The settings this resolver runs with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Resolves a batch: every record ends in exactly one customer.
+    pub fn resolve(&self, records: &[NormalizedRecord]) -> Result<Resolution> {
+        if records.len() >= u32::MAX as usize {
+            return Err(config("at most 2^32 - 1 records per resolution"));
+        }
+        let mut timings = StageTimings::default();
+
+        let started = Instant::now();
+        let blocking = self.blocker.block(records)?;
+        timings.block = started.elapsed();
+
+        let started = Instant::now();
+        let comparator = self.comparator(&blocking.generic)?;
+        let stride = comparator.len();
+        let vectors = compare_pairs(&comparator, records, &blocking.pairs);
+        timings.compare = started.elapsed();
+
+        let started = Instant::now();
+        let (model, u_report, training) = match &self.settings.model {
+            Some(model) => (model.clone(), None, None),
+            None => {
+                let (model, u_report, training) = self.train(&comparator, records, &vectors)?;
+                (model, Some(u_report), Some(training))
+            }
+        };
+        timings.train = started.elapsed();
+
+        let started = Instant::now();
+        let tf = self
+            .settings
+            .training
+            .term_frequency
+            .then(|| TermFrequencies::count(records, &self.settings.comparisons));
+        let threshold = self.settings.match_weight_threshold;
+        let edges: Vec<Edge> = blocking
+            .pairs
+            .par_iter()
+            .zip(vectors.par_chunks(stride.max(1)))
+            .filter_map(|(pair, levels)| {
+                let weight = pair_weight(&model, tf.as_ref(), records, pair, levels);
+                (weight >= threshold).then(|| Edge::new(pair.lo, pair.hi, weight))
+            })
+            .collect();
+        timings.score = started.elapsed();
+
+        let started = Instant::now();
+        let clustering = match (
+            self.settings.strong_facts_guard,
+            self.settings.household_guard,
+        ) {
+            (true, true) => cluster(
+                records.len(),
+                &edges,
+                threshold,
+                &(StrongFactsGuard::new(records), HouseholdGuard::new(records)),
+            ),
+            (true, false) => cluster(
+                records.len(),
+                &edges,
+                threshold,
+                &StrongFactsGuard::new(records),
+            ),
+            (false, true) => cluster(
+                records.len(),
+                &edges,
+                threshold,
+                &HouseholdGuard::new(records),
+            ),
+            (false, false) => cluster(
+                records.len(),
+                &edges,
+                threshold,
+                &crate::cluster::NoGuard,
+            ),
+        };
+        let customer_ids = clustering
+            .clusters()
+            .map(|(_, members)| {
+                let keys: Vec<_> = members
+                    .iter()
+                    .filter_map(|r| records.get(r.index()).map(|n| n.key.clone()))
+                    .collect();
+                CustomerId::from_members(&keys)
+            })
+            .collect();
+        timings.cluster = started.elapsed();
+
+        Ok(Resolution {
+            clustering,
+            customer_ids,
+            model,
+            u_report,
+            training,
+            blocking: blocking.report,
+            pairs_compared: blocking.pairs.len() as u64,
+            edges_above_threshold: edges.len() as u64,
+            timings,
+        })
+    }
+
+    /// Explains a pair of records under a model: levels, weights, verdict.
+    pub fn explain_pair(
+        &self,
+        model: &Model,
+        records: &[NormalizedRecord],
+        a: RecordId,
+        b: RecordId,
+    ) -> Result<PairExplanation> {
+        let (Some(ra), Some(rb)) = (records.get(a.index()), records.get(b.index())) else {
+            return Err(config("record id out of range"));
+        };
+        let comparator = Comparator::new(self.settings.comparisons.clone())?;
+        let levels_explained: Vec<LevelExplanation<'_>> = comparator.explain(ra, rb);
+        let levels: Vec<u8> = levels_explained.iter().map(|l| l.level).collect();
+        let tf = self
+            .settings
+            .training
+            .term_frequency
+            .then(|| TermFrequencies::count(records, &self.settings.comparisons));
+        let tf_values = match &tf {
+            Some(tf) => tf.for_pair(ra, rb, &levels),
+            None => Vec::new(),
+        };
+        let weights = model.explain(&levels, &tf_values);
+        Ok(PairExplanation {
+            levels: levels_explained
+                .iter()
+                .map(|l| (l.comparison.to_owned(), l.level_name.to_owned()))
+                .collect(),
+            above_threshold: weights.match_weight >= self.settings.match_weight_threshold,
+            weights,
+        })
+    }
+
+    fn comparator<'g>(
+        &self,
+        generic: &'g GenericValues,
+    ) -> Result<Comparator<GenericAsEvidence<'g>>> {
+        Comparator::with_generic_values(
+            self.settings.comparisons.clone(),
+            GenericAsEvidence(generic),
+        )
+    }
+
+    fn train<G: crate::compare::GenericValues + Sync>(
+        &self,
+        comparator: &Comparator<G>,
+        records: &[NormalizedRecord],
+        candidate_vectors: &[u8],
+    ) -> Result<(Model, UEstimateReport, TrainingReport)> {
+        let training = &self.settings.training;
+        let names: Vec<&str> = self
+            .settings
+            .comparisons
+            .comparisons
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        let start = Model::default_for(&comparator.shape(), &names);
+        let random_pairs = sample::random_pairs(records.len(), training.u_sample_pairs, training.seed);
+        let random_vectors = compare_pairs(comparator, records, &random_pairs);
+        let (with_u, u_report) =
+            crate::score::estimate_u(&start, &random_vectors, training.u_smoothing)?;
+        let (model, report) = crate::score::train_em(&with_u, candidate_vectors, &training.em)?;
+        Ok((model, u_report, report))
+    }
+}
+
+/// The blocking stage's generic values, seen by the comparison stage as "no
+/// evidence": the store's own phone shared by hundreds of customers agrees for
+/// all of them and says nothing about any.
+#[derive(Debug, Clone, Copy)]
+struct GenericAsEvidence<'g>(&'g GenericValues);
+
+impl crate::compare::GenericValues for GenericAsEvidence<'_> {
+    fn phone(&self, e164: &str) -> bool {
+        self.0.contains(crate::block::GenericField::Phone, e164)
+    }
+    fn email(&self, normalized: &str) -> bool {
+        self.0.contains(crate::block::GenericField::Email, normalized)
+    }
+    fn address(&self, address: &NormalizedAddress) -> bool {
+        self.0.is_generic_address(address)
+    }
+}
+
+/// Comparison vectors of `pairs`, one row of `comparator.len()` levels each,
+/// in pair order. Parallel over chunks; the output does not depend on the
+/// number of threads.
+fn compare_pairs<G: crate::compare::GenericValues + Sync>(
+    comparator: &Comparator<G>,
+    records: &[NormalizedRecord],
+    pairs: &[CandidatePair],
+) -> Vec<u8> {
+    let stride = comparator.len();
+    let mut vectors = vec![0u8; pairs.len() * stride];
+    if stride == 0 {
+        return vectors;
+    }
+    vectors
+        .par_chunks_mut(stride * 1024)
+        .zip(pairs.par_chunks(1024))
+        .for_each(|(out, pairs)| {
+            for (row, pair) in out.chunks_mut(stride).zip(pairs) {
+                if let (Some(a), Some(b)) = (records.get(pair.lo.index()), records.get(pair.hi.index()))
+                {
+                    comparator.compare(a, b, row);
+                }
+            }
+        });
+    vectors
+}
+
+fn pair_weight(
+    model: &Model,
+    tf: Option<&TermFrequencies>,
+    records: &[NormalizedRecord],
+    pair: &CandidatePair,
+    levels: &[u8],
+) -> f64 {
+    match (tf, records.get(pair.lo.index()), records.get(pair.hi.index())) {
+        (Some(tf), Some(a), Some(b)) if levels.len() <= MAX_COMPARISONS => {
+            let mut values = [None; MAX_COMPARISONS];
+            let values = &mut values[..levels.len()];
+            tf.fill(a, b, levels, values);
+            model.match_weight_tf(levels, values)
+        }
+        _ => model.match_weight(levels),
+    }
+}
+
+/// Comparisons beyond this many are scored without term frequencies (the
+/// buffer for them lives on the stack of the hot loop).
+const MAX_COMPARISONS: usize = 32;
+
+fn config(reason: &str) -> Error {
+    Error::new(ErrorKind::Config {
+        reason: reason.to_owned(),
+    })
+}
