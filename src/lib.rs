@@ -4,6 +4,8 @@
 pub mod cluster;
 pub mod error;
 pub mod eval;
+#[cfg(feature = "io")]
+pub mod io;
 pub mod normalize;
 pub mod record;
 pub mod score;
