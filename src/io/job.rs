@@ -276,6 +276,13 @@ impl fmt::Display for FieldName {
     }
 }
 
+impl std::str::FromStr for FieldName {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        FieldName::new(s)
+    }
+}
+
 impl TryFrom<String> for FieldName {
     type Error = Error;
     fn try_from(s: String) -> Result<Self> {
@@ -308,6 +315,18 @@ impl Columns {
             Columns::One(name) => std::slice::from_ref(name),
             Columns::Joined(names) => names,
         }
+    }
+}
+
+impl From<&str> for Columns {
+    fn from(column: &str) -> Columns {
+        Columns::One(column.to_owned())
+    }
+}
+
+impl From<Vec<String>> for Columns {
+    fn from(columns: Vec<String>) -> Columns {
+        Columns::Joined(columns)
     }
 }
 
