@@ -42,7 +42,8 @@ impl SourceSpec {
     /// let spec = SourceSpec::from_cli_args(&args)?;
     /// assert_eq!(spec.region.as_str(), "US");
     /// assert!(!spec.header);
-    /// assert_eq!(spec.map["street".parse()?].names(), ["street_number", "address_1"]);
+    /// let street: omnicanal::io::FieldName = "street".parse()?;
+    /// assert_eq!(spec.map[&street].names(), ["street_number", "address_1"]);
     /// assert!(SourceSpec::from_cli_args(&["--colour".to_string()]).is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

@@ -59,4 +59,4 @@ pub use job::{AsciiChar, Columns, EventsSpec, FieldName, Format, JobFile, Source
 pub use cli::SOURCE_FLAGS_USAGE;
 pub use reject::{Reject, RejectWriter, write_rejects};
 pub use source::{JobSources, Row, SourceReader};
-pub use table::MAX_JSONL_LINE_BYTES;
+pub use table::{MAX_JSONL_LINE_BYTES, MAX_ROW_LINES};

@@ -5,8 +5,8 @@
 //! `ByteRecord`, the JSONL reader one line buffer, and only the cells a
 //! mapping asks for are decoded. (A CSV file with an unbalanced quote is the
 //! exception: the parser reads up to the next matching quote, possibly the
-//! rest of the file, as one row; that row is then rejected with the span of
-//! lines it swallowed.)
+//! rest of the file, as one row, in memory; that row is then rejected with
+//! the span of lines it swallowed, see [`MAX_ROW_LINES`].)
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -25,6 +25,13 @@ use crate::io::reject::Reject;
 /// longer line is a broken export and is rejected without being kept in
 /// memory.
 pub const MAX_JSONL_LINE_BYTES: usize = 1 << 20;
+
+/// The most physical lines one CSV row may span. A quoted cell may hold line
+/// breaks (a street on two lines), but a row over this many lines is almost
+/// always an unbalanced quote that has swallowed the rows after it; rejecting
+/// it shows the damage (its line span) instead of hiding those rows inside
+/// one record.
+pub const MAX_ROW_LINES: u64 = 10;
 
 type FileInput = Chain<Cursor<Vec<u8>>, File>;
 
@@ -324,19 +331,23 @@ impl CsvInput {
         }
         self.pending = false;
         let line = self.record.position().map_or(0, |p| p.line());
-        if self.record.len() != self.width {
-            // The reader now stands on the line after the row, so a row that
-            // swallowed many lines (an unbalanced quote) shows its span.
-            let last = self.reader.position().line().saturating_sub(1).max(line);
-            let span = if last > line + 1 {
-                format!(" (the row spans lines {line}–{last}: unbalanced quote?)")
-            } else {
-                String::new()
-            };
+        // The reader now stands on the line after the row (or on its last
+        // line at the end of a file without a final newline, which makes the
+        // span one short there), so a row that swallowed many lines shows it.
+        let last = self.reader.position().line().saturating_sub(1).max(line);
+        if last - line + 1 > MAX_ROW_LINES {
             return Step::Bad {
                 line,
                 reason: format!(
-                    "wrong number of fields: {} instead of {}{span}",
+                    "the row spans lines {line}–{last}, more than {MAX_ROW_LINES}: unbalanced quote?"
+                ),
+            };
+        }
+        if self.record.len() != self.width {
+            return Step::Bad {
+                line,
+                reason: format!(
+                    "wrong number of fields: {} instead of {}",
                     self.record.len(),
                     self.width
                 ),
