@@ -8,9 +8,9 @@
 //! rest of the file, as one row, in memory; that row is then rejected with
 //! the span of lines it swallowed, see [`MAX_ROW_LINES`].)
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fs::File;
-use std::io::{BufRead, BufReader, Chain, Cursor};
+use std::io::{BufRead, BufReader, Chain, Cursor, Read};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -76,7 +76,7 @@ enum Input {
 }
 
 struct CsvInput {
-    reader: csv::Reader<FileInput>,
+    reader: csv::Reader<LineIndex<FileInput>>,
     record: csv::ByteRecord,
     /// The first record of a headerless file, read at open to learn the
     /// width, waiting to be handed out.
@@ -281,7 +281,7 @@ impl CsvInput {
             // with a reason, not an error that ends the stream.
             .flexible(true)
             .has_headers(false)
-            .from_reader(input);
+            .from_reader(LineIndex::new(input));
         let mut csv = CsvInput {
             reader,
             record: csv::ByteRecord::new(),
@@ -296,7 +296,7 @@ impl CsvInput {
                     reason: "the file is empty, expected a header line".into(),
                 }));
             }
-            let line = csv.record.position().map_or(1, |p| p.line());
+            let line = csv.line_of_record();
             let mut names: HashMap<String, Vec<usize>> = HashMap::new();
             for (index, raw) in csv.record.iter().enumerate() {
                 let name = layout.encoding.decode(raw).ok_or_else(|| {
@@ -322,6 +322,8 @@ impl CsvInput {
                 Ok(false) => return Step::End,
                 Err(err) => {
                     let line = self.reader.position().line();
+                    // csv's own line count, close enough for the one reject
+                    // that ends a file cut short.
                     return Step::Failed {
                         line,
                         reason: format!("read error, rest of file not read: {}", csv_reason(&err)),
@@ -330,11 +332,13 @@ impl CsvInput {
             }
         }
         self.pending = false;
-        let line = self.record.position().map_or(0, |p| p.line());
-        // The reader now stands on the line after the row (or on its last
-        // line at the end of a file without a final newline, which makes the
-        // span one short there), so a row that swallowed many lines shows it.
-        let last = self.reader.position().line().saturating_sub(1).max(line);
+        let line = self.line_of_record();
+        // Line breaks inside quoted cells are kept in the cells, so they tell
+        // how many lines the row spans. A final one is not counted: a quote
+        // left open at the end of the file takes the file's last newline in.
+        let cells = self.record.as_slice();
+        let cells = cells.strip_suffix(b"\n").unwrap_or(cells);
+        let last = line + cells.iter().filter(|b| **b == b'\n').count() as u64;
         if last - line + 1 > MAX_ROW_LINES {
             return Step::Bad {
                 line,
@@ -354,6 +358,81 @@ impl CsvInput {
             };
         }
         Step::Row { line }
+    }
+}
+
+impl CsvInput {
+    /// The physical line where the record just read starts.
+    fn line_of_record(&mut self) -> u64 {
+        let start = self.record.position().map_or(0, |p| p.byte());
+        self.reader.get_mut().line_at(start)
+    }
+}
+
+/// Counts physical lines under the CSV parser.
+///
+/// csv's own line numbers lag by one after a `\r\n` row end (it counts the
+/// `\n` when it reads the next row) and count skipped blank lines late, and
+/// its record byte offsets point just past the previous row's first
+/// terminator byte rather than at the row. So this reader watches the bytes
+/// go by and remembers where each non-blank line starts; the row's real
+/// start is the first such line start at or after csv's offset. Entries are
+/// dropped as rows pass them, so the index holds only the lines of the
+/// parser's read-ahead buffer and of the current row.
+struct LineIndex<R> {
+    inner: R,
+    /// Bytes read so far.
+    offset: u64,
+    /// `\n` bytes read so far.
+    newlines: u64,
+    /// Whether the last byte read was `\r` or `\n` (true at the start).
+    after_terminator: bool,
+    /// (offset, line) of line starts not yet passed by a row.
+    starts: VecDeque<(u64, u64)>,
+}
+
+impl<R> LineIndex<R> {
+    fn new(inner: R) -> Self {
+        LineIndex {
+            inner,
+            offset: 0,
+            newlines: 0,
+            after_terminator: true,
+            starts: VecDeque::new(),
+        }
+    }
+
+    /// The line of the first non-blank line starting at or after `offset`.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        while self.starts.front().is_some_and(|(start, _)| *start < offset) {
+            self.starts.pop_front();
+        }
+        match self.starts.front() {
+            Some((_, line)) => *line,
+            None => self.newlines + 1,
+        }
+    }
+}
+
+impl<R: Read> Read for LineIndex<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, byte) in buf[..n].iter().enumerate() {
+            match byte {
+                b'\n' => {
+                    self.newlines += 1;
+                    self.after_terminator = true;
+                }
+                b'\r' => self.after_terminator = true,
+                _ if self.after_terminator => {
+                    self.starts.push_back((self.offset + i as u64, self.newlines + 1));
+                    self.after_terminator = false;
+                }
+                _ => {}
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
     }
 }
 
@@ -500,5 +579,26 @@ mod tests {
         assert_eq!(buffer, b"last");
         assert_eq!(read(&mut input, &mut buffer), None);
         assert_eq!(bytes, 25);
+    }
+
+    #[test]
+    fn csv_rows_get_their_physical_line_whatever_the_line_ends() {
+        let lines = |input: &[u8]| {
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(LineIndex::new(input));
+            let mut record = csv::ByteRecord::new();
+            let mut lines = Vec::new();
+            while reader.read_byte_record(&mut record).unwrap() {
+                let start = record.position().map_or(0, |p| p.byte());
+                lines.push(reader.get_mut().line_at(start));
+            }
+            lines
+        };
+        assert_eq!(lines(b"h\r\na\r\nb\r\nc\n"), [1, 2, 3, 4]);
+        assert_eq!(lines(b"h\na\r\nb\nc"), [1, 2, 3, 4]);
+        assert_eq!(lines(b"h\n\"a\r\nx\"\r\nb\n"), [1, 2, 4]);
+        assert_eq!(lines(b"h\n\n\r\n\na\r\n\r\nb\n\"\n\n\"\nd"), [1, 5, 7, 8, 11]);
     }
 }
