@@ -25,7 +25,10 @@ fn events_fixture_gives_events_and_rejects_in_file_order() {
 
     let order = events[0];
     assert_eq!(order.id, "E-1");
-    assert_eq!(order.source, SourceKey::new(Channel::Web, "W-1001").unwrap());
+    assert_eq!(
+        order.source,
+        SourceKey::new(Channel::Web, "W-1001").unwrap()
+    );
     assert_eq!(order.kind, EventKind::Order);
     assert_eq!(order.timestamp.to_string(), "2024-03-05T09:30:00Z");
     assert_eq!(
@@ -36,7 +39,11 @@ fn events_fixture_gives_events_and_rejects_in_file_order() {
         })
     );
     assert_eq!(order.order_ref.as_deref(), Some("CMD-881"));
-    assert_eq!(order.channel, Channel::Web, "no event channel: the record's");
+    assert_eq!(
+        order.channel,
+        Channel::Web,
+        "no event channel: the record's"
+    );
     assert_eq!(order.store, None);
 
     // A web order collected in a store: attached to the web account,
@@ -107,7 +114,8 @@ fn timestamps_without_offset_follow_the_spec_time_zone() {
 
 #[test]
 fn jsonl_events_read_paths() {
-    let dir = std::env::temp_dir().join(format!("omnicanal-io-{}-jsonl-events", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("omnicanal-io-{}-jsonl-events", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("ev.jsonl"),
@@ -137,7 +145,10 @@ fn jsonl_events_read_paths() {
     let session = rows[0].as_ref().unwrap();
     assert_eq!(session.source.to_string(), "app:A-1");
     assert_eq!(session.kind, EventKind::AppSession);
-    assert_eq!(session.attributes, [("device".to_owned(), "ios".to_owned())]);
+    assert_eq!(
+        session.attributes,
+        [("device".to_owned(), "ios".to_owned())]
+    );
     let reject = rows[1].as_ref().unwrap_err();
     assert_eq!(reject.line, 2);
     assert_eq!(reject.reason, "column at: unrecognized date format");

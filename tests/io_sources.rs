@@ -55,7 +55,10 @@ fn address(street: Option<&str>, postcode: Option<&str>, city: Option<&str>) -> 
 fn windows_1252_semicolon_file_keeps_its_accents() {
     let raw = std::fs::read(fixtures().join("store_cards_cp1252.csv")).unwrap();
     // Guard against the fixture being re-saved as UTF-8 by an editor.
-    assert!(raw.contains(&0xE9) && raw.contains(&0x8C), "fixture must be Windows-1252");
+    assert!(
+        raw.contains(&0xE9) && raw.contains(&0x8C),
+        "fixture must be Windows-1252"
+    );
     let (records, rejects) = read(&job().sources[0], &fixtures());
     assert!(rejects.is_empty(), "{rejects:?}");
     assert_eq!(records.len(), 3);
@@ -67,13 +70,20 @@ fn windows_1252_semicolon_file_keeps_its_accents() {
     assert_eq!(amelie.birth_date.as_deref(), Some("05/03/1980"));
     assert_eq!(
         amelie.addresses,
-        [address(Some("12 bis rue de la Paix"), Some("75011"), Some("Paris"))]
+        [address(
+            Some("12 bis rue de la Paix"),
+            Some("75011"),
+            Some("Paris")
+        )]
     );
     assert_eq!(amelie.identifiers[0].kind, IdentifierKind::LoyaltyCard);
     assert_eq!(amelie.identifiers[0].value, "4001234");
     assert_eq!(records[1].family_names, ["LEFÈVRE"]);
     assert_eq!(records[1].given_names, ["François"]);
-    assert_eq!(records[1].addresses[0].street.as_deref(), Some("3 avenue Jean Jaurès"));
+    assert_eq!(
+        records[1].addresses[0].street.as_deref(),
+        Some("3 avenue Jean Jaurès")
+    );
     assert_eq!(records[1].birth_date, None);
     // Œ is 0x8C in Windows-1252, a C1 control in true ISO-8859-1.
     assert_eq!(records[2].family_names, ["ŒUVRARD"]);
@@ -114,7 +124,11 @@ fn utf8_bom_does_not_hide_the_first_column() {
     assert_eq!(records[0].given_names, ["Hélène"]);
     assert_eq!(
         records[0].addresses,
-        [address(Some("8 rue des Lilas, bâtiment B"), Some("13008"), Some("Marseille"))]
+        [address(
+            Some("8 rue des Lilas, bâtiment B"),
+            Some("13008"),
+            Some("Marseille")
+        )]
     );
     assert_eq!(records[1].key.id, "W-1002");
     assert!(records[1].addresses.is_empty());
@@ -158,11 +172,17 @@ fn jsonl_paths_reach_nested_lists_element_by_element() {
     assert_eq!(records[1].key.id, "1002");
     assert_eq!(records[1].given_names, ["Noé"]);
 
-    let got: Vec<(u64, &str)> = rejects.iter().map(|r| (r.line, r.reason.as_str())).collect();
+    let got: Vec<(u64, &str)> = rejects
+        .iter()
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
     assert_eq!(
         got,
         [
-            (4, "column name.given: an object where a single value was expected"),
+            (
+                4,
+                "column name.given: an object where a single value was expected"
+            ),
             (5, "invalid JSON at column 2"),
             (6, "not a JSON object"),
             (7, "column user_id: duplicate source id in channel app"),
@@ -176,7 +196,17 @@ fn the_whole_job_reads_every_source_in_order() {
     let channels: Vec<&str> = records.iter().map(|r| r.key.channel.name()).collect();
     assert_eq!(
         channels,
-        ["store", "store", "store", "web", "web", "callcentre", "callcentre", "app", "app"]
+        [
+            "store",
+            "store",
+            "store",
+            "web",
+            "web",
+            "callcentre",
+            "callcentre",
+            "app",
+            "app"
+        ]
     );
     assert_eq!(rejects.len(), 4);
     assert!(rejects.iter().all(|r| r.file.ends_with("app_users.jsonl")));
@@ -202,8 +232,10 @@ fn bad_rows_become_rejects_at_their_physical_line() {
     std::fs::write(dir.join("bad.csv"), &csv).unwrap();
 
     let mut spec = SourceSpec::new("bad.csv", Channel::Web, "id");
-    spec.map.insert("family_name".parse().unwrap(), "nom".into());
-    spec.map.insert("phone".parse().unwrap(), "telephone".into());
+    spec.map
+        .insert("family_name".parse().unwrap(), "nom".into());
+    spec.map
+        .insert("phone".parse().unwrap(), "telephone".into());
     spec.map.insert("email".parse().unwrap(), "email".into());
     let rows: Vec<Row> = SourceReader::open(&spec, &dir).unwrap().collect();
     assert_eq!(rows.len(), 10, "one outcome per data row");
@@ -212,7 +244,10 @@ fn bad_rows_become_rejects_at_their_physical_line() {
     assert_eq!(ids, ["B1", "B3", "B9"]);
     assert_eq!(records[1].family_names, ["Le Goff\nde Bretagne"]);
     assert_eq!(records[0].family_names, ["Dupont"], "the first B1 wins");
-    let got: Vec<(u64, &str)> = rejects.iter().map(|r| (r.line, r.reason.as_str())).collect();
+    let got: Vec<(u64, &str)> = rejects
+        .iter()
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
     assert_eq!(
         got,
         [
@@ -246,7 +281,8 @@ fn an_unbalanced_quote_is_one_reject_showing_the_lines_it_swallowed() {
     }
     std::fs::write(dir.join("q.csv"), text).unwrap();
     let mut spec = SourceSpec::new("q.csv", Channel::Store, "id");
-    spec.map.insert("family_name".parse().unwrap(), "nom".into());
+    spec.map
+        .insert("family_name".parse().unwrap(), "nom".into());
     let (records, rejects) = read(&spec, &dir);
     assert_eq!(records.len(), 1);
     assert_eq!(rejects.len(), 1);
@@ -284,7 +320,8 @@ fn duplicate_ids_are_caught_across_files_of_one_channel_only() {
     std::fs::write(dir.join("c.csv"), "id,nom\nS2,Martin\n").unwrap();
     let spec = |path: &str, channel: Channel| {
         let mut spec = SourceSpec::new(path, channel, "id");
-        spec.map.insert("family_name".parse().unwrap(), "nom".into());
+        spec.map
+            .insert("family_name".parse().unwrap(), "nom".into());
         spec
     };
     let job = JobFile {
@@ -299,7 +336,10 @@ fn duplicate_ids_are_caught_across_files_of_one_channel_only() {
     let keys: Vec<String> = records.iter().map(|r| r.key.to_string()).collect();
     assert_eq!(keys, ["store:S1", "store:S2", "store:S3", "web:S2"]);
     assert_eq!(rejects.len(), 1);
-    assert_eq!((rejects[0].file.clone(), rejects[0].line), (dir.join("b.csv"), 2));
+    assert_eq!(
+        (rejects[0].file.clone(), rejects[0].line),
+        (dir.join("b.csv"), 2)
+    );
 }
 
 #[test]
@@ -339,9 +379,14 @@ fn an_unknown_column_in_the_mapping_is_refused_before_any_row() {
 
     // And a malformed JSON path.
     let mut spec = job().sources[3].clone();
-    spec.map.insert(FieldName::new("city").unwrap(), "addresses[x].city".into());
+    spec.map
+        .insert(FieldName::new("city").unwrap(), "addresses[x].city".into());
     let err = SourceReader::open(&spec, fixtures()).unwrap_err();
-    assert!(err.to_string().contains("unknown column \"addresses[x].city\""), "{err}");
+    assert!(
+        err.to_string()
+            .contains("unknown column \"addresses[x].city\""),
+        "{err}"
+    );
 }
 
 #[test]
@@ -389,7 +434,11 @@ fn an_unsupported_encoding_in_the_job_file_is_refused() {
     let text = text.replacen("windows-1252", "utf-16le", 1);
     let err = JobFile::from_toml_str(&text).unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Config { .. }));
-    assert!(err.to_string().contains("unsupported encoding \"utf-16le\""), "{err}");
+    assert!(
+        err.to_string()
+            .contains("unsupported encoding \"utf-16le\""),
+        "{err}"
+    );
     let line = text.lines().position(|l| l.contains("utf-16le")).unwrap() as u64 + 1;
     assert_eq!(err.line(), Some(line));
 }
@@ -428,13 +477,21 @@ fn rejects_are_written_as_csv_with_commas_and_quotes_escaped() {
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("file,line,reason"));
     let second = lines.next().unwrap();
-    assert!(second.ends_with("app_users.jsonl,4,column name.given: an object where a single value was expected"), "{second}");
+    assert!(
+        second.ends_with(
+            "app_users.jsonl,4,column name.given: an object where a single value was expected"
+        ),
+        "{second}"
+    );
     // Read back with a CSV reader: the fields survive.
     let mut reader = csv::Reader::from_path(&path).unwrap();
     let back: Vec<(String, u64, String)> = reader.deserialize().map(Result::unwrap).collect();
     assert_eq!(back.len(), 4);
     assert_eq!(back[3].1, 7);
-    assert_eq!(back[3].2, "column user_id: duplicate source id in channel app");
+    assert_eq!(
+        back[3].2,
+        "column user_id: duplicate source id in channel app"
+    );
 
     let mut out = Vec::new();
     let mut writer = RejectWriter::new(&mut out).unwrap();

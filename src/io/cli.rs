@@ -105,7 +105,11 @@ impl SourceSpec {
             let with_flag = |e: Error| cli_error(flag, &e.kind().to_string());
             match flag {
                 "--input" => set_once(&mut input, flag, std::path::PathBuf::from(value))?,
-                "--channel" => set_once(&mut channel, flag, value.parse::<Channel>().map_err(with_flag)?)?,
+                "--channel" => set_once(
+                    &mut channel,
+                    flag,
+                    value.parse::<Channel>().map_err(with_flag)?,
+                )?,
                 "--id-column" => set_once(&mut id, flag, value.to_owned())?,
                 "--format" => {
                     let parsed = match value.trim().to_ascii_lowercase().as_str() {
@@ -134,7 +138,8 @@ impl SourceSpec {
                         .split_once('=')
                         .ok_or_else(|| cli_error(flag, "is FIELD=COLUMN or FIELD=COL1,COL2"))?;
                     let field = FieldName::new(field).map_err(with_flag)?;
-                    let columns: Vec<String> = columns.split(',').map(|c| c.trim().to_owned()).collect();
+                    let columns: Vec<String> =
+                        columns.split(',').map(|c| c.trim().to_owned()).collect();
                     let columns = match <[String; 1]>::try_from(columns) {
                         Ok([one]) => Columns::One(one),
                         Err(many) => Columns::Joined(many),
@@ -207,8 +212,14 @@ mod tests {
         assert_eq!(spec.encoding, TextEncoding::Utf8);
         assert!(!spec.header);
         let field = |name: &str| FieldName::new(name).unwrap();
-        assert_eq!(spec.map[&field("given_name")], Columns::One("first_name".into()));
-        assert_eq!(spec.map[&field("family_name")], Columns::One("surname".into()));
+        assert_eq!(
+            spec.map[&field("given_name")],
+            Columns::One("first_name".into())
+        );
+        assert_eq!(
+            spec.map[&field("family_name")],
+            Columns::One("surname".into())
+        );
         assert_eq!(
             spec.map[&field("street")],
             Columns::Joined(vec!["street_number".into(), "address_1".into()])
@@ -230,16 +241,43 @@ mod tests {
     #[test]
     fn mistakes_are_named() {
         let cases = [
-            ("--input F --channel web --id-column id --colour red", "unknown flag \"--colour\""),
+            (
+                "--input F --channel web --id-column id --colour red",
+                "unknown flag \"--colour\"",
+            ),
             ("--input F --channel web", "--id-column is required"),
-            ("--input F --channel web --id-column", "--id-column needs a value"),
-            ("--input F --input G --channel web --id-column id", "--input is given twice"),
-            ("--input F --channel web --id-column id --map zip=cp", "unknown field name \"zip\""),
-            ("--input F --channel web --id-column id --map email", "--map is FIELD=COLUMN"),
-            ("--input F --channel web --id-column id --format xml", "--format is csv or jsonl"),
-            ("--input F --channel web --id-column id --encoding utf-16", "unsupported encoding"),
-            ("--input F --channel web --id-column id --date-order dym", "--date-order is dmy"),
-            ("--input F --channel web --id-column id --no-header=yes", "--no-header takes no value"),
+            (
+                "--input F --channel web --id-column",
+                "--id-column needs a value",
+            ),
+            (
+                "--input F --input G --channel web --id-column id",
+                "--input is given twice",
+            ),
+            (
+                "--input F --channel web --id-column id --map zip=cp",
+                "unknown field name \"zip\"",
+            ),
+            (
+                "--input F --channel web --id-column id --map email",
+                "--map is FIELD=COLUMN",
+            ),
+            (
+                "--input F --channel web --id-column id --format xml",
+                "--format is csv or jsonl",
+            ),
+            (
+                "--input F --channel web --id-column id --encoding utf-16",
+                "unsupported encoding",
+            ),
+            (
+                "--input F --channel web --id-column id --date-order dym",
+                "--date-order is dmy",
+            ),
+            (
+                "--input F --channel web --id-column id --no-header=yes",
+                "--no-header takes no value",
+            ),
             (
                 "--input F --channel web --id-column id --map email=a --map email=b",
                 "--map maps email twice",

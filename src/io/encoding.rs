@@ -88,7 +88,10 @@ impl TextEncoding {
 /// A reader positioned after the UTF-8 byte order mark, when `encoding` is
 /// a UTF-8 one and the input starts with the mark; otherwise every byte is
 /// kept. Line numbers are unaffected because the mark is not a line.
-pub(crate) fn skip_bom<R: Read>(mut reader: R, encoding: TextEncoding) -> std::io::Result<Chain<Cursor<Vec<u8>>, R>> {
+pub(crate) fn skip_bom<R: Read>(
+    mut reader: R,
+    encoding: TextEncoding,
+) -> std::io::Result<Chain<Cursor<Vec<u8>>, R>> {
     let mut head = Vec::with_capacity(UTF8_BOM.len());
     if encoding.skips_utf8_bom() {
         // `Read::read` may return fewer bytes than asked; loop until the
@@ -175,14 +178,20 @@ mod tests {
     #[test]
     fn invalid_utf8_is_refused_not_replaced() {
         assert_eq!(TextEncoding::Utf8.decode(b"L\xE9a"), None);
-        assert_eq!(TextEncoding::Utf8.decode("Léa".as_bytes()).as_deref(), Some("Léa"));
+        assert_eq!(
+            TextEncoding::Utf8.decode("Léa".as_bytes()).as_deref(),
+            Some("Léa")
+        );
     }
 
     #[test]
     fn bom_is_skipped_once_and_only_for_utf8() {
         let read_all = |bytes: &[u8], encoding| {
             let mut out = Vec::new();
-            skip_bom(bytes, encoding).unwrap().read_to_end(&mut out).unwrap();
+            skip_bom(bytes, encoding)
+                .unwrap()
+                .read_to_end(&mut out)
+                .unwrap();
             out
         };
         assert_eq!(read_all(b"\xEF\xBB\xBFnom\n", TextEncoding::Utf8), b"nom\n");

@@ -100,7 +100,8 @@ impl EventsReader {
                 header: spec.header,
             },
         )?;
-        let optional = |column: &Option<String>| column.as_deref().map(|c| table.select(c)).transpose();
+        let optional =
+            |column: &Option<String>| column.as_deref().map(|c| table.select(c)).transpose();
         let columns = Columns {
             id: table.select(&spec.id)?,
             channel: table.select(&spec.channel)?,
@@ -151,7 +152,11 @@ impl EventsReader {
 
     /// The single trimmed value of a column, `None` when blank; longer than
     /// `max` bytes or several values is an error.
-    fn value(&self, selector: &Selector, max: usize) -> std::result::Result<Option<String>, String> {
+    fn value(
+        &self,
+        selector: &Selector,
+        max: usize,
+    ) -> std::result::Result<Option<String>, String> {
         let slots = self.table.slots(selector)?;
         let mut values = slots
             .into_iter()
@@ -163,7 +168,10 @@ impl EventsReader {
             return Err(format!("column {}: several values", selector.name));
         }
         match value {
-            Some(v) if v.len() > max => Err(format!("column {}: value longer than {max} bytes", selector.name)),
+            Some(v) if v.len() > max => Err(format!(
+                "column {}: value longer than {max} bytes",
+                selector.name
+            )),
             other => Ok(other),
         }
     }
@@ -177,7 +185,10 @@ impl EventsReader {
         let c = &self.columns;
         let id = self.required(&c.id, MAX_SOURCE_ID_BYTES)?;
         if id.chars().any(char::is_control) {
-            return Err(format!("column {}: control characters in the event id", c.id.name));
+            return Err(format!(
+                "column {}: control characters in the event id",
+                c.id.name
+            ));
         }
         let channel_of = |selector: &Selector, raw: &str| {
             raw.parse::<Channel>()

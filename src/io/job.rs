@@ -133,7 +133,11 @@ fn toml_error(text: &str, err: &toml::de::Error) -> Error {
     match err.span() {
         Some(span) => {
             let start = span.start.min(text.len());
-            let line = text.as_bytes()[..start].iter().filter(|b| **b == b'\n').count() + 1;
+            let line = text.as_bytes()[..start]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
             error.at_line(line as u64)
         }
         None => error,
@@ -190,7 +194,12 @@ impl std::str::FromStr for AsciiChar {
         let byte = match s {
             "tab" | "\\t" => b'\t',
             _ => match s.as_bytes() {
-                [b] if b.is_ascii() && !matches!(b, b'\n' | b'\r') && !b.is_ascii_alphanumeric() => *b,
+                [b] if b.is_ascii()
+                    && !matches!(b, b'\n' | b'\r')
+                    && !b.is_ascii_alphanumeric() =>
+                {
+                    *b
+                }
                 _ => {
                     return Err(Error::new(ErrorKind::Config {
                         reason: "a delimiter or quote is one ASCII punctuation or space character"
@@ -333,7 +342,9 @@ impl From<Vec<String>> for Columns {
 // By hand rather than `#[serde(untagged)]`, whose error ("data did not match
 // any variant") would not tell the user what a mapping value looks like.
 impl<'de> Deserialize<'de> for Columns {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
         struct ColumnsVisitor;
         impl<'de> serde::de::Visitor<'de> for ColumnsVisitor {
             type Value = Columns;
@@ -687,9 +698,15 @@ time_zone = "Europe/Paris"
 
     #[test]
     fn bad_time_zone_and_equal_delimiter_and_quote_are_refused() {
-        let text = STORE.replace("time_zone = \"Europe/Paris\"", "time_zone = \"Europe/Lutece\"");
+        let text = STORE.replace(
+            "time_zone = \"Europe/Paris\"",
+            "time_zone = \"Europe/Lutece\"",
+        );
         let err = JobFile::from_toml_str(&text).unwrap_err();
-        assert!(err.to_string().contains("[[events]] #1: unknown time zone"), "{err}");
+        assert!(
+            err.to_string().contains("[[events]] #1: unknown time zone"),
+            "{err}"
+        );
         let text = STORE.replace("delimiter = \";\"", "delimiter = \"\\\"\"");
         let err = JobFile::from_toml_str(&text).unwrap_err();
         assert!(err.to_string().contains("same character"), "{err}");
@@ -700,8 +717,16 @@ time_zone = "Europe/Paris"
         let text = STORE.replace("phone = \"telephone\"", "phone = 3");
         let err = JobFile::from_toml_str(&text).unwrap_err();
         let line = text.lines().position(|l| l.starts_with("phone")).unwrap() as u64 + 1;
-        assert!(err.to_string().contains("a column name or a list of column names"), "{err}");
-        assert!(!err.to_string().contains("configuration: invalid configuration"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("a column name or a list of column names"),
+            "{err}"
+        );
+        assert!(
+            !err.to_string()
+                .contains("configuration: invalid configuration"),
+            "{err}"
+        );
         assert_eq!(err.line(), Some(line), "{err}");
     }
 

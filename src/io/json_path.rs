@@ -173,7 +173,9 @@ mod tests {
 
     #[test]
     fn malformed_paths_are_refused() {
-        for bad in ["", ".", "a.", "a..b", "[]", "a[", "a[x]", "a[]b", "a]", "a[-1]"] {
+        for bad in [
+            "", ".", "a.", "a..b", "[]", "a[", "a[x]", "a[]b", "a]", "a[-1]",
+        ] {
             assert!(JsonPath::parse(bad).is_none(), "{bad}");
         }
         for good in ["a", "a.b", "a[]", "a[0]", "a[][]", "a[2].b[].c"] {

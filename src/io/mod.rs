@@ -53,10 +53,10 @@ pub mod reject;
 pub mod source;
 mod table;
 
+pub use cli::SOURCE_FLAGS_USAGE;
 pub use encoding::TextEncoding;
 pub use events::{EventRow, EventsReader, JobEvents};
 pub use job::{AsciiChar, Columns, EventsSpec, FieldName, Format, JobFile, SourceSpec};
-pub use cli::SOURCE_FLAGS_USAGE;
 pub use reject::{Reject, RejectWriter, write_rejects};
 pub use source::{JobSources, Row, SourceReader};
 pub use table::{MAX_JSONL_LINE_BYTES, MAX_ROW_LINES};

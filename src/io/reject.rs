@@ -28,7 +28,13 @@ pub struct Reject {
 
 impl fmt::Display for Reject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: line {}: {}", self.file.display(), self.line, self.reason)
+        write!(
+            f,
+            "{}: line {}: {}",
+            self.file.display(),
+            self.line,
+            self.reason
+        )
     }
 }
 
@@ -69,7 +75,9 @@ impl<W: Write> RejectWriter<W> {
     /// Writes the header to `writer`.
     pub fn new(writer: W) -> Result<Self> {
         let mut writer = csv::WriterBuilder::new().from_writer(writer);
-        writer.write_record(["file", "line", "reason"]).map_err(csv_error)?;
+        writer
+            .write_record(["file", "line", "reason"])
+            .map_err(csv_error)?;
         Ok(RejectWriter { writer, written: 0 })
     }
 

@@ -107,7 +107,11 @@ impl SourceReader {
         SourceReader::open_with_seen(spec, base_dir.as_ref(), SeenIds::default())
     }
 
-    pub(crate) fn open_with_seen(spec: &SourceSpec, base_dir: &Path, seen: SeenIds) -> Result<SourceReader> {
+    pub(crate) fn open_with_seen(
+        spec: &SourceSpec,
+        base_dir: &Path,
+        seen: SeenIds,
+    ) -> Result<SourceReader> {
         let file = base_dir.join(&spec.path);
         spec.validate().map_err(|e| e.in_file(&file))?;
         let table = Table::open(
@@ -257,7 +261,10 @@ fn mapping(table: &Table, name: &FieldName, columns: &Columns) -> Result<Mapping
 
 /// The values of one mapped field: one column's slots, or several columns'
 /// slots joined element by element with a space (blank parts left out).
-fn joined_slots(table: &Table, selectors: &[Selector]) -> std::result::Result<Vec<Option<String>>, String> {
+fn joined_slots(
+    table: &Table,
+    selectors: &[Selector],
+) -> std::result::Result<Vec<Option<String>>, String> {
     let [single] = selectors else {
         let parts = selectors
             .iter()
@@ -285,15 +292,25 @@ fn describe(selectors: &[Selector]) -> String {
         [single] => format!("column {}", single.name),
         many => format!(
             "columns {}",
-            many.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join("+")
+            many.iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join("+")
         ),
     }
 }
 
 /// The component slot of address `index` for an address field, growing the
 /// list as needed; `None` for other fields.
-fn address_slot(addresses: &mut Vec<Address>, index: usize, field: Field) -> Option<&mut Option<String>> {
-    if !matches!(field, Field::Street | Field::Postcode | Field::City | Field::Country) {
+fn address_slot(
+    addresses: &mut Vec<Address>,
+    index: usize,
+    field: Field,
+) -> Option<&mut Option<String>> {
+    if !matches!(
+        field,
+        Field::Street | Field::Postcode | Field::City | Field::Country
+    ) {
         return None;
     }
     if addresses.len() <= index {
@@ -308,7 +325,11 @@ fn address_slot(addresses: &mut Vec<Address>, index: usize, field: Field) -> Opt
     })
 }
 
-fn set(builder: &mut RecordBuilder, mapping: &Mapping, value: &str) -> std::result::Result<(), String> {
+fn set(
+    builder: &mut RecordBuilder,
+    mapping: &Mapping,
+    value: &str,
+) -> std::result::Result<(), String> {
     let result = match &mapping.identifier {
         Some(name) => builder.identifier(name, value),
         None => builder.set_field(mapping.field, value),

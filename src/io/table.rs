@@ -168,7 +168,9 @@ impl Table {
                     Some([index]) => Target::Index(*index),
                     Some(_) => {
                         return Err(Error::new(ErrorKind::Config {
-                            reason: format!("column {column:?} appears more than once in the header"),
+                            reason: format!(
+                                "column {column:?} appears more than once in the header"
+                            ),
                         })
                         .in_file(&self.file)
                         .in_column(column));
@@ -176,11 +178,10 @@ impl Table {
                     None => return Err(unknown("not in the header")),
                 },
                 None => {
-                    let index: usize = column
-                        .parse()
-                        .ok()
-                        .filter(|i| *i >= 1)
-                        .ok_or_else(|| unknown("without a header, columns are named 1, 2, …"))?;
+                    let index: usize =
+                        column.parse().ok().filter(|i| *i >= 1).ok_or_else(|| {
+                            unknown("without a header, columns are named 1, 2, …")
+                        })?;
                     // An empty headerless file has no width to check against.
                     if csv.width > 0 && index > csv.width {
                         return Err(unknown(&format!("the file has {} columns", csv.width)));
@@ -230,7 +231,10 @@ impl Table {
     /// The values of a column in the current row: one slot for a CSV cell or
     /// a plain path, one per element for a path with `[]`. The error is a
     /// reject reason naming the column.
-    pub(crate) fn slots(&self, selector: &Selector) -> std::result::Result<Vec<Option<String>>, String> {
+    pub(crate) fn slots(
+        &self,
+        selector: &Selector,
+    ) -> std::result::Result<Vec<Option<String>>, String> {
         match (&self.input, &selector.target) {
             (Input::Csv(csv), Target::Index(index)) => {
                 let bytes = csv.record.get(*index).unwrap_or_default();
@@ -289,7 +293,10 @@ impl CsvInput {
             width: 0,
             names: None,
         };
-        let first = csv.reader.read_byte_record(&mut csv.record).map_err(csv_error)?;
+        let first = csv
+            .reader
+            .read_byte_record(&mut csv.record)
+            .map_err(csv_error)?;
         if layout.header {
             if !first {
                 return Err(Error::new(ErrorKind::Config {
@@ -404,7 +411,11 @@ impl<R> LineIndex<R> {
 
     /// The line of the first non-blank line starting at or after `offset`.
     fn line_at(&mut self, offset: u64) -> u64 {
-        while self.starts.front().is_some_and(|(start, _)| *start < offset) {
+        while self
+            .starts
+            .front()
+            .is_some_and(|(start, _)| *start < offset)
+        {
             self.starts.pop_front();
         }
         match self.starts.front() {
@@ -425,7 +436,8 @@ impl<R: Read> Read for LineIndex<R> {
                 }
                 b'\r' => self.after_terminator = true,
                 _ if self.after_terminator => {
-                    self.starts.push_back((self.offset + i as u64, self.newlines + 1));
+                    self.starts
+                        .push_back((self.offset + i as u64, self.newlines + 1));
                     self.after_terminator = false;
                 }
                 _ => {}
@@ -599,6 +611,9 @@ mod tests {
         assert_eq!(lines(b"h\r\na\r\nb\r\nc\n"), [1, 2, 3, 4]);
         assert_eq!(lines(b"h\na\r\nb\nc"), [1, 2, 3, 4]);
         assert_eq!(lines(b"h\n\"a\r\nx\"\r\nb\n"), [1, 2, 4]);
-        assert_eq!(lines(b"h\n\n\r\n\na\r\n\r\nb\n\"\n\n\"\nd"), [1, 5, 7, 8, 11]);
+        assert_eq!(
+            lines(b"h\n\n\r\n\na\r\n\r\nb\n\"\n\n\"\nd"),
+            [1, 5, 7, 8, 11]
+        );
     }
 }
