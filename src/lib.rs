@@ -6,6 +6,8 @@ pub mod cluster;
 pub mod compare;
 pub mod error;
 pub mod eval;
+#[cfg(feature = "io")]
+pub mod io;
 pub mod normalize;
 pub mod record;
 pub mod resolver;

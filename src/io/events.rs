@@ -1,0 +1,314 @@
+//! Events exports to [`Event`]s, one row at a time.
+
+use std::fmt;
+use std::path::Path;
+
+use crate::error::Result;
+use crate::io::job::{EventsSpec, JobFile, check_time_zone};
+use crate::io::reject::Reject;
+use crate::io::source::SeenIds;
+use crate::io::table::{Layout, Selector, Table};
+use crate::normalize::DateOrder;
+use crate::normalize::date::parse_timestamp;
+use crate::record::{Channel, MAX_FIELD_BYTES, MAX_SOURCE_ID_BYTES, SourceKey};
+use crate::timeline::{Currency, Event, EventKind, Money};
+
+/// What one events row gave: an event, or the reason it could not.
+pub type EventRow = std::result::Result<Event, Reject>;
+
+struct Columns {
+    id: Selector,
+    channel: Selector,
+    source_id: Selector,
+    timestamp: Selector,
+    kind: Selector,
+    amount: Option<Selector>,
+    order_ref: Option<Selector>,
+    store: Option<Selector>,
+    event_channel: Option<Selector>,
+    attributes: Vec<Selector>,
+}
+
+/// Reads one events export as a stream of [`EventRow`]s: every data row gives
+/// exactly one event or one reject.
+///
+/// Timestamps without an offset are civil times in the spec's time zone;
+/// amounts are decimals read without floating point
+/// ([`Money::parse_decimal`]). A row is rejected, naming the column, when a
+/// required value is missing, a value does not parse, a value is too long, or
+/// its event id was already seen for the same record channel.
+///
+/// ```
+/// use omnicanal::io::{EventsReader, JobFile};
+/// let dir = std::env::temp_dir().join("omnicanal-doc-events-reader");
+/// std::fs::create_dir_all(&dir)?;
+/// std::fs::write(dir.join("events.csv"),
+///     "event_id,channel,source_record_id,timestamp,kind,amount_eur\n\
+///      E1,web,W1,05/03/2024 10:30,commande,\"19,99\"\n")?;
+/// let job = JobFile::from_toml_str(r#"
+///     [[events]]
+///     path = "events.csv"
+///     id = "event_id"
+///     channel = "channel"
+///     source_id = "source_record_id"
+///     timestamp = "timestamp"
+///     kind = "kind"
+///     amount = "amount_eur"
+/// "#)?;
+/// let events: Vec<_> = EventsReader::open(&job.events[0], &dir)?.collect();
+/// let event = events[0].as_ref().unwrap();
+/// assert_eq!(event.timestamp.to_string(), "2024-03-05T09:30:00Z");
+/// assert_eq!(event.amount.map(|m| m.minor), Some(1999));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct EventsReader {
+    table: Table,
+    columns: Columns,
+    time_zone: jiff::tz::TimeZone,
+    date_order: DateOrder,
+    currency: Currency,
+    /// Event ids per channel of their record.
+    seen: SeenIds,
+    events: u64,
+    rejects: u64,
+}
+
+impl fmt::Debug for EventsReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventsReader")
+            .field("file", &self.table.file())
+            .field("events", &self.events)
+            .field("rejects", &self.rejects)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EventsReader {
+    /// Opens the events file (`base_dir` joined with `spec.path`) and checks
+    /// every named column against its header.
+    pub fn open(spec: &EventsSpec, base_dir: impl AsRef<Path>) -> Result<EventsReader> {
+        let file = base_dir.as_ref().join(&spec.path);
+        spec.validate().map_err(|e| e.in_file(&file))?;
+        let time_zone = check_time_zone(&spec.time_zone).map_err(|e| e.in_file(&file))?;
+        let table = Table::open(
+            &file,
+            Layout {
+                format: spec.format,
+                delimiter: spec.delimiter,
+                quote: spec.quote,
+                encoding: spec.encoding,
+                header: spec.header,
+            },
+        )?;
+        let optional =
+            |column: &Option<String>| column.as_deref().map(|c| table.select(c)).transpose();
+        let columns = Columns {
+            id: table.select(&spec.id)?,
+            channel: table.select(&spec.channel)?,
+            source_id: table.select(&spec.source_id)?,
+            timestamp: table.select(&spec.timestamp)?,
+            kind: table.select(&spec.kind)?,
+            amount: optional(&spec.amount)?,
+            order_ref: optional(&spec.order_ref)?,
+            store: optional(&spec.store)?,
+            event_channel: optional(&spec.event_channel)?,
+            attributes: spec
+                .attributes
+                .iter()
+                .map(|c| table.select(c))
+                .collect::<Result<_>>()?,
+        };
+        Ok(EventsReader {
+            table,
+            columns,
+            time_zone,
+            date_order: spec.date_order,
+            currency: spec.currency,
+            seen: SeenIds::default(),
+            events: 0,
+            rejects: 0,
+        })
+    }
+
+    /// The file being read.
+    pub fn file(&self) -> &Path {
+        self.table.file()
+    }
+
+    /// Events given so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// Rejects given so far.
+    pub fn rejects(&self) -> u64 {
+        self.rejects
+    }
+
+    /// Bytes of the file read so far, for progress reports.
+    pub fn bytes_read(&self) -> u64 {
+        self.table.bytes_read()
+    }
+
+    /// The single trimmed value of a column, `None` when blank; longer than
+    /// `max` bytes or several values is an error.
+    fn value(
+        &self,
+        selector: &Selector,
+        max: usize,
+    ) -> std::result::Result<Option<String>, String> {
+        let slots = self.table.slots(selector)?;
+        let mut values = slots
+            .into_iter()
+            .flatten()
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty());
+        let value = values.next();
+        if values.next().is_some() {
+            return Err(format!("column {}: several values", selector.name));
+        }
+        match value {
+            Some(v) if v.len() > max => Err(format!(
+                "column {}: value longer than {max} bytes",
+                selector.name
+            )),
+            other => Ok(other),
+        }
+    }
+
+    fn required(&self, selector: &Selector, max: usize) -> std::result::Result<String, String> {
+        self.value(selector, max)?
+            .ok_or_else(|| format!("column {}: missing value", selector.name))
+    }
+
+    fn event(&self) -> std::result::Result<Event, String> {
+        let c = &self.columns;
+        let id = self.required(&c.id, MAX_SOURCE_ID_BYTES)?;
+        if id.chars().any(char::is_control) {
+            return Err(format!(
+                "column {}: control characters in the event id",
+                c.id.name
+            ));
+        }
+        let channel_of = |selector: &Selector, raw: &str| {
+            raw.parse::<Channel>()
+                .map_err(|_| format!("column {}: invalid channel name", selector.name))
+        };
+        let record_channel = channel_of(&c.channel, &self.required(&c.channel, MAX_FIELD_BYTES)?)?;
+        let source_id = self.required(&c.source_id, MAX_SOURCE_ID_BYTES)?;
+        let source = SourceKey::new(record_channel.clone(), &source_id)
+            .map_err(|_| format!("column {}: invalid source id", c.source_id.name))?;
+        let raw_timestamp = self.required(&c.timestamp, MAX_FIELD_BYTES)?;
+        let timestamp = parse_timestamp(&raw_timestamp, self.date_order, &self.time_zone)
+            .map_err(|issue| format!("column {}: {}", c.timestamp.name, issue.as_str()))?;
+        let kind = self
+            .required(&c.kind, MAX_FIELD_BYTES)?
+            .parse::<EventKind>()
+            .map_err(|e| format!("column {}: {}", c.kind.name, e.kind()))?;
+        let amount = match &c.amount {
+            Some(selector) => self
+                .value(selector, MAX_FIELD_BYTES)?
+                .map(|raw| Money::parse_decimal(&raw, self.currency))
+                .transpose()
+                .map_err(|e| format!("column {}: {}", selector.name, e.kind()))?,
+            None => None,
+        };
+        let optional = |selector: &Option<Selector>| match selector {
+            Some(selector) => self.value(selector, MAX_FIELD_BYTES),
+            None => Ok(None),
+        };
+        let order_ref = optional(&c.order_ref)?;
+        let store = optional(&c.store)?;
+        let channel = match (&c.event_channel, optional(&c.event_channel)?) {
+            (Some(selector), Some(raw)) => channel_of(selector, &raw)?,
+            _ => record_channel,
+        };
+        let mut attributes = Vec::with_capacity(c.attributes.len());
+        for selector in &c.attributes {
+            if let Some(value) = self.value(selector, MAX_FIELD_BYTES)? {
+                attributes.push((selector.name.clone(), value));
+            }
+        }
+        Ok(Event {
+            id,
+            source,
+            timestamp,
+            channel,
+            kind,
+            amount,
+            order_ref,
+            store,
+            attributes,
+        })
+    }
+}
+
+impl Iterator for EventsReader {
+    type Item = EventRow;
+
+    fn next(&mut self) -> Option<EventRow> {
+        if let Err(reject) = self.table.advance()? {
+            self.rejects += 1;
+            return Some(Err(reject));
+        }
+        let row = match self.event() {
+            Ok(event) if self.seen.insert(&event.source.channel, &event.id) => Ok(event),
+            Ok(_) => Err(self.table.reject(format!(
+                "column {}: duplicate event id",
+                self.columns.id.name
+            ))),
+            Err(reason) => Err(self.table.reject(reason)),
+        };
+        match &row {
+            Ok(_) => self.events += 1,
+            Err(_) => self.rejects += 1,
+        }
+        Some(row)
+    }
+}
+
+/// Every events file of a job, read one after the other as one stream, with
+/// duplicate event ids detected across files.
+#[derive(Debug)]
+pub struct JobEvents {
+    readers: std::collections::VecDeque<EventsReader>,
+}
+
+impl JobEvents {
+    /// The reader currently being read, for progress reports.
+    pub fn current(&self) -> Option<&EventsReader> {
+        self.readers.front()
+    }
+}
+
+impl Iterator for JobEvents {
+    type Item = EventRow;
+
+    fn next(&mut self) -> Option<EventRow> {
+        loop {
+            let reader = self.readers.front_mut()?;
+            if let Some(row) = reader.next() {
+                return Some(row);
+            }
+            if let Some(done) = self.readers.pop_front() {
+                if let Some(next) = self.readers.front_mut() {
+                    next.seen = done.seen;
+                }
+            }
+        }
+    }
+}
+
+impl JobFile {
+    /// Opens every `[[events]]` file of the job; paths are relative to
+    /// `base_dir` (the job file's folder).
+    pub fn read_events(&self, base_dir: impl AsRef<Path>) -> Result<JobEvents> {
+        let base_dir = base_dir.as_ref();
+        let readers = self
+            .events
+            .iter()
+            .map(|spec| EventsReader::open(spec, base_dir))
+            .collect::<Result<_>>()?;
+        Ok(JobEvents { readers })
+    }
+}

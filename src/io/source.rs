@@ -1,0 +1,390 @@
+//! Customer exports to [`Record`]s, one row at a time.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::Path;
+
+use crate::error::Result;
+use crate::io::job::{Columns, FieldName, JobFile, SourceSpec};
+use crate::io::reject::Reject;
+use crate::io::table::{Layout, Selector, Table};
+use crate::record::{
+    Address, Channel, Field, MAX_FIELD_BYTES, MAX_SOURCE_ID_BYTES, Record, RecordBuilder, SourceKey,
+};
+
+/// What one data row gave: a record, or the reason it could not.
+pub type Row = std::result::Result<Record, Reject>;
+
+/// Ids already given out, per channel: a later row with the same id in the
+/// same channel is a duplicate. Ids of rejected rows are not kept, so a bad
+/// first row does not shadow a good second one. Used for source ids and,
+/// keyed by the record's channel, for event ids.
+///
+/// This is the one piece of state that grows with the input (about 40 bytes
+/// per record plus the id); the records themselves are far larger, so the
+/// dedup job's memory is dominated by what it keeps anyway.
+#[derive(Debug, Default)]
+pub(crate) struct SeenIds(HashMap<Channel, HashSet<Box<str>>>);
+
+impl SeenIds {
+    /// Records `id` in `channel`; false when it was already there.
+    pub(crate) fn insert(&mut self, channel: &Channel, id: &str) -> bool {
+        match self.0.get_mut(channel) {
+            Some(ids) => ids.insert(id.into()),
+            None => {
+                self.0.insert(channel.clone(), HashSet::from([id.into()]));
+                true
+            }
+        }
+    }
+}
+
+/// One mapped field and where its value comes from.
+struct Mapping {
+    field: Field,
+    /// The identifier's name, for `identifier.<name>`.
+    identifier: Option<String>,
+    selectors: Vec<Selector>,
+}
+
+/// Reads one customer export as a stream of [`Row`]s: every data row gives
+/// exactly one record or one reject.
+///
+/// The mapping is checked against the header when the file is opened, so a
+/// misspelt column stops the job before any row is read. A row is rejected,
+/// with the column and the reason, when it has the wrong number of fields, a
+/// cell that is not valid in the declared encoding, a value longer than
+/// [`MAX_FIELD_BYTES`], no id, an id longer than [`MAX_SOURCE_ID_BYTES`] or
+/// with control characters, or an id already seen in the same channel.
+///
+/// ```
+/// use omnicanal::io::{SourceReader, SourceSpec};
+/// use omnicanal::Channel;
+/// let dir = std::env::temp_dir().join("omnicanal-doc-source-reader");
+/// std::fs::create_dir_all(&dir)?;
+/// std::fs::write(dir.join("web.csv"), "id,prenom,nom,email\nW1,Marie,Dupont,marie@example.fr\n,Jean,Martin,\n")?;
+/// let mut spec = SourceSpec::new("web.csv", Channel::Web, "id");
+/// spec.map.insert("given_name".parse()?, "prenom".into());
+/// spec.map.insert("family_name".parse()?, "nom".into());
+/// spec.map.insert("email".parse()?, "email".into());
+/// let rows: Vec<_> = SourceReader::open(&spec, &dir)?.collect();
+/// let record = rows[0].as_ref().unwrap();
+/// assert_eq!(record.key.to_string(), "web:W1");
+/// assert_eq!(record.emails, ["marie@example.fr"]);
+/// let reject = rows[1].as_ref().unwrap_err();
+/// assert_eq!((reject.line, reject.reason.as_str()), (3, "column id: missing id"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct SourceReader {
+    table: Table,
+    channel: Channel,
+    id: Selector,
+    mappings: Vec<Mapping>,
+    seen: SeenIds,
+    records: u64,
+    rejects: u64,
+}
+
+impl fmt::Debug for SourceReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SourceReader")
+            .field("file", &self.table.file())
+            .field("channel", &self.channel)
+            .field("records", &self.records)
+            .field("rejects", &self.rejects)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SourceReader {
+    /// Opens the source's file (`base_dir` joined with `spec.path`) and checks
+    /// the mapping against its header.
+    ///
+    /// Errors: the file cannot be opened (`Io`), the header is not valid in
+    /// the encoding (`Encoding`), a CSV file with a header is empty, or a
+    /// mapped column is not in the file (`Config`, naming column and file).
+    pub fn open(spec: &SourceSpec, base_dir: impl AsRef<Path>) -> Result<SourceReader> {
+        SourceReader::open_with_seen(spec, base_dir.as_ref(), SeenIds::default())
+    }
+
+    pub(crate) fn open_with_seen(
+        spec: &SourceSpec,
+        base_dir: &Path,
+        seen: SeenIds,
+    ) -> Result<SourceReader> {
+        let file = base_dir.join(&spec.path);
+        spec.validate().map_err(|e| e.in_file(&file))?;
+        let table = Table::open(
+            &file,
+            Layout {
+                format: spec.format,
+                delimiter: spec.delimiter,
+                quote: spec.quote,
+                encoding: spec.encoding,
+                header: spec.header,
+            },
+        )?;
+        let id = table.select(&spec.id)?;
+        let mappings = spec
+            .map
+            .iter()
+            .map(|(name, columns)| mapping(&table, name, columns))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(SourceReader {
+            table,
+            channel: spec.channel.clone(),
+            id,
+            mappings,
+            seen,
+            records: 0,
+            rejects: 0,
+        })
+    }
+
+    /// The file being read.
+    pub fn file(&self) -> &Path {
+        self.table.file()
+    }
+
+    /// Records given so far.
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
+    /// Rejects given so far.
+    pub fn rejects(&self) -> u64 {
+        self.rejects
+    }
+
+    /// Bytes of the file read so far, for progress reports.
+    pub fn bytes_read(&self) -> u64 {
+        self.table.bytes_read()
+    }
+
+    pub(crate) fn into_seen(self) -> SeenIds {
+        self.seen
+    }
+
+    /// Reads the current row into a record, or says why not.
+    fn record(&mut self) -> std::result::Result<Record, String> {
+        let key = self.key()?;
+        let mut builder = Record::builder(key);
+        // Address components are gathered per slot and added as whole
+        // addresses: with `addresses[].street` and `addresses[].zip`, element
+        // i's street and zip must land in the same address even when another
+        // element lacks one of them (filling components one by one would pair
+        // them up wrongly).
+        let mut addresses: Vec<Address> = Vec::new();
+        for mapping in &self.mappings {
+            let slots = joined_slots(&self.table, &mapping.selectors)?;
+            for (index, value) in slots.into_iter().enumerate() {
+                let Some(value) = value else { continue };
+                let value = value.trim();
+                if value.is_empty() {
+                    continue;
+                }
+                if value.len() > MAX_FIELD_BYTES {
+                    return Err(format!(
+                        "{}: value longer than {MAX_FIELD_BYTES} bytes",
+                        describe(&mapping.selectors)
+                    ));
+                }
+                if let Some(slot) = address_slot(&mut addresses, index, mapping.field) {
+                    *slot = Some(value.to_owned());
+                    continue;
+                }
+                set(&mut builder, mapping, value)
+                    .map_err(|reason| format!("{}: {reason}", describe(&mapping.selectors)))?;
+            }
+        }
+        for address in addresses {
+            builder.address(address);
+        }
+        Ok(builder.into_record())
+    }
+
+    fn key(&self) -> std::result::Result<SourceKey, String> {
+        let slots = self.table.slots(&self.id)?;
+        let mut values = slots.into_iter().flatten().filter(|v| !v.trim().is_empty());
+        let column = &self.id.name;
+        let Some(id) = values.next() else {
+            return Err(format!("column {column}: missing id"));
+        };
+        if values.next().is_some() {
+            return Err(format!("column {column}: several ids"));
+        }
+        SourceKey::new(self.channel.clone(), &id).map_err(|_| {
+            format!(
+                "column {column}: invalid id (longer than {MAX_SOURCE_ID_BYTES} bytes or with control characters)"
+            )
+        })
+    }
+}
+
+impl Iterator for SourceReader {
+    type Item = Row;
+
+    fn next(&mut self) -> Option<Row> {
+        if let Err(reject) = self.table.advance()? {
+            self.rejects += 1;
+            return Some(Err(reject));
+        }
+        let row = match self.record() {
+            Ok(record) if self.seen.insert(&record.key.channel, &record.key.id) => Ok(record),
+            Ok(_) => Err(self.table.reject(format!(
+                "column {}: duplicate source id in channel {}",
+                self.id.name, self.channel
+            ))),
+            Err(reason) => Err(self.table.reject(reason)),
+        };
+        match &row {
+            Ok(_) => self.records += 1,
+            Err(_) => self.rejects += 1,
+        }
+        Some(row)
+    }
+}
+
+fn mapping(table: &Table, name: &FieldName, columns: &Columns) -> Result<Mapping> {
+    let (field, identifier) = name.field();
+    let selectors = columns
+        .names()
+        .iter()
+        .map(|column| table.select(column))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Mapping {
+        field,
+        identifier: identifier.map(str::to_owned),
+        selectors,
+    })
+}
+
+/// The values of one mapped field: one column's slots, or several columns'
+/// slots joined element by element with a space (blank parts left out).
+fn joined_slots(
+    table: &Table,
+    selectors: &[Selector],
+) -> std::result::Result<Vec<Option<String>>, String> {
+    let [single] = selectors else {
+        let parts = selectors
+            .iter()
+            .map(|selector| table.slots(selector))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let width = parts.iter().map(Vec::len).max().unwrap_or(0);
+        return Ok((0..width)
+            .map(|i| {
+                let joined = parts
+                    .iter()
+                    .filter_map(|slots| slots.get(i).and_then(Option::as_deref))
+                    .map(str::trim)
+                    .filter(|part| !part.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                (!joined.is_empty()).then_some(joined)
+            })
+            .collect());
+    };
+    table.slots(single)
+}
+
+fn describe(selectors: &[Selector]) -> String {
+    match selectors {
+        [single] => format!("column {}", single.name),
+        many => format!(
+            "columns {}",
+            many.iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join("+")
+        ),
+    }
+}
+
+/// The component slot of address `index` for an address field, growing the
+/// list as needed; `None` for other fields.
+fn address_slot(
+    addresses: &mut Vec<Address>,
+    index: usize,
+    field: Field,
+) -> Option<&mut Option<String>> {
+    if !matches!(
+        field,
+        Field::Street | Field::Postcode | Field::City | Field::Country
+    ) {
+        return None;
+    }
+    if addresses.len() <= index {
+        addresses.resize_with(index + 1, Address::default);
+    }
+    let address = &mut addresses[index];
+    Some(match field {
+        Field::Street => &mut address.street,
+        Field::Postcode => &mut address.postcode,
+        Field::City => &mut address.city,
+        _ => &mut address.country,
+    })
+}
+
+fn set(
+    builder: &mut RecordBuilder,
+    mapping: &Mapping,
+    value: &str,
+) -> std::result::Result<(), String> {
+    let result = match &mapping.identifier {
+        Some(name) => builder.identifier(name, value),
+        None => builder.set_field(mapping.field, value),
+    };
+    // The builder's errors name the field and the kind, never the value.
+    result.map(|_| ()).map_err(|e| e.kind().to_string())
+}
+
+/// Every customer source of a job, read one after the other as one stream,
+/// with duplicate ids detected across files of the same channel.
+///
+/// Every file is opened (and its mapping checked) by
+/// [`JobFile::read_sources`] before the first row is read, so a broken job
+/// fails in seconds rather than after the first file's million rows.
+#[derive(Debug)]
+pub struct JobSources {
+    readers: std::collections::VecDeque<SourceReader>,
+}
+
+impl JobSources {
+    /// The reader currently being read, for progress reports.
+    pub fn current(&self) -> Option<&SourceReader> {
+        self.readers.front()
+    }
+}
+
+impl Iterator for JobSources {
+    type Item = Row;
+
+    fn next(&mut self) -> Option<Row> {
+        loop {
+            let reader = self.readers.front_mut()?;
+            if let Some(row) = reader.next() {
+                return Some(row);
+            }
+            if let Some(done) = self.readers.pop_front() {
+                let seen = done.into_seen();
+                if let Some(next) = self.readers.front_mut() {
+                    next.seen = seen;
+                }
+            }
+        }
+    }
+}
+
+impl JobFile {
+    /// Opens every `[[source]]` of the job; paths are relative to `base_dir`
+    /// (the job file's folder).
+    pub fn read_sources(&self, base_dir: impl AsRef<Path>) -> Result<JobSources> {
+        let base_dir = base_dir.as_ref();
+        let readers = self
+            .sources
+            .iter()
+            .map(|spec| SourceReader::open(spec, base_dir))
+            .collect::<Result<_>>()?;
+        Ok(JobSources { readers })
+    }
+}

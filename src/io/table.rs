@@ -1,0 +1,619 @@
+//! The raw row stream under both readers: CSV or JSONL, one row at a time,
+//! with its physical line number and its cells still undecoded.
+//!
+//! Memory stays bounded by the longest row: the CSV reader reuses one
+//! `ByteRecord`, the JSONL reader one line buffer, and only the cells a
+//! mapping asks for are decoded. (A CSV file with an unbalanced quote is the
+//! exception: the parser reads up to the next matching quote, possibly the
+//! rest of the file, as one row, in memory; that row is then rejected with
+//! the span of lines it swallowed, see [`MAX_ROW_LINES`].)
+
+use std::collections::{HashMap, VecDeque};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Chain, Cursor, Read};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::io::encoding::{TextEncoding, skip_bom};
+use crate::io::job::{AsciiChar, Format};
+use crate::io::json_path::{JsonPath, LeafIssue};
+use crate::io::reject::Reject;
+
+/// The longest JSONL line read, in bytes. A customer object is a few KiB; a
+/// longer line is a broken export and is rejected without being kept in
+/// memory.
+pub const MAX_JSONL_LINE_BYTES: usize = 1 << 20;
+
+/// The most physical lines one CSV row may span. A quoted cell may hold line
+/// breaks (a street on two lines), but a row over this many lines is almost
+/// always an unbalanced quote that has swallowed the rows after it; rejecting
+/// it shows the damage (its line span) instead of hiding those rows inside
+/// one record.
+pub const MAX_ROW_LINES: u64 = 10;
+
+type FileInput = Chain<Cursor<Vec<u8>>, File>;
+
+/// How a file is laid out; shared by customer and events specs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Layout {
+    pub format: Format,
+    pub delimiter: AsciiChar,
+    pub quote: AsciiChar,
+    pub encoding: TextEncoding,
+    pub header: bool,
+}
+
+/// Where a mapped column is found in a row.
+#[derive(Debug, Clone)]
+pub(crate) struct Selector {
+    /// The column as written in the spec, for reject reasons.
+    pub name: String,
+    target: Target,
+}
+
+#[derive(Debug, Clone)]
+enum Target {
+    Index(usize),
+    Path(JsonPath),
+}
+
+/// One open file, positioned between rows.
+pub(crate) struct Table {
+    file: PathBuf,
+    encoding: TextEncoding,
+    input: Input,
+    /// The line where the current row starts.
+    line: u64,
+    /// Set after an I/O error: the rest of the file cannot be trusted.
+    done: bool,
+}
+
+enum Input {
+    Csv(CsvInput),
+    Jsonl(JsonlInput),
+}
+
+struct CsvInput {
+    reader: csv::Reader<LineIndex<FileInput>>,
+    record: csv::ByteRecord,
+    /// The first record of a headerless file, read at open to learn the
+    /// width, waiting to be handed out.
+    pending: bool,
+    /// Fields per row: the header's, or the first row's.
+    width: usize,
+    /// Header name → index; `None` without a header.
+    names: Option<HashMap<String, Vec<usize>>>,
+}
+
+struct JsonlInput {
+    reader: BufReader<FileInput>,
+    buffer: Vec<u8>,
+    value: Value,
+    /// The line the next read starts on.
+    next_line: u64,
+    /// Bytes consumed so far (after a byte order mark).
+    bytes_read: u64,
+}
+
+impl Table {
+    /// Opens `file` and, for CSV, reads the header (or the first row of a
+    /// headerless file) so that columns can be checked before any row is
+    /// handed out.
+    pub(crate) fn open(file: &Path, layout: Layout) -> Result<Table> {
+        let at_file = |e: Error| e.in_file(file);
+        let handle = File::open(file).map_err(|e| at_file(e.into()))?;
+        let input = skip_bom(handle, layout.encoding).map_err(|e| at_file(e.into()))?;
+        let input = match layout.format {
+            Format::Csv => Input::Csv(CsvInput::open(input, layout).map_err(at_file)?),
+            Format::Jsonl => Input::Jsonl(JsonlInput {
+                reader: BufReader::new(input),
+                buffer: Vec::new(),
+                value: Value::Null,
+                next_line: 1,
+                bytes_read: 0,
+            }),
+        };
+        Ok(Table {
+            file: file.to_owned(),
+            encoding: layout.encoding,
+            input,
+            line: 0,
+            done: false,
+        })
+    }
+
+    /// The file as opened.
+    pub(crate) fn file(&self) -> &Path {
+        &self.file
+    }
+
+    /// Bytes of the file consumed so far, for progress reports.
+    pub(crate) fn bytes_read(&self) -> u64 {
+        match &self.input {
+            Input::Csv(csv) => csv.reader.position().byte(),
+            Input::Jsonl(jsonl) => jsonl.bytes_read,
+        }
+    }
+
+    /// A reject for the current row.
+    pub(crate) fn reject(&self, reason: impl Into<String>) -> Reject {
+        Reject {
+            file: self.file.clone(),
+            line: self.line,
+            reason: reason.into(),
+        }
+    }
+
+    /// Resolves a column of the spec: a header name, a 1-based index without
+    /// a header, or a JSON path. An unknown column is a config error naming
+    /// the column and the file.
+    pub(crate) fn select(&self, column: &str) -> Result<Selector> {
+        let column = column.trim();
+        let unknown = |why: &str| {
+            Error::new(ErrorKind::Config {
+                reason: format!("unknown column {column:?}: {why}"),
+            })
+            .in_file(&self.file)
+            .in_column(column)
+        };
+        let target = match &self.input {
+            Input::Jsonl(_) => Target::Path(
+                JsonPath::parse(column)
+                    .ok_or_else(|| unknown("not a path like `a.b`, `a[].b` or `a[0]`"))?,
+            ),
+            Input::Csv(csv) => match &csv.names {
+                Some(names) => match names.get(column).map(Vec::as_slice) {
+                    Some([index]) => Target::Index(*index),
+                    Some(_) => {
+                        return Err(Error::new(ErrorKind::Config {
+                            reason: format!(
+                                "column {column:?} appears more than once in the header"
+                            ),
+                        })
+                        .in_file(&self.file)
+                        .in_column(column));
+                    }
+                    None => return Err(unknown("not in the header")),
+                },
+                None => {
+                    let index: usize =
+                        column.parse().ok().filter(|i| *i >= 1).ok_or_else(|| {
+                            unknown("without a header, columns are named 1, 2, …")
+                        })?;
+                    // An empty headerless file has no width to check against.
+                    if csv.width > 0 && index > csv.width {
+                        return Err(unknown(&format!("the file has {} columns", csv.width)));
+                    }
+                    Target::Index(index - 1)
+                }
+            },
+        };
+        Ok(Selector {
+            name: column.to_owned(),
+            target,
+        })
+    }
+
+    /// Moves to the next row. `None` at the end; `Some(Err)` for a row that
+    /// cannot be split into cells (wrong number of fields, invalid JSON, a
+    /// line too long) — or for an I/O error, after which the stream ends.
+    pub(crate) fn advance(&mut self) -> Option<std::result::Result<(), Reject>> {
+        if self.done {
+            return None;
+        }
+        let step = match &mut self.input {
+            Input::Csv(csv) => csv.advance(),
+            Input::Jsonl(jsonl) => jsonl.advance(self.encoding),
+        };
+        match step {
+            Step::End => {
+                self.done = true;
+                None
+            }
+            Step::Row { line } => {
+                self.line = line;
+                Some(Ok(()))
+            }
+            Step::Bad { line, reason } => {
+                self.line = line;
+                Some(Err(self.reject(reason)))
+            }
+            Step::Failed { line, reason } => {
+                self.line = line;
+                self.done = true;
+                Some(Err(self.reject(reason)))
+            }
+        }
+    }
+
+    /// The values of a column in the current row: one slot for a CSV cell or
+    /// a plain path, one per element for a path with `[]`. The error is a
+    /// reject reason naming the column.
+    pub(crate) fn slots(
+        &self,
+        selector: &Selector,
+    ) -> std::result::Result<Vec<Option<String>>, String> {
+        match (&self.input, &selector.target) {
+            (Input::Csv(csv), Target::Index(index)) => {
+                let bytes = csv.record.get(*index).unwrap_or_default();
+                match self.encoding.decode(bytes) {
+                    Some(text) => Ok(vec![Some(text.into_owned())]),
+                    None => Err(format!("column {}: invalid {}", selector.name, self.encoding_name())),
+                }
+            }
+            (Input::Jsonl(jsonl), Target::Path(path)) => {
+                path.slots(&jsonl.value).map_err(|issue| match issue {
+                    LeafIssue::List => format!(
+                        "column {}: a list where a single value was expected (write `{}[]` for every element)",
+                        selector.name,
+                        path.as_str()
+                    ),
+                    LeafIssue::Object => {
+                        format!("column {}: an object where a single value was expected", selector.name)
+                    }
+                })
+            }
+            // Selectors are made by `select` on this same table.
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    fn encoding_name(&self) -> &'static str {
+        match self.encoding {
+            TextEncoding::Utf8 | TextEncoding::Utf8Bom => "UTF-8",
+            other => other.label(),
+        }
+    }
+}
+
+enum Step {
+    End,
+    Row { line: u64 },
+    Bad { line: u64, reason: String },
+    Failed { line: u64, reason: String },
+}
+
+impl CsvInput {
+    fn open(input: FileInput, layout: Layout) -> Result<CsvInput> {
+        let reader = csv::ReaderBuilder::new()
+            .delimiter(layout.delimiter.byte())
+            .quote(layout.quote.byte())
+            .double_quote(true)
+            // We check the width ourselves so that a short row is a reject
+            // with a reason, not an error that ends the stream.
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(LineIndex::new(input));
+        let mut csv = CsvInput {
+            reader,
+            record: csv::ByteRecord::new(),
+            pending: false,
+            width: 0,
+            names: None,
+        };
+        let first = csv
+            .reader
+            .read_byte_record(&mut csv.record)
+            .map_err(csv_error)?;
+        if layout.header {
+            if !first {
+                return Err(Error::new(ErrorKind::Config {
+                    reason: "the file is empty, expected a header line".into(),
+                }));
+            }
+            let line = csv.line_of_record();
+            let mut names: HashMap<String, Vec<usize>> = HashMap::new();
+            for (index, raw) in csv.record.iter().enumerate() {
+                let name = layout.encoding.decode(raw).ok_or_else(|| {
+                    Error::new(ErrorKind::Encoding)
+                        .at_line(line)
+                        .in_column(format!("header column {}", index + 1))
+                })?;
+                names.entry(name.trim().to_owned()).or_default().push(index);
+            }
+            csv.width = csv.record.len();
+            csv.names = Some(names);
+        } else if first {
+            csv.width = csv.record.len();
+            csv.pending = true;
+        }
+        Ok(csv)
+    }
+
+    fn advance(&mut self) -> Step {
+        if !self.pending {
+            match self.reader.read_byte_record(&mut self.record) {
+                Ok(true) => {}
+                Ok(false) => return Step::End,
+                Err(err) => {
+                    let line = self.reader.position().line();
+                    // csv's own line count, close enough for the one reject
+                    // that ends a file cut short.
+                    return Step::Failed {
+                        line,
+                        reason: format!("read error, rest of file not read: {}", csv_reason(&err)),
+                    };
+                }
+            }
+        }
+        self.pending = false;
+        let line = self.line_of_record();
+        // Line breaks inside quoted cells are kept in the cells, so they tell
+        // how many lines the row spans. A final one is not counted: a quote
+        // left open at the end of the file takes the file's last newline in.
+        let cells = self.record.as_slice();
+        let cells = cells.strip_suffix(b"\n").unwrap_or(cells);
+        let last = line + cells.iter().filter(|b| **b == b'\n').count() as u64;
+        if last - line + 1 > MAX_ROW_LINES {
+            return Step::Bad {
+                line,
+                reason: format!(
+                    "the row spans lines {line}–{last}, more than {MAX_ROW_LINES}: unbalanced quote?"
+                ),
+            };
+        }
+        if self.record.len() != self.width {
+            return Step::Bad {
+                line,
+                reason: format!(
+                    "wrong number of fields: {} instead of {}",
+                    self.record.len(),
+                    self.width
+                ),
+            };
+        }
+        Step::Row { line }
+    }
+}
+
+impl CsvInput {
+    /// The physical line where the record just read starts.
+    fn line_of_record(&mut self) -> u64 {
+        let start = self.record.position().map_or(0, |p| p.byte());
+        self.reader.get_mut().line_at(start)
+    }
+}
+
+/// Counts physical lines under the CSV parser.
+///
+/// csv's own line numbers lag by one after a `\r\n` row end (it counts the
+/// `\n` when it reads the next row) and count skipped blank lines late, and
+/// its record byte offsets point just past the previous row's first
+/// terminator byte rather than at the row. So this reader watches the bytes
+/// go by and remembers where each non-blank line starts; the row's real
+/// start is the first such line start at or after csv's offset. Entries are
+/// dropped as rows pass them, so the index holds only the lines of the
+/// parser's read-ahead buffer and of the current row.
+struct LineIndex<R> {
+    inner: R,
+    /// Bytes read so far.
+    offset: u64,
+    /// `\n` bytes read so far.
+    newlines: u64,
+    /// Whether the last byte read was `\r` or `\n` (true at the start).
+    after_terminator: bool,
+    /// (offset, line) of line starts not yet passed by a row.
+    starts: VecDeque<(u64, u64)>,
+}
+
+impl<R> LineIndex<R> {
+    fn new(inner: R) -> Self {
+        LineIndex {
+            inner,
+            offset: 0,
+            newlines: 0,
+            after_terminator: true,
+            starts: VecDeque::new(),
+        }
+    }
+
+    /// The line of the first non-blank line starting at or after `offset`.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        while self
+            .starts
+            .front()
+            .is_some_and(|(start, _)| *start < offset)
+        {
+            self.starts.pop_front();
+        }
+        match self.starts.front() {
+            Some((_, line)) => *line,
+            None => self.newlines + 1,
+        }
+    }
+}
+
+impl<R: Read> Read for LineIndex<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, byte) in buf[..n].iter().enumerate() {
+            match byte {
+                b'\n' => {
+                    self.newlines += 1;
+                    self.after_terminator = true;
+                }
+                b'\r' => self.after_terminator = true,
+                _ if self.after_terminator => {
+                    self.starts
+                        .push_back((self.offset + i as u64, self.newlines + 1));
+                    self.after_terminator = false;
+                }
+                _ => {}
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+impl JsonlInput {
+    fn advance(&mut self, encoding: TextEncoding) -> Step {
+        loop {
+            let line = self.next_line;
+            let read = read_line_capped(
+                &mut self.reader,
+                &mut self.buffer,
+                MAX_JSONL_LINE_BYTES,
+                &mut self.bytes_read,
+            );
+            self.next_line += 1;
+            let too_long = match read {
+                Ok(None) => return Step::End,
+                Ok(Some(too_long)) => too_long,
+                Err(err) => {
+                    return Step::Failed {
+                        line,
+                        reason: format!("read error, rest of file not read: {err}"),
+                    };
+                }
+            };
+            if too_long {
+                return Step::Bad {
+                    line,
+                    reason: format!("line longer than {MAX_JSONL_LINE_BYTES} bytes"),
+                };
+            }
+            let Some(text) = encoding.decode(&self.buffer) else {
+                return Step::Bad {
+                    line,
+                    reason: "invalid UTF-8".into(),
+                };
+            };
+            // Blank lines separate nothing and hold nothing: not rows.
+            if text.trim().is_empty() {
+                continue;
+            }
+            return match serde_json::from_str::<Value>(&text) {
+                Ok(value @ Value::Object(_)) => {
+                    self.value = value;
+                    Step::Row { line }
+                }
+                Ok(_) => Step::Bad {
+                    line,
+                    reason: "not a JSON object".into(),
+                },
+                // The parser's message can quote the input; keep only where.
+                Err(err) => Step::Bad {
+                    line,
+                    reason: format!("invalid JSON at column {}", err.column()),
+                },
+            };
+        }
+    }
+}
+
+/// Reads one line (without its `\n` or `\r\n`) into `buffer`, keeping at most
+/// `cap` bytes: a longer line is consumed to its end and reported as too long
+/// (`Some(true)`, buffer cleared). `None` at the end of input. Adds the bytes
+/// consumed to `bytes_read`.
+fn read_line_capped(
+    reader: &mut impl BufRead,
+    buffer: &mut Vec<u8>,
+    cap: usize,
+    bytes_read: &mut u64,
+) -> std::io::Result<Option<bool>> {
+    buffer.clear();
+    let mut too_long = false;
+    let mut any = false;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            break;
+        }
+        any = true;
+        let (chunk, consumed, ends) = match available.iter().position(|b| *b == b'\n') {
+            Some(i) => (&available[..i], i + 1, true),
+            None => (available, available.len(), false),
+        };
+        if !too_long {
+            if buffer.len() + chunk.len() > cap {
+                too_long = true;
+                buffer.clear();
+            } else {
+                buffer.extend_from_slice(chunk);
+            }
+        }
+        reader.consume(consumed);
+        *bytes_read += consumed as u64;
+        if ends {
+            break;
+        }
+    }
+    if !any {
+        return Ok(None);
+    }
+    if buffer.last() == Some(&b'\r') {
+        buffer.pop();
+    }
+    Ok(Some(too_long))
+}
+
+fn csv_reason(err: &csv::Error) -> String {
+    match err.kind() {
+        csv::ErrorKind::Io(io) => io.to_string(),
+        // Other kinds cannot occur with a flexible byte reader; their
+        // messages are generic anyway.
+        _ => "unreadable CSV".into(),
+    }
+}
+
+fn csv_error(err: csv::Error) -> Error {
+    Error::new(ErrorKind::Io {
+        reason: csv_reason(&err),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capped_lines_are_consumed_whole() {
+        let mut input = Cursor::new(b"{\"a\":1}\r\n0123456789\n\nlast".to_vec());
+        let mut buffer = Vec::new();
+        let mut bytes = 0;
+        let mut read = |input: &mut Cursor<Vec<u8>>, buffer: &mut Vec<u8>| {
+            read_line_capped(input, buffer, 8, &mut bytes).unwrap()
+        };
+        assert_eq!(read(&mut input, &mut buffer), Some(false));
+        assert_eq!(buffer, b"{\"a\":1}");
+        assert_eq!(read(&mut input, &mut buffer), Some(true));
+        assert!(buffer.is_empty());
+        assert_eq!(read(&mut input, &mut buffer), Some(false));
+        assert!(buffer.is_empty());
+        assert_eq!(read(&mut input, &mut buffer), Some(false));
+        assert_eq!(buffer, b"last");
+        assert_eq!(read(&mut input, &mut buffer), None);
+        assert_eq!(bytes, 25);
+    }
+
+    #[test]
+    fn csv_rows_get_their_physical_line_whatever_the_line_ends() {
+        let lines = |input: &[u8]| {
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(LineIndex::new(input));
+            let mut record = csv::ByteRecord::new();
+            let mut lines = Vec::new();
+            while reader.read_byte_record(&mut record).unwrap() {
+                let start = record.position().map_or(0, |p| p.byte());
+                lines.push(reader.get_mut().line_at(start));
+            }
+            lines
+        };
+        assert_eq!(lines(b"h\r\na\r\nb\r\nc\n"), [1, 2, 3, 4]);
+        assert_eq!(lines(b"h\na\r\nb\nc"), [1, 2, 3, 4]);
+        assert_eq!(lines(b"h\n\"a\r\nx\"\r\nb\n"), [1, 2, 4]);
+        assert_eq!(
+            lines(b"h\n\n\r\n\na\r\n\r\nb\n\"\n\n\"\nd"),
+            [1, 5, 7, 8, 11]
+        );
+    }
+}
