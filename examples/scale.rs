@@ -141,6 +141,9 @@ fn run(target_records: u64) -> Result<(), Box<dyn std::error::Error>> {
         thousands(resolution.clustering.len() as u64)
     );
     println!("{accuracy}");
+    if let Some(n) = std::env::var("OMNICANAL_DIAG").ok().and_then(|v| v.parse().ok()) {
+        diagnose(&normalized, &dataset.truth.records, &resolution, &predicted, n)?;
+    }
     let (merged, multi) = households_wrongly_merged(&predicted, &dataset.truth.records);
     println!(
         "households wrongly merged: {} of {} multi-person households ({:.3}%); {} clusters mix household members",
@@ -177,4 +180,65 @@ fn households_wrongly_merged(
         .collect();
     let multi = persons_of_household.values().filter(|p| p.len() > 1).count() as u64;
     (merged.len() as u64, multi)
+}
+
+/// Development aid (synthetic data only, so printing values is fine): why
+/// true pairs were missed and why false pairs were made.
+fn diagnose(
+    records: &[omnicanal::normalize::NormalizedRecord],
+    truth: &[omnicanal::synth::RecordTruth],
+    resolution: &omnicanal::resolver::Resolution,
+    predicted: &[u32],
+    n: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use omnicanal::RecordId;
+    let resolver = Resolver::new(Settings::default())?;
+    let blocking = omnicanal::block::Blocker::new(Settings::default().blocking)?.block(records)?;
+    let blocked: HashSet<(u32, u32)> = blocking.pairs.iter().map(|p| (p.lo.0, p.hi.0)).collect();
+    let mut by_person: HashMap<u64, Vec<u32>> = HashMap::new();
+    for (i, t) in truth.iter().enumerate() {
+        by_person.entry(t.person.0).or_default().push(i as u32);
+    }
+    let (mut missed, mut not_blocked, mut below, mut refused_or_other) = (0, 0, 0, 0);
+    let mut shown = 0;
+    let mut persons: Vec<_> = by_person.into_iter().collect();
+    persons.sort();
+    for (_, members) in persons {
+        for (i, &a) in members.iter().enumerate() {
+            for &b in &members[i + 1..] {
+                if predicted[a as usize] == predicted[b as usize] {
+                    continue;
+                }
+                missed += 1;
+                let ex = resolver.explain_pair(&resolution.model, records, RecordId(a), RecordId(b))?;
+                let why = if !blocked.contains(&(a.min(b), a.max(b))) {
+                    not_blocked += 1;
+                    "not blocked"
+                } else if !ex.above_threshold {
+                    below += 1;
+                    "below threshold"
+                } else {
+                    refused_or_other += 1;
+                    "above threshold, apart (guard or chain)"
+                };
+                if shown < n {
+                    shown += 1;
+                    eprintln!("--- missed ({why}) weight {:.2}", ex.weights.match_weight);
+                    eprintln!("  {:?}", ex.levels.iter().map(|(c, l)| format!("{c}={l}")).collect::<Vec<_>>());
+                    for r in [a, b] {
+                        let r = &records[r as usize];
+                        eprintln!("  {} names={:?} birth={:?} emails={:?} phones={:?} addr={:?}",
+                            r.key,
+                            r.names.iter().map(|n| format!("{}|{}|{}", n.given, n.given_canonical, n.family)).collect::<Vec<_>>(),
+                            r.birth,
+                            r.emails.iter().map(|e| e.normalized.clone()).collect::<Vec<_>>(),
+                            r.phones.iter().map(|p| p.e164.clone()).collect::<Vec<_>>(),
+                            r.addresses.iter().map(|a| format!("{:?} {:?} {:?} {:?}", a.number, a.street, a.postcode, a.city)).collect::<Vec<_>>());
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("missed true pairs: {missed}: not blocked {not_blocked}, below threshold {below}, other {refused_or_other}");
+    Ok(())
 }
