@@ -325,9 +325,10 @@ impl<'a> TimelineQuery<'a> {
     }
 }
 
-/// A cursor translated into this store's ids: the channel becomes `2 × rank`
-/// when the store has it, or `2 × insertion point + 1` when not, so that it
-/// compares to events' `2 × rank` exactly as names would.
+/// A cursor translated into this store's ids: events' channels compare as
+/// `2 × rank + 1`; the cursor's channel is the same when the store has it,
+/// or `2 × insertion point` when not (just below the first greater name), so
+/// that codes compare exactly as names would.
 struct CursorProbe {
     instant: (i64, u32),
     channel: u64,
@@ -338,8 +339,8 @@ impl CursorProbe {
     fn new(store: &Timelines, cursor: &Cursor) -> Self {
         let table = store.channel_table();
         let channel = match table.binary_search_by(|t| t.name().cmp(cursor.channel.name())) {
-            Ok(rank) => 2 * rank as u64,
-            Err(insert) => 2 * insert as u64 + 1,
+            Ok(rank) => 2 * rank as u64 + 1,
+            Err(insert) => 2 * insert as u64,
         };
         CursorProbe {
             instant: split_timestamp(cursor.timestamp),
@@ -351,7 +352,11 @@ impl CursorProbe {
     /// How the event at `pos` compares to the cursor.
     fn cmp_event(&self, store: &Timelines, pos: usize) -> Ordering {
         let (second, nanos, channel, seq) = store.key_at(pos);
-        ((second, nanos), 2 * channel as u64, seq).cmp(&(self.instant, self.channel, self.sequence))
+        ((second, nanos), 2 * channel as u64 + 1, seq).cmp(&(
+            self.instant,
+            self.channel,
+            self.sequence,
+        ))
     }
 }
 

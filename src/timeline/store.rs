@@ -229,7 +229,9 @@ impl Timelines {
     {
         check_capacity(0, events.len())?;
         let placements = place(&events, &record_of, customer_of_record, 0);
-        Ok(assemble(events, placements, 0))
+        // check_capacity guarantees this fits.
+        let next_seq = events.len() as u32;
+        Ok(assemble(events, placements, next_seq))
     }
 
     /// [`build`](Self::build) with records given as their source keys:
