@@ -681,18 +681,42 @@ fn intern_sources(events: &[Event], placed: &[Result<Placement, OrphanReason>]) 
         ids: StrTable::default(),
         record: Vec::new(),
     };
+    // Keys and records are one to one in practice, so a dense record → source
+    // slot answers nearly every event without hashing its key; the map is the
+    // exact fallback (first sight of a record, or a lookup that sends two keys
+    // to one record). Records are bounded by `customer_of_record`'s length,
+    // so the slots cost no more than the caller's own labels.
+    let n_records = placed
+        .iter()
+        .filter_map(|p| p.as_ref().ok())
+        .map(|p| p.record as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut by_record = vec![NONE; n_records];
     for (e, p) in events.iter().zip(placed) {
         let Ok(p) = p else {
             table.source.push(NONE);
             continue;
         };
-        let id = *ids.entry(&e.source).or_insert_with(|| {
-            table
-                .channel
-                .push(channels.intern(&e.source.channel, channel_slot(&e.source.channel)));
-            table.record.push(p.record);
-            table.ids.push(&e.source.id) as u32
-        });
+        let slot = by_record[p.record as usize];
+        let known = slot != NONE
+            && table.ids.get(slot as usize) == e.source.id
+            && channels.table[table.channel[slot as usize] as usize] == e.source.channel;
+        let id = if known {
+            slot
+        } else {
+            let id = *ids.entry(&e.source).or_insert_with(|| {
+                table
+                    .channel
+                    .push(channels.intern(&e.source.channel, channel_slot(&e.source.channel)));
+                table.record.push(p.record);
+                table.ids.push(&e.source.id) as u32
+            });
+            if slot == NONE {
+                by_record[p.record as usize] = id;
+            }
+            id
+        };
         table.source.push(id);
     }
     table.channels = channels.table;

@@ -492,7 +492,7 @@ fn cursor_with_a_channel_the_store_lacks_still_orders_by_name() {
         ),
         event("web", &card, at, Channel::Web, EventKind::WebVisit),
     ];
-    let full = Timelines::build_with_keys(events.clone(), &[card.clone()], &[0])
+    let full = Timelines::build_with_keys(events.clone(), std::slice::from_ref(&card), &[0])
         .unwrap()
         .timelines;
     let cursor = full.timeline(ClusterIndex(0)).limit(2).page().next.unwrap();
@@ -892,4 +892,24 @@ proptest! {
         let (by_record, _) = batch.timelines.erase_record(RecordId(erased_record as u32));
         prop_assert_eq!(all_timelines(&by_record), all_timelines(&erased));
     }
+}
+
+#[test]
+fn two_keys_sent_to_one_record_keep_their_own_source() {
+    let a = key(Channel::Web, "A-1");
+    let b = key(Channel::Store, "4001");
+    let at = ts("2024-01-01T00:00:00Z");
+    let events = vec![
+        event("1", &a, at, Channel::Web, EventKind::WebVisit),
+        event("2", &b, at, Channel::Store, EventKind::Purchase),
+        event("3", &a, at, Channel::Web, EventKind::WebVisit),
+    ];
+    let built = Timelines::build(events, |_| Some(RecordId(0)), &[5]).unwrap();
+    let sources: Vec<SourceKey> = built
+        .timelines
+        .timeline(ClusterIndex(5))
+        .iter()
+        .map(|e| e.source())
+        .collect();
+    assert_eq!(sources, [b, a.clone(), a]);
 }
