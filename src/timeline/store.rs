@@ -273,11 +273,15 @@ impl Timelines {
     /// (ids, order references, store codes, attributes, the source key
     /// itself) remains in the new store. Other events keep their sequences.
     pub fn erase_sources(&self, keys: &[SourceKey]) -> (Timelines, usize) {
+        // By name pairs, so that a large erasure batch costs one hash per source.
+        let wanted: std::collections::HashSet<(&str, &str)> = keys
+            .iter()
+            .map(|k| (k.channel.name(), k.id.as_str()))
+            .collect();
         let mut erased_sources: Vec<u32> = (0..self.source_ids.len())
             .filter(|&s| {
                 let channel = &self.source_channels[self.source_channel[s] as usize];
-                let id = self.source_ids.get(s);
-                keys.iter().any(|k| &k.channel == channel && k.id == id)
+                wanted.contains(&(channel.name(), self.source_ids.get(s)))
             })
             .map(|s| s as u32)
             .collect();
