@@ -77,7 +77,9 @@ impl FromStr for EventKind {
                     reason: "empty event kind".into(),
                 }));
             }
-            _ if name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => {
+            _ if name.len() <= 64
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
+            {
                 EventKind::Custom(name)
             }
             _ => {

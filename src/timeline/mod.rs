@@ -1,5 +1,33 @@
 //! Events and, per customer, the merged cross-channel timeline.
+//!
+//! - [`Event`]: one thing a customer did, attached to the record it came from.
+//! - [`Timelines`]: every customer's events in one compact immutable store,
+//!   built in parallel from the events, a source-key → record lookup and the
+//!   record → customer labels. Events it cannot place come back as
+//!   [`Orphan`]s: every event ends in exactly one timeline or in the orphans.
+//! - [`TimelineQuery`]: one customer's events filtered by time, channel and
+//!   kind ([`Filter`]), oldest or newest first, paged with [`Cursor`]s, read
+//!   as [`EventView`]s without copying.
+//! - [`Journey`]: the events sharing an order reference (order → pickup →
+//!   return), with the channels crossed and a [`JourneyStatus`];
+//!   [`SharedOrderRef`] reports a reference seen on two customers.
+//!
+//! Order within a timeline: instant, then channel name, then sequence (input
+//! position); see [`store`] for the layout and the total order, and [`query`]
+//! for what cursors guarantee.
 
 pub mod event;
+pub mod journey;
+pub mod query;
+pub mod store;
+mod strings;
+
+#[cfg(test)]
+mod tests;
 
 pub use event::{Currency, Event, EventKind, Money};
+pub use journey::{Journey, JourneyStatus, SharedOrderRef};
+pub use query::{Cursor, Filter, Order, Page, TimelineQuery};
+pub use store::{
+    EventView, MAX_EVENTS, MemoryUsage, Orphan, OrphanReason, TimelineBuild, Timelines,
+};
