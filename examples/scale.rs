@@ -68,7 +68,7 @@ fn run(target_records: u64) -> Result<(), Box<dyn std::error::Error>> {
     let normalize_time = started.elapsed();
 
     let started = Instant::now();
-    let resolution = Resolver::new(Settings::default())?.resolve(&normalized)?;
+    let resolution = Resolver::new(settings())?.resolve(&normalized)?;
     let resolve_time = started.elapsed();
     let peak = peak_rss_bytes();
 
@@ -192,7 +192,7 @@ fn diagnose(
     n: usize,
 ) -> Result<(), Box<dyn std::error::Error>> {
     use omnicanal::RecordId;
-    let resolver = Resolver::new(Settings::default())?;
+    let resolver = Resolver::new(settings())?;
     let blocking = omnicanal::block::Blocker::new(Settings::default().blocking)?.block(records)?;
     let blocked: HashSet<(u32, u32)> = blocking.pairs.iter().map(|p| (p.lo.0, p.hi.0)).collect();
     let mut by_person: HashMap<u64, Vec<u32>> = HashMap::new();
@@ -241,4 +241,14 @@ fn diagnose(
     }
     eprintln!("missed true pairs: {missed}: not blocked {not_blocked}, below threshold {below}, other {refused_or_other}");
     Ok(())
+}
+
+/// Default settings; `OMNICANAL_THRESHOLD` overrides the match-weight
+/// threshold (for tuning runs).
+fn settings() -> Settings {
+    let mut settings = Settings::default();
+    if let Some(t) = std::env::var("OMNICANAL_THRESHOLD").ok().and_then(|v| v.parse().ok()) {
+        settings.match_weight_threshold = t;
+    }
+    settings
 }

@@ -252,6 +252,18 @@ fn append_part(ctx: &Ctx<'_>, part: &KeyPart, element: &Element<'_>, buf: &mut S
             let given = first_given(name);
             !given.is_empty() && push_nonempty(buf, &phonetic_key(given))
         }
+        (KeyPart::NamePhonetics, Element::Name(name)) => {
+            let given = first_given(name);
+            if name.family.is_empty() || given.is_empty() {
+                return false;
+            }
+            let (a, b) = (phonetic_key(&name.family), phonetic_key(given));
+            let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+            buf.push_str(&lo);
+            buf.push(SEPARATOR);
+            buf.push_str(&hi);
+            !lo.is_empty() && !hi.is_empty()
+        }
         (KeyPart::GivenInitial, Element::Name(name)) => {
             match name
                 .initials

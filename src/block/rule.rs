@@ -54,6 +54,11 @@ pub enum KeyPart {
     GivenPhonetic,
     /// The initial of the first given name (name element).
     GivenInitial,
+    /// The phonetic keys of the family name and the first given name, in
+    /// sorted order (name element): `DUPONT Marie` and `Marie Dupont` typed
+    /// into the wrong fields give the same value, and so does a typo that
+    /// keeps the sound (`Guilaume`).
+    NamePhonetics,
     /// A full birth date: year, month and day all known.
     BirthDate,
     /// The birth year, from a full or partial date.
@@ -87,7 +92,8 @@ impl KeyPart {
             | KeyPart::FamilyPrefix(_)
             | KeyPart::GivenName
             | KeyPart::GivenPhonetic
-            | KeyPart::GivenInitial => PartSource::Name,
+            | KeyPart::GivenInitial
+            | KeyPart::NamePhonetics => PartSource::Name,
             KeyPart::BirthDate | KeyPart::BirthYear => PartSource::Birth,
             KeyPart::Postcode | KeyPart::City | KeyPart::Address => PartSource::Address,
             KeyPart::Email => PartSource::Email,
@@ -161,6 +167,12 @@ impl BlockingRule {
                 [GivenInitial, FamilyName, Postcode],
             ),
             BlockingRule::new("family_city", [FamilyName, City]),
+            // The last resort for records that share nothing but a name (a
+            // call-centre contact with no birth date, no address): names
+            // alone, swap- and typo-proof. Common names make blocks over the
+            // cap, which are skipped and reported; rarer names are exactly
+            // the ones whose agreement is evidence.
+            BlockingRule::new("phonetic_names", [NamePhonetics]),
         ]
     }
 }

@@ -714,6 +714,13 @@ fn oracle_part(
         KeyPart::GivenName => nonempty(first_given(&r.names[element])),
         KeyPart::GivenPhonetic => nonempty(phonetic_key(&first_given(&r.names[element]))),
         KeyPart::GivenInitial => nonempty(first_given(&r.names[element]).chars().take(1).collect()),
+        KeyPart::NamePhonetics => {
+            let family = nonempty(phonetic_key(&r.names[element].family))?;
+            let given = nonempty(phonetic_key(&first_given(&r.names[element])))?;
+            let mut both = [family, given];
+            both.sort();
+            Some(both.join("\u{1f}"))
+        }
         KeyPart::BirthDate => {
             let b = r.birth?;
             Some(format!("{}-{}-{}", b.year, b.month?, b.day?))

@@ -43,11 +43,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::block::{Blocker, BlockingReport, BlockingSettings, CandidatePair, GenericValues};
 use crate::cluster::{Clustering, CustomerId, Edge, HouseholdGuard, StrongFactsGuard, cluster};
-use crate::compare::{Comparator, ComparisonSettings, LevelExplanation};
+use crate::compare::{Comparator, ComparisonKind, ComparisonSettings, LevelExplanation};
 use crate::error::{Error, ErrorKind, Result};
 use crate::normalize::{NormalizedAddress, NormalizedRecord};
 use crate::record::RecordId;
-use crate::score::{EmOptions, Explanation, Model, TrainingReport, UEstimateReport};
+use crate::score::{
+    EmOptions, Explanation, Model, TermFrequencyAdjustment, TrainingReport, UEstimateReport,
+};
 
 pub use term_frequency::TermFrequencies;
 
@@ -61,8 +63,7 @@ pub struct Settings {
     /// How two records are compared, field by field.
     pub comparisons: ComparisonSettings,
     /// Pairs whose match weight (log2 of the posterior odds, in bits) reaches
-    /// this are linked. 0 means "more likely a match than not"; the default
-    /// asks for odds of 2⁴ = 16 to 1.
+    /// this are linked. 0 means "more likely a match than not".
     pub match_weight_threshold: f64,
     /// How m, u and λ are learnt.
     pub training: TrainingSettings,
@@ -80,7 +81,7 @@ impl Default for Settings {
         Settings {
             blocking: BlockingSettings::default(),
             comparisons: ComparisonSettings::default(),
-            match_weight_threshold: 4.0,
+            match_weight_threshold: 0.0,
             training: TrainingSettings::default(),
             strong_facts_guard: true,
             household_guard: true,
@@ -103,6 +104,11 @@ pub struct TrainingSettings {
     pub em: EmOptions,
     /// Adjust exact name agreements by how common the name is.
     pub term_frequency: bool,
+    /// Blocking rules whose pairs are scored but not trained on. Pairs that
+    /// share nothing but a name are mostly namesakes; in the training set
+    /// they teach EM that a name agreement is common among non-matches and
+    /// wash out the weight of names for everyone else.
+    pub untrained_rules: Vec<String>,
 }
 
 impl Default for TrainingSettings {
@@ -111,15 +117,15 @@ impl Default for TrainingSettings {
             u_sample_pairs: 1_000_000,
             seed: 0x0c5a_17ed,
             u_smoothing: 1.0,
-            // u from random pairs is only the starting point: among candidate
+            // u from random pairs is only EM's starting point: among candidate
             // pairs, non-matches are not random (blocking selects household
-            // members and namesakes who agree on name and address), and a u
-            // held at its random-pair value makes EM explain every candidate
-            // pair as a match (λ → 1).
+            // members who share a family name, an address, a landline), and a
+            // u held at its random-pair value makes EM explain them as matches.
             em: EmOptions {
                 estimate_u: true,
                 ..EmOptions::default()
             },
+            untrained_rules: std::env::var("OMNICANAL_UNTRAINED").map(|v| v.split(',').filter(|s| !s.is_empty()).map(String::from).collect()).unwrap_or_default(),
             term_frequency: true,
         }
     }
@@ -242,7 +248,8 @@ impl Resolver {
         let (model, u_report, training) = match &self.settings.model {
             Some(model) => (model.clone(), None, None),
             None => {
-                let (model, u_report, training) = self.train(&comparator, records, &vectors)?;
+                let (model, u_report, training) =
+                    self.train(&comparator, records, &blocking.pairs, &vectors)?;
                 (model, Some(u_report), Some(training))
             }
         };
@@ -341,7 +348,7 @@ impl Resolver {
             .term_frequency
             .then(|| TermFrequencies::count(records, &self.settings.comparisons));
         let tf_values = match &tf {
-            Some(tf) => tf.for_pair(ra, rb, &levels),
+            Some(tf) => tf.for_pair(model, ra, rb, &levels),
             None => Vec::new(),
         };
         let weights = model.explain(&levels, &tf_values);
@@ -369,6 +376,7 @@ impl Resolver {
         &self,
         comparator: &Comparator<G>,
         records: &[NormalizedRecord],
+        candidate_pairs: &[CandidatePair],
         candidate_vectors: &[u8],
     ) -> Result<(Model, UEstimateReport, TrainingReport)> {
         let training = &self.settings.training;
@@ -379,12 +387,42 @@ impl Resolver {
             .iter()
             .map(|c| c.name.as_str())
             .collect();
-        let start = Model::default_for(&comparator.shape(), &names);
+        let mut start = Model::default_for(&comparator.shape(), &names);
+        if training.term_frequency {
+            for (model, settings) in start
+                .comparisons
+                .iter_mut()
+                .zip(&self.settings.comparisons.comparisons)
+            {
+                if matches!(
+                    settings.kind,
+                    ComparisonKind::GivenName { .. } | ComparisonKind::FamilyName { .. }
+                ) {
+                    model.term_frequency = Some(TermFrequencyAdjustment::default());
+                }
+            }
+        }
         let random_pairs = sample::random_pairs(records.len(), training.u_sample_pairs, training.seed);
         let random_vectors = compare_pairs(comparator, records, &random_pairs);
         let (with_u, u_report) =
             crate::score::estimate_u(&start, &random_vectors, training.u_smoothing)?;
-        let (model, report) = crate::score::train_em(&with_u, candidate_vectors, &training.em)?;
+        let untrained: Vec<usize> = self
+            .settings
+            .blocking
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| training.untrained_rules.contains(&r.name))
+            .map(|(i, _)| i)
+            .collect();
+        let stride = comparator.len().max(1);
+        let training_vectors: Vec<u8> = candidate_pairs
+            .iter()
+            .zip(candidate_vectors.chunks(stride))
+            .filter(|(pair, _)| !untrained.contains(&pair.rule.index()))
+            .flat_map(|(_, levels)| levels.iter().copied())
+            .collect();
+        let (model, report) = crate::score::train_em(&with_u, &training_vectors, &training.em)?;
         Ok((model, u_report, report))
     }
 }
@@ -445,7 +483,7 @@ fn pair_weight(
         (Some(tf), Some(a), Some(b)) if levels.len() <= MAX_COMPARISONS => {
             let mut values = [None; MAX_COMPARISONS];
             let values = &mut values[..levels.len()];
-            tf.fill(a, b, levels, values);
+            tf.fill(model, a, b, levels, values);
             model.match_weight_tf(levels, values)
         }
         _ => model.match_weight(levels),

@@ -6,11 +6,13 @@ use std::collections::HashMap;
 
 use crate::compare::{ComparisonKind, ComparisonSettings};
 use crate::normalize::NormalizedRecord;
+use crate::score::Model;
 
 /// The level of an exact agreement (see [`crate::compare`]).
 const EXACT: u8 = 1;
 
-/// Relative frequencies of given and family names among the records.
+/// Frequencies of given and family names among the records, relative to the
+/// frequency of an agreeing name on average.
 #[derive(Clone, Default)]
 pub struct TermFrequencies {
     given: HashMap<String, f64>,
@@ -46,9 +48,18 @@ impl TermFrequencies {
                 }
             }
         }
-        let total = records.len().max(1) as f64;
-        for v in given.values_mut().chain(family.values_mut()) {
-            *v /= total;
+        // Relative frequencies: a value's frequency over the frequency of the
+        // value two records agree on, on average (Σf² / Σf). The model's u
+        // for an exact agreement is that average, measured on its own pairs;
+        // scaling it by the relative frequency keeps the adjustment on the
+        // model's scale (candidate pairs or population alike).
+        for table in [&mut given, &mut family] {
+            let total: f64 = table.values().sum();
+            let squares: f64 = table.values().map(|c| c * c).sum();
+            let mean_agreeing = if total > 0.0 { squares / total } else { 1.0 };
+            for v in table.values_mut() {
+                *v /= mean_agreeing;
+            }
         }
         let position = |pred: fn(&ComparisonKind) -> bool| {
             comparisons.comparisons.iter().position(|c| pred(&c.kind))
@@ -61,23 +72,26 @@ impl TermFrequencies {
         }
     }
 
-    /// The relative frequency of the name two records agree on exactly,
-    /// per comparison (None where no adjustment applies). With several
+    /// The u of the exact agreement of two records on a name, per comparison
+    /// (None where no adjustment applies): the model's u for an exact
+    /// agreement times the agreed name's relative frequency. With several
     /// shared values, the rarest one counts: it is the strongest evidence.
     pub fn for_pair(
         &self,
+        model: &Model,
         a: &NormalizedRecord,
         b: &NormalizedRecord,
         levels: &[u8],
     ) -> Vec<Option<f64>> {
         let mut out = vec![None; levels.len()];
-        self.fill(a, b, levels, &mut out);
+        self.fill(model, a, b, levels, &mut out);
         out
     }
 
     /// [`for_pair`](Self::for_pair) into a caller's buffer (no allocation).
     pub fn fill(
         &self,
+        model: &Model,
         a: &NormalizedRecord,
         b: &NormalizedRecord,
         levels: &[u8],
@@ -98,14 +112,25 @@ impl TermFrequencies {
             }
             best
         };
+        let u_exact = |i: usize| {
+            model
+                .comparisons
+                .get(i)
+                .and_then(|c| c.u.get(usize::from(EXACT)))
+                .copied()
+        };
         if let Some(i) = self.given_comparison {
             if levels.get(i) == Some(&EXACT) && i < out.len() {
-                out[i] = rarest(&self.given, |n| n.given.as_str());
+                out[i] = rarest(&self.given, |n| n.given.as_str())
+                    .zip(u_exact(i))
+                    .map(|(relative, u)| relative * u);
             }
         }
         if let Some(i) = self.family_comparison {
             if levels.get(i) == Some(&EXACT) && i < out.len() {
-                out[i] = rarest(&self.family, |n| n.family.as_str());
+                out[i] = rarest(&self.family, |n| n.family.as_str())
+                    .zip(u_exact(i))
+                    .map(|(relative, u)| relative * u);
             }
         }
     }
