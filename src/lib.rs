@@ -18,4 +18,6 @@ pub mod timeline;
 
 pub use cluster::{ClusterIndex, Clustering, CustomerId, Edge, MergeGuard, RefusalReason};
 pub use error::{Error, ErrorKind, Result};
-pub use record::{Address, Channel, Field, Identifier, IdentifierKind, Record, RecordBuilder, RecordId, SourceKey};
+pub use record::{
+    Address, Channel, Field, Identifier, IdentifierKind, Record, RecordBuilder, RecordId, SourceKey,
+};
