@@ -63,7 +63,7 @@
 mod build;
 mod rules;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::fmt;
 
@@ -342,6 +342,32 @@ impl Profile {
             .iter()
             .find(|m| m.currency == currency)
             .map_or(0, |m| m.minor)
+    }
+}
+
+/// `Debug` for value types: the type's name only, since the value is personal
+/// data (identifiers' kinds and phones' line kinds are not).
+macro_rules! opaque_debug {
+    ($($ty:ident),*) => {$(
+        impl fmt::Debug for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($ty), "(..)"))
+            }
+        }
+    )*};
+}
+
+opaque_debug!(NameValue, EmailValue, AddressValue);
+
+impl fmt::Debug for PhoneValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PhoneValue({:?}, ..)", self.kind)
+    }
+}
+
+impl fmt::Debug for IdentifierValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "IdentifierValue({:?}, ..)", self.kind)
     }
 }
 
