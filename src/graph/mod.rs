@@ -29,10 +29,10 @@
 //! the per-comparison weights of any two records.
 //!
 //! ```
+//! use omnicanal::cluster::{cluster, NoGuard};
 //! use omnicanal::graph::{CustomerGraph, Lookup, NameQuery};
 //! use omnicanal::normalize::normalize;
-//! use omnicanal::resolver::{Resolver, Settings};
-//! use omnicanal::{Channel, Record, SourceKey};
+//! use omnicanal::{Channel, Edge, Record, RecordId, SourceKey};
 //!
 //! let raw = vec![
 //!     Record::builder(SourceKey::new(Channel::Store, "4001234")?)
@@ -42,10 +42,12 @@
 //!     Record::builder(SourceKey::new(Channel::App, "u-3")?)
 //!         .full_name("Jean Martin")?.phone("07 11 22 33 44")?.build(),
 //! ];
-//! let normalized: Vec<_> = raw.iter().map(normalize).collect();
-//! let resolver = Resolver::new(Settings::default())?;
-//! let resolution = resolver.resolve(&normalized)?;
-//! let graph = CustomerGraph::from_resolution(&resolver, &raw, normalized, resolution, None)?;
+//! let keys: Vec<_> = raw.iter().map(|r| r.key.clone()).collect();
+//! // Records 0 and 1 are one customer (as a resolver would have found).
+//! let clustering = cluster(raw.len(), &[Edge::new(RecordId(0), RecordId(1), 14.2)], 6.0, &NoGuard);
+//! let ids = clustering.clusters().filter_map(|(c, _)| clustering.customer_id(c, &keys)).collect();
+//! let normalized = raw.iter().map(normalize).collect();
+//! let graph = CustomerGraph::builder(normalized, clustering, ids).raw_records(&raw).build()?;
 //!
 //! let found = graph.by_phone("06 12 34 56 78");
 //! let marie = found.unique().expect("one customer");

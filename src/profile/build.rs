@@ -24,10 +24,10 @@ use crate::timeline::{Event, Money, Timelines};
 /// order, the customers' timelines and the batch's generic values.
 ///
 /// ```
+/// use omnicanal::cluster::{cluster, NoGuard};
 /// use omnicanal::normalize::normalize;
 /// use omnicanal::profile::{ProfileBuilder, SurvivorshipRules};
-/// use omnicanal::resolver::{Resolver, Settings};
-/// use omnicanal::{Channel, Record, SourceKey};
+/// use omnicanal::{Channel, CustomerId, Edge, Record, RecordId, SourceKey};
 ///
 /// let raw = vec![
 ///     Record::builder(SourceKey::new(Channel::Store, "1")?)
@@ -36,11 +36,13 @@ use crate::timeline::{Event, Money, Timelines};
 ///         .full_name("Marie Dupont")?.phone("+33612345678")?.build(),
 /// ];
 /// let normalized: Vec<_> = raw.iter().map(normalize).collect();
-/// let resolution = Resolver::new(Settings::default())?.resolve(&normalized)?;
+/// // One customer, as a resolver would have found.
+/// let clustering = cluster(2, &[Edge::new(RecordId(0), RecordId(1), 14.2)], 6.0, &NoGuard);
+/// let ids = vec![CustomerId::from_members(&[raw[0].key.clone(), raw[1].key.clone()])];
 /// let rules = SurvivorshipRules::default();
 /// let profiles = ProfileBuilder::new(&rules, &normalized)
 ///     .raw_records(&raw)
-///     .build_all(&resolution.clustering, &resolution.customer_ids);
+///     .build_all(&clustering, &ids);
 /// assert_eq!(profiles.len(), 1);
 /// assert_eq!(profiles[0].records.len(), 2);
 /// assert_eq!(profiles[0].name().map(|n| n.full()), Some("Marie Dupont".to_owned()));
