@@ -20,7 +20,10 @@ fn graph_of(raw: &[Record], groups: &[&[u32]]) -> CustomerGraph {
     let normalized: Vec<_> = raw.iter().map(normalize).collect();
     let edges: Vec<Edge> = groups
         .iter()
-        .flat_map(|g| g.windows(2).map(|w| Edge::new(RecordId(w[0]), RecordId(w[1]), 12.0)))
+        .flat_map(|g| {
+            g.windows(2)
+                .map(|w| Edge::new(RecordId(w[0]), RecordId(w[1]), 12.0))
+        })
         .collect();
     let clustering = cluster(raw.len(), &edges, 0.0, &NoGuard);
     let keys: Vec<_> = raw.iter().map(|r| r.key.clone()).collect();
@@ -82,9 +85,17 @@ fn a_phone_in_any_format_finds_its_customer() {
     let (raw, graph) = household();
     let marie = graph.by_source_key(&raw[0].key).unwrap();
     assert_eq!(marie.records().count(), 2);
-    for query in ["0612345678", "+33 6 12 34 56 78", "0033612345678", "6 12 34 56 78", "+33 (0)6-12-34-56-78"] {
+    for query in [
+        "0612345678",
+        "+33 6 12 34 56 78",
+        "0033612345678",
+        "6 12 34 56 78",
+        "+33 (0)6-12-34-56-78",
+    ] {
         let found = graph.by_phone(query);
-        let m = found.unique().unwrap_or_else(|| panic!("{query}: {found:?}"));
+        let m = found
+            .unique()
+            .unwrap_or_else(|| panic!("{query}: {found:?}"));
         assert_eq!(m.cluster, marie.cluster());
         assert_eq!(m.records, 2);
         assert!(m.preferred);
@@ -110,7 +121,10 @@ fn a_shared_landline_is_ambiguous_and_ranked() {
 #[test]
 fn a_generic_phone_says_nothing_about_the_caller() {
     // The store's number typed for twelve different customers.
-    let families = ["Petit", "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier"];
+    let families = [
+        "Petit", "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David", "Bertrand",
+        "Roux", "Vincent", "Fournier",
+    ];
     let raw: Vec<Record> = families
         .iter()
         .enumerate()
@@ -125,10 +139,19 @@ fn a_generic_phone_says_nothing_about_the_caller() {
     let groups: Vec<Vec<u32>> = (0..raw.len() as u32).map(|i| vec![i]).collect();
     let groups: Vec<&[u32]> = groups.iter().map(Vec::as_slice).collect();
     let graph = graph_of(&raw, &groups);
-    assert_eq!(graph.by_phone("0478000000"), Lookup::Generic { customers: 12 });
-    assert_eq!(graph.by_phone("06 00 00 00 03").unique().map(|m| m.cluster), Some(ClusterIndex(3)));
+    assert_eq!(
+        graph.by_phone("0478000000"),
+        Lookup::Generic { customers: 12 }
+    );
+    assert_eq!(
+        graph.by_phone("06 00 00 00 03").unique().map(|m| m.cluster),
+        Some(ClusterIndex(3))
+    );
     // And the profile never prefers it.
-    assert_eq!(graph.profiles()[0].phone().map(|p| p.e164.as_str()), Some("+33600000000"));
+    assert_eq!(
+        graph.profiles()[0].phone().map(|p| p.e164.as_str()),
+        Some("+33600000000")
+    );
 }
 
 #[test]
@@ -143,13 +166,26 @@ fn email_provider_variants_find_the_same_customer() {
         " Marie Dupont <marie.dupont@gmail.com> ",
         "mailto:m.a.r.i.e.dupont@gmail.com",
     ] {
-        assert_eq!(graph.by_email(query).unique().map(|m| m.cluster), Some(marie), "{query}");
+        assert_eq!(
+            graph.by_email(query).unique().map(|m| m.cluster),
+            Some(marie),
+            "{query}"
+        );
     }
     let jean = graph.by_source_key(&raw[2].key).unwrap().cluster();
-    assert_eq!(graph.by_email("jean.dupont+shop@hotmail.fr").unique().map(|m| m.cluster), Some(jean));
+    assert_eq!(
+        graph
+            .by_email("jean.dupont+shop@hotmail.fr")
+            .unique()
+            .map(|m| m.cluster),
+        Some(jean)
+    );
     // Hotmail keeps dots: another mailbox.
     assert_eq!(graph.by_email("jeandupont@hotmail.fr"), Lookup::NotFound);
-    assert_eq!(graph.by_email("pasdemail@magasin.fr"), Lookup::Generic { customers: 1 });
+    assert_eq!(
+        graph.by_email("pasdemail@magasin.fr"),
+        Lookup::Generic { customers: 1 }
+    );
     assert_eq!(graph.by_email("not an email"), Lookup::Invalid);
 }
 
@@ -158,21 +194,41 @@ fn identifiers_keys_and_ids_find_the_customer() {
     let (raw, graph) = household();
     let marie = graph.by_source_key(&raw[0].key).unwrap();
     for card in ["4001234567", "4001 2345 67", "4001-2345-67"] {
-        assert_eq!(graph.by_loyalty_card(card).unique().map(|m| m.cluster), Some(marie.cluster()));
+        assert_eq!(
+            graph.by_loyalty_card(card).unique().map(|m| m.cluster),
+            Some(marie.cluster())
+        );
     }
-    assert_eq!(graph.by_account_id("web 000 000 001").unique().map(|m| m.cluster), Some(marie.cluster()));
+    assert_eq!(
+        graph
+            .by_account_id("web 000 000 001")
+            .unique()
+            .map(|m| m.cluster),
+        Some(marie.cluster())
+    );
     // A card number is not an account id.
     assert_eq!(graph.by_account_id("4001234567"), Lookup::NotFound);
     assert_eq!(graph.by_loyalty_card(" - "), Lookup::Invalid);
-    assert_eq!(graph.by_customer_id(marie.customer_id()).map(|c| c.cluster()), Some(marie.cluster()));
+    assert_eq!(
+        graph
+            .by_customer_id(marie.customer_id())
+            .map(|c| c.cluster()),
+        Some(marie.cluster())
+    );
     assert!(graph.by_source_key(&key(Channel::Web, "nobody")).is_none());
     assert_eq!(graph.record_id(&raw[3].key), Some(RecordId(3)));
     let channels: Vec<_> = marie.records().map(|(_, k)| k.channel.clone()).collect();
     assert_eq!(channels, [Channel::Store, Channel::Web]);
-    assert_eq!(marie.profile().name().map(|n| n.full()), Some("Marie Dupont".to_owned()));
+    assert_eq!(
+        marie.profile().name().map(|n| n.full()),
+        Some("Marie Dupont".to_owned())
+    );
     assert_eq!(marie.explanation().len(), 1);
     assert_eq!(marie.explanation()[0].weight, 12.0);
-    assert_eq!(graph.path(RecordId(1), RecordId(0)).map(|p| p.len()), Some(1));
+    assert_eq!(
+        graph.path(RecordId(1), RecordId(0)).map(|p| p.len()),
+        Some(1)
+    );
     assert!(graph.explain_pair(RecordId(0), RecordId(1)).is_err());
     let dbg = format!("{graph:?} {marie:?}");
     assert!(!dbg.contains("upont") && !dbg.contains("+33"), "{dbg}");
@@ -198,7 +254,11 @@ fn names_are_found_misspelled_swapped_nicknamed_and_narrowed_by_place() {
     assert!(near[0].score > near[1].score);
     let born = graph.search_name(&NameQuery::new("M. Dupont").birth_date("05/03/1980"));
     assert_eq!(born[0].cluster, marie);
-    assert!(graph.search_name(&NameQuery::new("Lefebvre Anne")).is_empty());
+    assert!(
+        graph
+            .search_name(&NameQuery::new("Lefebvre Anne"))
+            .is_empty()
+    );
     assert!(graph.search_name(&NameQuery::new("")).is_empty());
 }
 
@@ -390,7 +450,10 @@ mod synth {
             // The customer's own name, from its most complete record.
             let Some((name, postcode)) = members.iter().find_map(|r| {
                 let n = &graph.normalized[r.index()];
-                let name = n.names.iter().find(|p| p.given.len() > 2 && !p.family.is_empty())?;
+                let name = n
+                    .names
+                    .iter()
+                    .find(|p| p.given.len() > 2 && !p.family.is_empty())?;
                 let postcode = n.addresses.iter().find_map(|a| a.postcode.clone())?;
                 Some((name.clone(), postcode))
             }) else {
@@ -417,12 +480,20 @@ mod synth {
             if found.first().map(|f| f.cluster) == Some(c) {
                 first += 1;
             } else if misses.len() < 10 {
-                misses.push((query, found.first().map(|f| graph.profiles()[f.cluster.index()].name().map(|n| n.full()))));
+                misses.push((
+                    query,
+                    found
+                        .first()
+                        .map(|f| graph.profiles()[f.cluster.index()].name().map(|n| n.full())),
+                ));
             }
         }
         let rate = first as f64 / asked as f64;
         eprintln!("fuzzy name search: top-1 {first}/{asked} = {rate:.4}");
         assert!(asked > 1000, "{asked}");
-        assert!(rate >= 0.95, "top-1 {first}/{asked} = {rate:.3}; misses: {misses:?}");
+        assert!(
+            rate >= 0.95,
+            "top-1 {first}/{asked} = {rate:.3}; misses: {misses:?}"
+        );
     }
 }

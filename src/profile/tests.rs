@@ -3,7 +3,7 @@ use jiff::Timestamp;
 use super::*;
 use crate::block::{GenericSettings, GenericValues};
 use crate::normalize::normalize;
-use crate::timeline::{EventKind, Event};
+use crate::timeline::{Event, EventKind};
 
 fn key(channel: Channel, id: &str) -> SourceKey {
     SourceKey::new(channel, id).unwrap()
@@ -23,7 +23,13 @@ impl Fixture {
     fn profile(&self, rules: &SurvivorshipRules, events: &[Event]) -> Profile {
         let members: Vec<_> = self.raw.iter().zip(&self.normalized).collect();
         let keys: Vec<_> = self.raw.iter().map(|r| r.key.clone()).collect();
-        build_profile(rules, CustomerId::from_members(&keys), &members, events, None)
+        build_profile(
+            rules,
+            CustomerId::from_members(&keys),
+            &members,
+            events,
+            None,
+        )
     }
 }
 
@@ -94,10 +100,19 @@ fn an_event_makes_a_record_recent() {
     // The web account was updated in 2020 but ordered in 2025: its phone is
     // the most recently seen.
     let f = two_phones();
-    let order = event(&f.raw[0].key, "CMD-1", "2025-01-05T10:00:00Z", Channel::Web, Some(4_990));
+    let order = event(
+        &f.raw[0].key,
+        "CMD-1",
+        "2025-01-05T10:00:00Z",
+        Channel::Web,
+        Some(4_990),
+    );
     let p = f.profile(&SurvivorshipRules::default(), &[order]);
     assert_eq!(p.phone().unwrap().e164, "+33611111111");
-    let web = p.phones[0].sources.iter().find(|s| s.source.channel == Channel::Web);
+    let web = p.phones[0]
+        .sources
+        .iter()
+        .find(|s| s.source.channel == Channel::Web);
     assert_eq!(
         web.unwrap().last_seen,
         Some("2025-01-05T10:00:00Z".parse().unwrap())
@@ -220,8 +235,11 @@ fn placeholders_and_generic_values_are_listed_never_preferred() {
     let mut raw: Vec<Record> = (0..12)
         .map(|i| {
             record(Channel::Store, &format!("S{i}"), |b| {
-                b.full_name(format!("NOM{} Jean", ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L"][i]))
-                    .unwrap();
+                b.full_name(format!(
+                    "NOM{} Jean",
+                    ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L"][i]
+                ))
+                .unwrap();
                 b.phone("01 40 00 00 00").unwrap();
             })
         })
@@ -273,20 +291,50 @@ fn activity_adds_up_per_channel_and_currency() {
     let web = f.raw[0].key.clone();
     let store = f.raw[1].key.clone();
     let stranger = key(Channel::Web, "someone-else");
-    let mut refund = event(&web, "R1", "2024-03-01T10:00:00Z", Channel::Store, Some(-1_000));
+    let mut refund = event(
+        &web,
+        "R1",
+        "2024-03-01T10:00:00Z",
+        Channel::Store,
+        Some(-1_000),
+    );
     refund.kind = EventKind::Return;
-    let mut chf = event(&store, "P3", "2024-04-01T10:00:00Z", Channel::Store, Some(2_000));
+    let mut chf = event(
+        &store,
+        "P3",
+        "2024-04-01T10:00:00Z",
+        Channel::Store,
+        Some(2_000),
+    );
     chf.amount = Some(Money {
         minor: 2_000,
         currency: "CHF".parse().unwrap(),
     });
     let events = vec![
-        event(&web, "O1", "2024-01-01T10:00:00Z", Channel::Web, Some(5_990)),
-        event(&store, "P1", "2024-02-01T10:00:00Z", Channel::Store, Some(1_250)),
+        event(
+            &web,
+            "O1",
+            "2024-01-01T10:00:00Z",
+            Channel::Web,
+            Some(5_990),
+        ),
+        event(
+            &store,
+            "P1",
+            "2024-02-01T10:00:00Z",
+            Channel::Store,
+            Some(1_250),
+        ),
         event(&store, "V1", "2023-12-01T10:00:00Z", Channel::App, None),
         refund,
         chf,
-        event(&stranger, "X", "2024-05-01T10:00:00Z", Channel::Web, Some(99_999)),
+        event(
+            &stranger,
+            "X",
+            "2024-05-01T10:00:00Z",
+            Channel::Web,
+            Some(99_999),
+        ),
     ];
     let p = f.profile(&SurvivorshipRules::default(), &events);
     assert_eq!(p.activity.events, 5);
@@ -298,7 +346,12 @@ fn activity_adds_up_per_channel_and_currency() {
         p.activity.last_interaction,
         Some("2024-04-01T10:00:00Z".parse().unwrap())
     );
-    let names: Vec<_> = p.activity.channels.iter().map(|c| c.channel.name()).collect();
+    let names: Vec<_> = p
+        .activity
+        .channels
+        .iter()
+        .map(|c| c.channel.name())
+        .collect();
     assert_eq!(names, ["app", "store", "web"]);
     let store_channel = &p.activity.channels[1];
     assert_eq!(store_channel.events, 3);
@@ -311,7 +364,10 @@ fn activity_adds_up_per_channel_and_currency() {
 fn debug_prints_no_value_and_serde_round_trips() {
     let p = two_phones().profile(&SurvivorshipRules::default(), &[]);
     let dbg = format!("{p:?} {:?}", p.phones[0]);
-    assert!(!dbg.contains("DUPONT") && !dbg.contains("upont") && !dbg.contains("+336"), "{dbg}");
+    assert!(
+        !dbg.contains("DUPONT") && !dbg.contains("upont") && !dbg.contains("+336"),
+        "{dbg}"
+    );
     let json = serde_json::to_string(&p).unwrap();
     assert!(json.contains("+33622222222"));
     let back: Profile = serde_json::from_str(&json).unwrap();
@@ -401,11 +457,18 @@ mod synth {
                 let n = &normalized[r.index()];
                 let from = |prov: &[Provenance]| prov.iter().any(|s| s.source == n.key);
                 for phone in &n.phones {
-                    let v = p.phones.iter().find(|v| v.value.e164 == phone.e164).unwrap();
+                    let v = p
+                        .phones
+                        .iter()
+                        .find(|v| v.value.e164 == phone.e164)
+                        .unwrap();
                     assert!(from(&v.sources));
                 }
                 for email in &n.emails {
-                    let v = p.emails.iter().find(|v| v.value.normalized == email.normalized);
+                    let v = p
+                        .emails
+                        .iter()
+                        .find(|v| v.value.normalized == email.normalized);
                     assert!(from(&v.unwrap().sources));
                 }
                 for (kind, value) in &n.identifiers {
@@ -418,8 +481,21 @@ mod synth {
                 for a in &n.addresses {
                     let v = p.addresses.iter().find(|v| {
                         let v = &v.value;
-                        (&v.postcode, &v.city, &v.street, v.number, &v.number_suffix, v.country)
-                            == (&a.postcode, &a.city, &a.street, a.number, &a.number_suffix, a.country)
+                        (
+                            &v.postcode,
+                            &v.city,
+                            &v.street,
+                            v.number,
+                            &v.number_suffix,
+                            v.country,
+                        ) == (
+                            &a.postcode,
+                            &a.city,
+                            &a.street,
+                            a.number,
+                            &a.number_suffix,
+                            a.country,
+                        )
                     });
                     assert!(from(&v.unwrap().sources));
                 }
@@ -442,7 +518,12 @@ mod synth {
         let events: u64 = profiles.iter().map(|p| p.activity.events).sum();
         assert_eq!(events, data.events.len() as u64);
         let spend: i64 = profiles.iter().map(|p| p.spend_in(Currency::EUR)).sum();
-        let expected: i64 = data.events.iter().filter_map(|e| e.amount).map(|m| m.minor).sum();
+        let expected: i64 = data
+            .events
+            .iter()
+            .filter_map(|e| e.amount)
+            .map(|m| m.minor)
+            .sum();
         assert_eq!(spend, expected);
         assert!(spend > 0);
         for p in &profiles {
