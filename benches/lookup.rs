@@ -44,12 +44,14 @@ fn label(n: usize) -> String {
     }
 }
 
-/// Spells an E.164 French number as a cashier would: `06 12 34 56 78`.
+/// Spells a metropolitan E.164 number as a cashier would (`06 12 34 56
+/// 78`); other numbers stay as they are.
 fn national(e164: &str) -> String {
-    let digits = e164.strip_prefix("+33").unwrap_or(e164);
-    let national = format!("0{digits}");
-    let bytes: Vec<char> = national.chars().collect();
-    bytes
+    let Some(digits) = e164.strip_prefix("+33") else {
+        return e164.to_owned();
+    };
+    let national: Vec<char> = format!("0{digits}").chars().collect();
+    national
         .chunks(2)
         .map(|c| c.iter().collect::<String>())
         .collect::<Vec<_>>()
@@ -94,12 +96,16 @@ fn lookup(c: &mut Criterion) {
         .collect();
 
     let rules = SurvivorshipRules::default();
-    let started = Instant::now();
-    let profiles = ProfileBuilder::new(&rules, &normalized)
-        .raw_records(&data.records)
-        .build_all(&clustering, &ids);
-    let profile_time = started.elapsed();
-    drop(profiles);
+    // Twice: the first run pays for page faults and the thread pool.
+    let mut profile_time = std::time::Duration::MAX;
+    for _ in 0..2 {
+        let started = Instant::now();
+        let profiles = ProfileBuilder::new(&rules, &normalized)
+            .raw_records(&data.records)
+            .build_all(&clustering, &ids);
+        profile_time = profile_time.min(started.elapsed());
+        drop(black_box(profiles));
+    }
 
     let started = Instant::now();
     let graph = CustomerGraph::builder(normalized, clustering, ids)

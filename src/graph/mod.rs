@@ -549,10 +549,36 @@ impl CustomerGraph {
         self.by_identifier(&IdentifierKind::AccountId, raw)
     }
 
-    /// Customers whose names resemble the query, best first, with scores
-    /// (see [`NameQuery`] and the scoring in the `name` module docs:
-    /// Jaro–Winkler on folded names, nicknames resolved, either order, plus
-    /// postcode, city and birth-date evidence).
+    /// Customers whose names resemble the query, best first, with scores.
+    ///
+    /// Candidates come from the family name's phonetic key and its first
+    /// three letters (so a typo that changes one still finds the other),
+    /// under either reading of the query.
+    ///
+    /// # Score
+    ///
+    /// Names are folded; given names are compared both as written and with
+    /// nicknames resolved (`Fred` → `frederic`).
+    ///
+    /// - family similarity `f` = Jaro–Winkler of the family names;
+    /// - given similarity `g` = 1 when the canonical given names are equal, 0.9
+    ///   when one side is initials matching the other's first letter (0
+    ///   otherwise), else the larger Jaro–Winkler of the given names as written
+    ///   and canonical; 0.5 when the record has no given name;
+    /// - name score = `0.55 f + 0.45 g`, or `f` alone when the query has no given
+    ///   name. The query is also read swapped (its given name as the family
+    ///   name and the other way round: `Marie Dupont` typed as `dupont marie`),
+    ///   scored the same way times 0.97, and the better reading kept;
+    /// - record names whose name score is below [`NameQuery::min_name_score`] are
+    ///   dropped;
+    /// - evidence from the same record (each of its addresses in turn) is
+    ///   added: postcode equal +0.10, different −0.10; city equal +0.05,
+    ///   different −0.05; birth date equal (day, month, year) +0.15, same
+    ///   year where one side lacks the day +0.05, same year but another day
+    ///   0, different year −0.15; an unknown side adds nothing.
+    ///
+    /// A customer's score is the best over its records' names and addresses. Candidates are
+    /// ranked by score, then by customer id.
     pub fn search_name(&self, query: &NameQuery) -> Vec<NameCandidate> {
         let mut found: Vec<NameCandidate> = self
             .names

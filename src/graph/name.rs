@@ -14,29 +14,8 @@
 //! for postings that pass the letter-mask filter, and computes each distinct
 //! string similarity once per query.
 //!
-//! # Score
-//!
-//! Names are folded; given names are compared both as written and with
-//! nicknames resolved (`Fred` → `frederic`).
-//!
-//! - family similarity `f` = Jaro–Winkler of the family names;
-//! - given similarity `g` = 1 when the canonical given names are equal, 0.9
-//!   when one side is initials matching the other's first letter (0
-//!   otherwise), else the larger Jaro–Winkler of the given names as written
-//!   and canonical; 0.5 when the record has no given name;
-//! - name score = `0.55 f + 0.45 g`, or `f` alone when the query has no given
-//!   name. The query is also read swapped (its given name as the family
-//!   name and the other way round: `Marie Dupont` typed as `dupont marie`),
-//!   scored the same way times 0.97, and the better reading kept;
-//! - postings whose name score is below [`NameQuery::min_name_score`] are
-//!   dropped;
-//! - evidence is added, per record: postcode equal +0.10, different −0.10;
-//!   city equal +0.05, different −0.05; birth date equal (day, month, year)
-//!   +0.15, same year where one side lacks the day +0.05, different year −0.15;
-//!   an unknown side adds nothing.
-//!
-//! A customer's score is the best score of its postings. Candidates are
-//! ranked by score, then by customer id.
+//! The score is documented on
+//! [`CustomerGraph::search_name`](super::CustomerGraph::search_name).
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -131,7 +110,8 @@ pub struct NameCandidate {
     pub cluster: ClusterIndex,
     /// Its stable id.
     pub customer_id: CustomerId,
-    /// The score (see the [module docs](self)): the name score plus evidence.
+    /// The score (see [`CustomerGraph::search_name`](super::CustomerGraph::search_name)):
+    /// the name score plus evidence.
     pub score: f64,
     /// The name score alone, in `[0, 1]`.
     pub name_score: f64,
@@ -464,7 +444,8 @@ impl NameIndex {
     }
 }
 
-/// See the [module docs](self).
+/// The given-name similarity of the score (see
+/// [`CustomerGraph::search_name`](super::CustomerGraph::search_name)).
 fn given_similarity(given: &str, canonical: &str, other: &str, other_canonical: &str) -> f64 {
     if other.is_empty() {
         return 0.5;

@@ -1,6 +1,8 @@
 //! Building profiles: gather every value of a customer's records, group by
 //! normalized form, rank by the survivorship rules.
 
+use std::cmp::Ordering;
+
 use jiff::Timestamp;
 use rayon::prelude::*;
 
@@ -240,18 +242,18 @@ impl ActivityBuilder {
 /// identifies nobody.
 type Seen<T> = (T, Provenance, bool);
 
-/// Groups values by `key` (sources sorted, deduplicated), merging the values
-/// of a group with `merge`.
-fn group<T, K: Ord>(
+/// Groups values equal under `same` (sources sorted, deduplicated),
+/// merging the values of a group with `merge`.
+fn group<T>(
     mut seen: Vec<Seen<T>>,
-    key: impl Fn(&T) -> K,
+    same: impl Fn(&T, &T) -> Ordering,
     merge: impl Fn(&mut T, T),
 ) -> Vec<Sourced<T>> {
-    seen.sort_by(|a, b| key(&a.0).cmp(&key(&b.0)).then_with(|| a.1.cmp(&b.1)));
-    let mut out: Vec<Sourced<T>> = Vec::new();
+    seen.sort_by(|a, b| same(&a.0, &b.0).then_with(|| a.1.cmp(&b.1)));
+    let mut out: Vec<Sourced<T>> = Vec::with_capacity(seen.len());
     for (value, provenance, generic) in seen {
         match out.last_mut() {
-            Some(last) if key(&last.value) == key(&value) => {
+            Some(last) if same(&last.value, &value) == Ordering::Equal => {
                 merge(&mut last.value, value);
                 last.last_seen = last.last_seen.max(provenance.last_seen);
                 last.generic |= generic;
@@ -372,7 +374,9 @@ pub(crate) fn assemble(
 
     let mut names = group(
         names,
-        |n: &NameValue| (n.given_folded.clone(), n.family_folded.clone()),
+        |a: &NameValue, b: &NameValue| {
+            (&a.given_folded, &a.family_folded).cmp(&(&b.given_folded, &b.family_folded))
+        },
         |kept, other| {
             kept.given = richer(std::mem::take(&mut kept.given), other.given);
             kept.family = richer(std::mem::take(&mut kept.family), other.family);
@@ -380,7 +384,7 @@ pub(crate) fn assemble(
     );
     names.sort_by(|a, b| compare(&rules.name, name_completeness, a, b));
 
-    let mut birth_dates = group(births, |d| *d, |_, _| {});
+    let mut birth_dates = group(births, Ord::cmp, |_, _| {});
     birth_dates.sort_by(|a, b| {
         compare(
             &rules.birth_date,
@@ -390,12 +394,16 @@ pub(crate) fn assemble(
         )
     });
 
-    let mut phones = group(phones, |p: &PhoneValue| p.e164.clone(), |_, _| {});
+    let mut phones = group(
+        phones,
+        |a: &PhoneValue, b: &PhoneValue| a.e164.cmp(&b.e164),
+        |_, _| {},
+    );
     phones.sort_by(|a, b| compare(&rules.phone, |_| 0, a, b));
 
     let mut emails = group(
         emails,
-        |e: &EmailValue| e.normalized.clone(),
+        |a: &EmailValue, b: &EmailValue| a.normalized.cmp(&b.normalized),
         |kept, other| {
             if other.address < kept.address {
                 kept.address = other.address;
@@ -404,10 +412,10 @@ pub(crate) fn assemble(
     );
     emails.sort_by(|a, b| compare(&rules.email, |_| 0, a, b));
 
-    let mut addresses = group(addresses, |a: &AddressValue| a.clone(), |_, _| {});
+    let mut addresses = group(addresses, Ord::cmp, |_, _| {});
     addresses.sort_by(|a, b| compare(&rules.address, |_| 0, a, b));
 
-    let identifiers = group(identifiers, |i: &IdentifierValue| i.clone(), |_, _| {});
+    let identifiers = group(identifiers, Ord::cmp, |_, _| {});
 
     let civility = civility_of(&members, names.first());
 
@@ -501,9 +509,9 @@ fn richness(s: &str) -> (usize, bool) {
 /// string, so the choice does not depend on which came first.
 fn richer(a: String, b: String) -> String {
     match richness(&a).cmp(&richness(&b)) {
-        std::cmp::Ordering::Greater => a,
-        std::cmp::Ordering::Less => b,
-        std::cmp::Ordering::Equal => a.min(b),
+        Ordering::Greater => a,
+        Ordering::Less => b,
+        Ordering::Equal => a.min(b),
     }
 }
 
