@@ -6,9 +6,11 @@ pub mod cluster;
 pub mod compare;
 pub mod error;
 pub mod eval;
+pub mod graph;
 #[cfg(feature = "io")]
 pub mod io;
 pub mod normalize;
+pub mod profile;
 pub mod record;
 pub mod resolver;
 pub mod score;
