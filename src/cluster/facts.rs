@@ -46,12 +46,17 @@ use crate::record::RecordId;
 ///     emails: vec![], phones: vec![], addresses: vec![], identifiers: vec![],
 ///     created_at: None, updated_at: None, issues: vec![],
 /// };
-/// let records = [person("1", "marie", 5), person("2", "paul", 12), person("3", "marie", 12)];
+/// let records = [
+///     person("1", "marie", 5),
+///     person("2", "paul", 12),
+///     person("3", "marie", 15),
+///     person("4", "paul", 28),
+/// ];
 /// let guard = StrongFactsGuard::new(&records);
 /// let s = |i| guard.summarize(RecordId(i));
 /// assert!(guard.check(&s(0), &s(1)).is_err()); // Marie 5 March, Paul 12 March
-/// assert!(guard.check(&s(0), &s(2)).is_ok());  // same given name: a typo in the date
-/// assert!(guard.check(&s(1), &s(2)).is_ok());  // same date
+/// assert!(guard.check(&s(0), &s(2)).is_ok());  // same given name, one digit off: a typo
+/// assert!(guard.check(&s(1), &s(3)).is_err()); // same given name, 12 vs 28: two people
 /// ```
 #[derive(Clone, Copy)]
 pub struct StrongFactsGuard<'r> {

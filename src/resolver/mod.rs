@@ -120,7 +120,7 @@ pub struct TrainingSettings {
 impl Default for TrainingSettings {
     fn default() -> Self {
         TrainingSettings {
-            u_sample_pairs: 1_000_000,
+            u_sample_pairs: 300_000,
             seed: 0x0c5a_17ed,
             u_smoothing: 1.0,
             // u from random pairs is only EM's starting point: among candidate
@@ -253,11 +253,7 @@ impl Resolver {
         let started = Instant::now();
         let (model, u_report, training) = match &self.settings.model {
             Some(model) => (model.clone(), None, None),
-            None => {
-                let (model, u_report, training) =
-                    self.train(&comparator, records, &blocking.pairs, &vectors)?;
-                (model, Some(u_report), Some(training))
-            }
+            None => self.train(&comparator, records, &blocking.pairs, &vectors)?,
         };
         timings.train = started.elapsed();
 
@@ -349,7 +345,7 @@ impl Resolver {
             .term_frequency
             .then(|| TermFrequencies::count(records, &self.settings.comparisons));
         let tf_values = match &tf {
-            Some(tf) => tf.for_pair(model, ra, rb, &levels),
+            Some(tf) => tf.for_pair(model, records, (a.index(), b.index()), &levels),
             None => Vec::new(),
         };
         let weights = model.explain(&levels, &tf_values);
@@ -379,7 +375,7 @@ impl Resolver {
         records: &[NormalizedRecord],
         candidate_pairs: &[CandidatePair],
         candidate_vectors: &[u8],
-    ) -> Result<(Model, UEstimateReport, TrainingReport)> {
+    ) -> Result<(Model, Option<UEstimateReport>, Option<TrainingReport>)> {
         let training = &self.settings.training;
         let names: Vec<&str> = self
             .settings
@@ -402,6 +398,11 @@ impl Resolver {
                     model.term_frequency = Some(TermFrequencyAdjustment::default());
                 }
             }
+        }
+        if candidate_pairs.len() < MIN_TRAINING_PAIRS {
+            // Too few pairs to learn from: the documented defaults, whose
+            // prior is a share of candidate pairs, not of all pairs.
+            return Ok((start, None, None));
         }
         let random_pairs =
             sample::random_pairs(records.len(), training.u_sample_pairs, training.seed);
@@ -427,7 +428,7 @@ impl Resolver {
         let (candidate_model, report) =
             crate::score::train_em(&with_u, &training_vectors, &training.em)?;
         let model = population_model(&with_u, &candidate_model, report.pairs, records.len());
-        Ok((model, u_report, report))
+        Ok((model, Some(u_report), Some(report)))
     }
 }
 
@@ -573,20 +574,26 @@ fn pair_weight(
     pair: &CandidatePair,
     levels: &[u8],
 ) -> f64 {
-    match (
-        tf,
-        records.get(pair.lo.index()),
-        records.get(pair.hi.index()),
-    ) {
-        (Some(tf), Some(a), Some(b)) if levels.len() <= MAX_COMPARISONS => {
+    match tf {
+        Some(tf) if levels.len() <= MAX_COMPARISONS => {
             let mut values = [None; MAX_COMPARISONS];
             let values = &mut values[..levels.len()];
-            tf.fill(model, a, b, levels, values);
+            tf.fill(
+                model,
+                records,
+                (pair.lo.index(), pair.hi.index()),
+                levels,
+                values,
+            );
             model.match_weight_tf(levels, values)
         }
         _ => model.match_weight(levels),
     }
 }
+
+/// Below this many candidate pairs a batch is scored with the default model:
+/// EM on a handful of pairs learns noise.
+const MIN_TRAINING_PAIRS: usize = 1_000;
 
 /// Comparisons beyond this many are scored without term frequencies (the
 /// buffer for them lives on the stack of the hot loop).
