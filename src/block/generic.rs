@@ -134,7 +134,7 @@ pub struct GenericValues {
 }
 
 impl GenericValues {
-    /// Finds the generic values of a batch (see the [module docs](self) for
+    /// Finds the generic values of a batch (see [`GenericSettings`] for
     /// the rule). Parallel; the result does not depend on the thread count or
     /// on the order of records and values.
     pub fn detect(records: &[NormalizedRecord], settings: &GenericSettings) -> GenericValues {

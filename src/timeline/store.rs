@@ -26,7 +26,7 @@
 //! # Changes
 //!
 //! The store is immutable (`Send + Sync`, shared by `&`). [`Timelines::append`]
-//! and [`Timelines::erase_source`] return a *new* store built from the kept
+//! and [`Timelines::erase_sources`] return a *new* store built from the kept
 //! events plus the new ones: O(n) per call, and simple to trust. Erasure
 //! rebuilds every table from the remaining events, so no id, order reference
 //! or attribute of an erased event survives anywhere in the new store.
