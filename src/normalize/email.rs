@@ -132,35 +132,42 @@ pub fn normalize_email(raw: &str) -> Result<Email, EmailIssue> {
     if domain.is_empty() || domain.len() > 4 * MAX_DOMAIN_BYTES {
         return Err(EmailIssue::InvalidDomain);
     }
-    let local = lower(local);
-    let domain = lower(domain);
-    if !valid_local(&local) {
+    // One buffer holds `local@domain` lower-cased: it becomes `Email::raw`,
+    // and the checks below read its two halves in place.
+    let mut lowered = String::with_capacity(local.len() + 1 + domain.len());
+    push_lower(&mut lowered, local);
+    let at = lowered.len();
+    lowered.push('@');
+    push_lower(&mut lowered, domain);
+    let (local, domain) = (&lowered[..at], &lowered[at + 1..]);
+    if !valid_local(local) {
         return Err(EmailIssue::InvalidLocalPart);
     }
-    if !valid_domain(&domain) {
+    if !valid_domain(domain) {
         return Err(EmailIssue::InvalidDomain);
     }
-    let (mailbox, delivery_domain) = provider_rules(&local, &domain);
-    let identifying = !is_placeholder(&mailbox, delivery_domain);
-    let mut normalized = String::with_capacity(mailbox.len() + 1 + delivery_domain.len());
-    normalized.push_str(&mailbox);
+    // The normalized address never outgrows the lowered one.
+    let mut normalized = String::with_capacity(lowered.len());
+    let delivery_domain = provider_rules(local, domain, &mut normalized);
+    let identifying = !is_placeholder(&normalized, delivery_domain);
     normalized.push('@');
     normalized.push_str(delivery_domain);
-    let mut raw = local;
-    raw.push('@');
-    raw.push_str(&domain);
     Ok(Email {
-        raw,
+        raw: lowered,
         normalized,
         identifying,
     })
 }
 
-fn lower(s: &str) -> String {
+/// Appends `s` lower-cased (the whole of `s` at once, so that a final sigma
+/// is lowered as `str::to_lowercase` does).
+fn push_lower(out: &mut String, s: &str) {
     if s.is_ascii() {
-        s.to_ascii_lowercase()
+        let start = out.len();
+        out.push_str(s);
+        out[start..].make_ascii_lowercase();
     } else {
-        s.to_lowercase()
+        out.push_str(&s.to_lowercase());
     }
 }
 
@@ -205,7 +212,28 @@ fn valid_local(local: &str) -> bool {
         && !local.contains("..")
         && local.chars().all(|c| {
             c.is_ascii_alphanumeric()
-                || "!#$%&'*+/=?^_`{|}~-.".contains(c)
+                || matches!(
+                    c,
+                    '!' | '#'
+                        | '$'
+                        | '%'
+                        | '&'
+                        | '\''
+                        | '*'
+                        | '+'
+                        | '/'
+                        | '='
+                        | '?'
+                        | '^'
+                        | '_'
+                        | '`'
+                        | '{'
+                        | '|'
+                        | '}'
+                        | '~'
+                        | '-'
+                        | '.'
+                )
                 || (!c.is_ascii() && c.is_alphanumeric())
         })
 }
@@ -235,18 +263,24 @@ fn valid_domain(domain: &str) -> bool {
 
 /// The mailbox part and the domain mail is delivered to, after the
 /// provider's own equivalences.
-fn provider_rules<'a>(local: &str, domain: &'a str) -> (String, &'a str) {
+/// Writes the mailbox to `out` (empty) and gives the delivery domain.
+fn provider_rules<'a>(local: &str, domain: &'a str, out: &mut String) -> &'a str {
     match domain {
         "gmail.com" | "googlemail.com" => {
-            let mailbox: String = without_tag(local).chars().filter(|&c| c != '.').collect();
-            if mailbox.is_empty() {
-                (local.to_owned(), "gmail.com")
-            } else {
-                (mailbox, "gmail.com")
+            out.extend(without_tag(local).chars().filter(|&c| c != '.'));
+            if out.is_empty() {
+                out.push_str(local);
             }
+            "gmail.com"
         }
-        _ if is_microsoft(domain) => (without_tag(local).to_owned(), domain),
-        _ => (local.to_owned(), domain),
+        _ if is_microsoft(domain) => {
+            out.push_str(without_tag(local));
+            domain
+        }
+        _ => {
+            out.push_str(local);
+            domain
+        }
     }
 }
 
@@ -333,14 +367,28 @@ const RESERVED_TLDS: &[&str] = &["test", "example", "invalid", "localhost", "loc
 
 /// The placeholder rule of the module documentation.
 fn is_placeholder(mailbox: &str, domain: &str) -> bool {
-    let key: String = without_tag(mailbox)
-        .chars()
-        .filter(|c| !matches!(c, '.' | '-' | '_'))
-        .collect();
+    // The key on the stack: a mailbox (part of a local part that passed
+    // `valid_local`) is at most `MAX_LOCAL_BYTES`, and
+    // removing whole ASCII characters from UTF-8 leaves UTF-8.
+    let mut buf = [0u8; MAX_LOCAL_BYTES];
+    let mut len = 0;
+    for b in without_tag(mailbox).bytes() {
+        if !matches!(b, b'.' | b'-' | b'_') {
+            match buf.get_mut(len) {
+                Some(slot) => *slot = b,
+                // Unreachable: `valid_local` bounds the local part.
+                None => return false,
+            }
+            len += 1;
+        }
+    }
+    let Ok(key) = std::str::from_utf8(&buf[..len]) else {
+        return false;
+    };
     let mut chars = key.chars();
     let repeated = chars.next().is_some_and(|first| chars.all(|c| c == first));
     if repeated
-        || PLACEHOLDER_LOCALS.contains(&key.as_str())
+        || PLACEHOLDER_LOCALS.contains(&key)
         || PLACEHOLDER_LOCAL_PREFIXES
             .iter()
             .any(|p| key.starts_with(p))
