@@ -190,7 +190,9 @@ fn french_postcode(raw: &str) -> Option<String> {
 fn french_postcode_compact(compact: &str) -> Option<String> {
     let mut s = compact;
     // `75011 CEDEX 11`: the CEDEX office does not change the postcode.
-    if let Some(at) = s.find("CEDEX") {
+    // A byte search: `str::find` sets up a two-way searcher, which costs
+    // more than scanning a postcode's few bytes. The first match is the same.
+    if let Some(at) = s.as_bytes().windows(5).position(|w| w == b"CEDEX") {
         s = &s[..at];
     }
     // `F-75011`, `FR 75011`: the country in front, as on old envelopes.
@@ -220,7 +222,8 @@ fn french_postcode_compact(compact: &str) -> Option<String> {
     // Departments 01–98 (99 is the INSEE code for abroad, 00 does not exist).
     match &digits[..2] {
         b"00" | b"99" => None,
-        _ => Some(digits.iter().map(|&b| char::from(b)).collect()),
+        // ASCII digits only, so always UTF-8.
+        _ => String::from_utf8(digits.to_vec()).ok(),
     }
 }
 
