@@ -847,11 +847,10 @@ pub fn normalize_names(
     let civility = civility
         .and_then(parse_civility)
         .or_else(|| gathered.found.civility());
+    // Borrowed, not moved out: the forms are arrays, and a move copies them.
     let Gathered {
-        mut givens,
-        mut families,
-        ..
-    } = gathered;
+        givens, families, ..
+    } = &mut gathered;
     if givens.len == 0 && families.len == 0 {
         return (civility, Vec::new());
     }
