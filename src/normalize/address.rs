@@ -625,7 +625,10 @@ fn parse_street(raw: &str, french: bool) -> Street {
         if !folded.is_empty() {
             tokens.extend(folded.split(' '));
         }
-        if tokens.first().is_some_and(|first| is_complement_segment(first, &tokens)) {
+        if tokens
+            .first()
+            .is_some_and(|first| is_complement_segment(first, &tokens))
+        {
             tokens.clear();
         }
     } else {
@@ -1238,7 +1241,9 @@ mod tests {
                     {
                         // `3e étage`: the ordinal comes first.
                         kept.pop();
-                    } else if token != "rdc" && tokens.get(i + 1).is_some_and(|t| is_complement_value(t)) {
+                    } else if token != "rdc"
+                        && tokens.get(i + 1).is_some_and(|t| is_complement_value(t))
+                    {
                         i += 1;
                     }
                 } else {
@@ -1263,7 +1268,8 @@ mod tests {
                 let tokens: Vec<&str> = segment.split(' ').collect();
                 let first = tokens.first().copied().unwrap_or("");
                 if is_complement_keyword(first)
-                    || (tokens.get(1).is_some_and(|t| matches!(*t, "etage" | "etg")) && is_ordinal(first))
+                    || (tokens.get(1).is_some_and(|t| matches!(*t, "etage" | "etg"))
+                        && is_ordinal(first))
                 {
                     continue;
                 }
@@ -1316,18 +1322,63 @@ mod tests {
             };
             (number, suffix.map(str::to_owned), street)
         }
-
     }
 
     /// Address-like text: the words, abbreviations and separators exports
     /// mix, in any order.
     fn address_text() -> impl Strategy<Value = String> {
         let words = prop::sample::select(vec![
-            "12", "014", "1", "bis", "B", "e", "r.", "rue", "Av", "Bât", "bat", "apt", "3e",
-            "étage", "rdc", "n°", "-", "/", "à", "a", "de", "la", "Paix", "Résidence", "CEDEX",
-            "cedex9", "11e", "1er", "3 ème", "St", "Ste", "Paris", "arr", "arrondissement",
-            "2A", "004", "F-", "FR", "75011", "1000", "CS", "30012", "mai", "1945", ",", ";",
-            "\n", "  ", "Œuvre", "ＡＢ", "\u{200b}",
+            "12",
+            "014",
+            "1",
+            "bis",
+            "B",
+            "e",
+            "r.",
+            "rue",
+            "Av",
+            "Bât",
+            "bat",
+            "apt",
+            "3e",
+            "étage",
+            "rdc",
+            "n°",
+            "-",
+            "/",
+            "à",
+            "a",
+            "de",
+            "la",
+            "Paix",
+            "Résidence",
+            "CEDEX",
+            "cedex9",
+            "11e",
+            "1er",
+            "3 ème",
+            "St",
+            "Ste",
+            "Paris",
+            "arr",
+            "arrondissement",
+            "2A",
+            "004",
+            "F-",
+            "FR",
+            "75011",
+            "1000",
+            "CS",
+            "30012",
+            "mai",
+            "1945",
+            ",",
+            ";",
+            "\n",
+            "  ",
+            "Œuvre",
+            "ＡＢ",
+            "\u{200b}",
         ]);
         prop::collection::vec((words, prop::bool::ANY), 0..10).prop_map(|parts| {
             let mut out = String::new();

@@ -254,7 +254,9 @@ fn valid_domain(domain: &str) -> bool {
             && label.first() != Some(&b'-')
             && label.last() != Some(&b'-')
             && if label.is_ascii() {
-                label.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+                label
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
             } else {
                 // Cut at ASCII dots, so still UTF-8.
                 std::str::from_utf8(label).is_ok_and(|label| {
@@ -413,7 +415,9 @@ fn is_placeholder(mailbox: &str, domain: &str) -> bool {
     let tld = labels.next().unwrap_or(b"");
     let name = labels.next().unwrap_or(b"");
     RESERVED_TLDS.iter().any(|t| t.as_bytes() == tld)
-        || PLACEHOLDER_DOMAIN_NAMES.iter().any(|n| n.as_bytes() == name)
+        || PLACEHOLDER_DOMAIN_NAMES
+            .iter()
+            .any(|n| n.as_bytes() == name)
 }
 
 #[cfg(test)]
@@ -813,7 +817,9 @@ mod tests {
                     && !label.starts_with('-')
                     && !label.ends_with('-')
                     && label.chars().all(|c| {
-                        c.is_ascii_alphanumeric() || c == '-' || (!c.is_ascii() && c.is_alphanumeric())
+                        c.is_ascii_alphanumeric()
+                            || c == '-'
+                            || (!c.is_ascii() && c.is_alphanumeric())
                     });
                 if !ok {
                     return false;
@@ -829,7 +835,8 @@ mod tests {
         fn provider_rules<'a>(local: &str, domain: &'a str) -> (String, &'a str) {
             match domain {
                 "gmail.com" | "googlemail.com" => {
-                    let mailbox: String = without_tag(local).chars().filter(|&c| c != '.').collect();
+                    let mailbox: String =
+                        without_tag(local).chars().filter(|&c| c != '.').collect();
                     if mailbox.is_empty() {
                         (local.to_owned(), "gmail.com")
                     } else {
@@ -893,15 +900,44 @@ mod tests {
             let name = labels.next().unwrap_or("");
             RESERVED_TLDS.contains(&tld) || PLACEHOLDER_DOMAIN_NAMES.contains(&name)
         }
-
     }
 
     /// Email-like text: the pieces exports mix, in any order.
     fn email_text() -> impl Strategy<Value = String> {
         let pieces = prop::sample::select(vec![
-            "jean", "J", ".", "..", "+", "promo", "@", "gmail.com", "GoogleMail.com", "hotmail.fr",
-            "live.co.uk", "msn.com", "orange.fr", "test", "x", "xx", "pasdemail", "-", "_", "é",
-            "Ω", "σ", "Σ", "<", ">", "\"", "'", " ", "mailto:", "\u{200b}", "123", "co", "uk",
+            "jean",
+            "J",
+            ".",
+            "..",
+            "+",
+            "promo",
+            "@",
+            "gmail.com",
+            "GoogleMail.com",
+            "hotmail.fr",
+            "live.co.uk",
+            "msn.com",
+            "orange.fr",
+            "test",
+            "x",
+            "xx",
+            "pasdemail",
+            "-",
+            "_",
+            "é",
+            "Ω",
+            "σ",
+            "Σ",
+            "<",
+            ">",
+            "\"",
+            "'",
+            " ",
+            "mailto:",
+            "\u{200b}",
+            "123",
+            "co",
+            "uk",
         ]);
         let local = prop::collection::vec(pieces.clone(), 0..6);
         let domain = prop::collection::vec(pieces, 0..4);
