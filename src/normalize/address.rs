@@ -31,7 +31,7 @@
 use serde::Serialize;
 
 use super::Region;
-use super::text::fold;
+use super::text::{fold, fold_into};
 use crate::record::Address;
 
 /// A normalized address. Strings are folded.
@@ -155,16 +155,44 @@ pub fn normalize_postcode(raw: &str, region: Region) -> Option<String> {
     }
 }
 
+/// Longest ASCII postcode compacted on the stack; longer or non-ASCII text
+/// goes through [`fold`].
+const STACK_POSTCODE: usize = 32;
+
 fn french_postcode(raw: &str) -> Option<String> {
     // Letters and digits only, upper-cased; separators vanish (`75 011`, `75.011`).
-    let compact: String = fold(raw)
-        .chars()
-        .filter(|c| *c != ' ')
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    let mut s = compact.as_str();
+    // For ASCII text that is what `fold` keeps, without allocating.
+    let mut stack = [0u8; STACK_POSTCODE];
+    let folded;
+    let compact: &[u8] = if raw.is_ascii() && raw.len() <= STACK_POSTCODE {
+        let mut len = 0;
+        for b in raw.bytes().filter(u8::is_ascii_alphanumeric) {
+            stack[len] = b.to_ascii_uppercase();
+            len += 1;
+        }
+        &stack[..len]
+    } else {
+        folded = fold(raw)
+            .chars()
+            .filter(|c| *c != ' ')
+            .map(|c| c.to_ascii_uppercase())
+            .collect::<String>();
+        folded.as_bytes()
+    };
+    // Only whole ASCII characters were removed or changed.
+    let Ok(compact) = std::str::from_utf8(compact) else {
+        return None;
+    };
+    french_postcode_compact(compact)
+}
+
+/// [`french_postcode`] of text already compacted and upper-cased.
+fn french_postcode_compact(compact: &str) -> Option<String> {
+    let mut s = compact;
     // `75011 CEDEX 11`: the CEDEX office does not change the postcode.
-    if let Some(at) = s.find("CEDEX") {
+    // A byte search: `str::find` sets up a two-way searcher, which costs
+    // more than scanning a postcode's few bytes. The first match is the same.
+    if let Some(at) = s.as_bytes().windows(5).position(|w| w == b"CEDEX") {
         s = &s[..at];
     }
     // `F-75011`, `FR 75011`: the country in front, as on old envelopes.
@@ -176,21 +204,26 @@ fn french_postcode(raw: &str) -> Option<String> {
             }
         }
     }
-    let digits = match s.as_bytes() {
+    // The five digits, on the stack until they are known to be kept.
+    let mut digits = [b'0'; 5];
+    match s.as_bytes() {
         // Corsica's department codes used in place of the postcode's 20.
         [b'2', b'A' | b'B', rest @ ..]
             if rest.len() == 3 && rest.iter().all(u8::is_ascii_digit) =>
         {
-            format!("20{}", &s[2..])
+            digits[1] = b'0';
+            digits[2..].copy_from_slice(rest);
+            digits[0] = b'2';
         }
-        b if b.iter().all(u8::is_ascii_digit) && b.len() == 5 => s.to_owned(),
-        b if b.iter().all(u8::is_ascii_digit) && b.len() == 4 => format!("0{s}"),
+        b if b.iter().all(u8::is_ascii_digit) && b.len() == 5 => digits.copy_from_slice(b),
+        b if b.iter().all(u8::is_ascii_digit) && b.len() == 4 => digits[1..].copy_from_slice(b),
         _ => return None,
-    };
+    }
     // Departments 01–98 (99 is the INSEE code for abroad, 00 does not exist).
-    match &digits.as_bytes()[..2] {
+    match &digits[..2] {
         b"00" | b"99" => None,
-        _ => Some(digits),
+        // ASCII digits only, so always UTF-8.
+        _ => String::from_utf8(digits.to_vec()).ok(),
     }
 }
 
@@ -214,7 +247,10 @@ fn french_postcode_token(token: &str) -> Option<String> {
 /// ```
 pub fn normalize_city(raw: &str) -> Option<String> {
     let folded = fold(raw);
-    let mut tokens: Vec<&str> = Vec::new();
+    // Kept tokens are written straight to `out`; a trailing token is found
+    // again from the last space when it has to be dropped.
+    let mut out = String::with_capacity(folded.len() + 8);
+    let mut kept = 0usize;
     let mut after_cedex = false;
     let mut after_number = false;
     for token in folded.split(' ').filter(|t| !t.is_empty()) {
@@ -241,22 +277,27 @@ pub fn normalize_city(raw: &str) -> Option<String> {
             continue;
         }
         after_cedex = false;
-        tokens.push(match token {
+        if kept > 0 {
+            out.push(' ');
+        }
+        out.push_str(match token {
             "st" => "saint",
             "ste" => "sainte",
             other => other,
         });
+        kept += 1;
     }
-    while let Some(last) = tokens.last() {
-        if tokens.len() > 1
-            && (is_ordinal(last) || matches!(*last, "arrondissement" | "arr" | "arrdt"))
-        {
-            tokens.pop();
+    while kept > 1 {
+        let start = out.rfind(' ').map_or(0, |space| space + 1);
+        let last = &out[start..];
+        if is_ordinal(last) || matches!(last, "arrondissement" | "arr" | "arrdt") {
+            out.truncate(start.saturating_sub(1));
+            kept -= 1;
         } else {
             break;
         }
     }
-    non_empty(tokens.join(" "))
+    non_empty(out)
 }
 
 fn is_ordinal_suffix(s: &str) -> bool {
@@ -368,7 +409,8 @@ fn is_complement_value(token: &str) -> bool {
 
 /// One pass of complement removal; true when something was removed.
 fn remove_complements(tokens: &mut Vec<&str>) -> bool {
-    let mut kept: Vec<&str> = Vec::with_capacity(tokens.len());
+    // In place: the kept tokens are `tokens[..kept]`, and `kept <= i`.
+    let mut kept = 0;
     let mut changed = false;
     let mut i = 0;
     while i < tokens.len() {
@@ -376,19 +418,21 @@ fn remove_complements(tokens: &mut Vec<&str>) -> bool {
         if is_complement_keyword(token) {
             changed = true;
             if matches!(token, "etage" | "etg")
-                && kept.last().is_some_and(|t| is_ordinal(t) || *t == "rdc")
+                && kept > 0
+                && (is_ordinal(tokens[kept - 1]) || tokens[kept - 1] == "rdc")
             {
                 // `3e étage`: the ordinal comes first.
-                kept.pop();
+                kept -= 1;
             } else if token != "rdc" && tokens.get(i + 1).is_some_and(|t| is_complement_value(t)) {
                 i += 1;
             }
         } else {
-            kept.push(token);
+            tokens[kept] = token;
+            kept += 1;
         }
         i += 1;
     }
-    *tokens = kept;
+    tokens.truncate(kept);
     changed
 }
 
@@ -509,21 +553,36 @@ fn number_ranges(raw: &str) -> Vec<(&str, &str)> {
 
 type Street = (Option<u32>, Option<String>, Option<String>);
 
-fn parse_street(raw: &str, french: bool) -> Street {
-    let ranges = number_ranges(raw);
-    let folded: Vec<String> = raw
-        .split([',', ';', '\n', '\r'])
-        .map(fold)
-        .filter(|s| !s.is_empty())
-        .collect();
+/// A segment that is an address complement: `Bât B`, `3e étage`.
+fn is_complement_segment(first: &str, tokens: &[&str]) -> bool {
+    is_complement_keyword(first)
+        || (tokens.get(1).is_some_and(|t| matches!(*t, "etage" | "etg")) && is_ordinal(first))
+}
+
+/// The tokens of the street segment of a line with commas or semicolons (see
+/// the [module docs](self)), folded into `buf`.
+fn street_segments<'b>(raw: &str, buf: &'b mut String) -> Vec<&'b str> {
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    for piece in raw.split([',', ';', '\n', '\r']) {
+        let start = buf.len();
+        fold_into(piece, buf);
+        // `fold_into` writes a separating space before non-empty text only.
+        let start = if buf.len() > start && start > 0 {
+            start + 1
+        } else {
+            start
+        };
+        if buf.len() > start {
+            ranges.push((start, buf.len()));
+        }
+    }
+    let buf: &'b str = buf;
     let mut segments: Vec<Vec<&str>> = Vec::new();
     let mut pending_number: Vec<&str> = Vec::new();
-    for segment in &folded {
-        let tokens: Vec<&str> = segment.split(' ').collect();
+    for &(start, end) in &ranges {
+        let tokens: Vec<&str> = buf[start..end].split(' ').collect();
         let first = tokens.first().copied().unwrap_or("");
-        if is_complement_keyword(first)
-            || (tokens.get(1).is_some_and(|t| matches!(*t, "etage" | "etg")) && is_ordinal(first))
-        {
+        if is_complement_segment(first, &tokens) {
             continue;
         }
         let number_only = tokens.iter().all(|t| {
@@ -547,11 +606,37 @@ fn parse_street(raw: &str, french: bool) -> Street {
         let i = usize::from(tokens.first().is_some_and(|t| is_number_marker(t)));
         tokens.get(i).is_some_and(|t| house_number(t).is_some())
     };
-    let mut tokens: Vec<&str> = match segments.iter().position(|s| starts_with_number(s)) {
+    match segments.iter().position(|s| starts_with_number(s)) {
         Some(i) => std::mem::take(&mut segments[i]),
         None => segments.concat(),
-    };
-    while remove_complements(&mut tokens) {}
+    }
+}
+
+fn parse_street(raw: &str, french: bool) -> Street {
+    let ranges = number_ranges(raw);
+    let mut folded = String::new();
+    let mut tokens: Vec<&str>;
+    if !raw.contains([',', ';', '\n', '\r']) {
+        // One segment, the usual street line: the steps below, without the
+        // per-segment buffers (a complement segment gives nothing; a lone
+        // number segment is kept as it is).
+        fold_into(raw, &mut folded);
+        tokens = Vec::with_capacity(8);
+        if !folded.is_empty() {
+            tokens.extend(folded.split(' '));
+        }
+        if tokens
+            .first()
+            .is_some_and(|first| is_complement_segment(first, &tokens))
+        {
+            tokens.clear();
+        }
+    } else {
+        tokens = street_segments(raw, &mut folded);
+    }
+    if tokens.iter().any(|t| is_complement_keyword(t)) {
+        while remove_complements(&mut tokens) {}
+    }
 
     let (number, suffix, rest) = leading_number(&tokens, &ranges)
         .or_else(|| {
@@ -565,7 +650,10 @@ fn parse_street(raw: &str, french: bool) -> Street {
     let street = match rest.split_first() {
         None => None,
         Some((first, others)) => {
-            let mut street = String::from(street_type(first).unwrap_or(first));
+            let first = street_type(first).unwrap_or(first);
+            let len = first.len() + others.iter().map(|t| t.len() + 1).sum::<usize>();
+            let mut street = String::with_capacity(len);
+            street.push_str(first);
             for t in others {
                 street.push(' ');
                 street.push_str(t);
@@ -638,6 +726,7 @@ fn trailing_number<'t, 'a>(tokens: &'t [&'a str]) -> Option<Parsed<'t, 'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn street(raw: &str) -> (Option<u32>, Option<String>, Option<String>) {
         parse_street(raw, true)
@@ -1045,6 +1134,278 @@ mod tests {
                 ),
                 "{street:?}"
             );
+        }
+    }
+
+    /// The allocating forms these functions had before they were tuned,
+    /// kept to check that tuning changed no result.
+    mod reference {
+        use super::super::*;
+
+        pub(super) fn french_postcode(raw: &str) -> Option<String> {
+            // Letters and digits only, upper-cased; separators vanish (`75 011`, `75.011`).
+            let compact: String = fold(raw)
+                .chars()
+                .filter(|c| *c != ' ')
+                .map(|c| c.to_ascii_uppercase())
+                .collect();
+            let mut s = compact.as_str();
+            // `75011 CEDEX 11`: the CEDEX office does not change the postcode.
+            if let Some(at) = s.find("CEDEX") {
+                s = &s[..at];
+            }
+            // `F-75011`, `FR 75011`: the country in front, as on old envelopes.
+            for prefix in ["FR", "F"] {
+                if let Some(rest) = s.strip_prefix(prefix) {
+                    if rest.bytes().all(|b| b.is_ascii_digit()) {
+                        s = rest;
+                        break;
+                    }
+                }
+            }
+            let digits = match s.as_bytes() {
+                // Corsica's department codes used in place of the postcode's 20.
+                [b'2', b'A' | b'B', rest @ ..]
+                    if rest.len() == 3 && rest.iter().all(u8::is_ascii_digit) =>
+                {
+                    format!("20{}", &s[2..])
+                }
+                b if b.iter().all(u8::is_ascii_digit) && b.len() == 5 => s.to_owned(),
+                b if b.iter().all(u8::is_ascii_digit) && b.len() == 4 => format!("0{s}"),
+                _ => return None,
+            };
+            // Departments 01–98 (99 is the INSEE code for abroad, 00 does not exist).
+            match &digits.as_bytes()[..2] {
+                b"00" | b"99" => None,
+                _ => Some(digits),
+            }
+        }
+
+        pub(super) fn normalize_city(raw: &str) -> Option<String> {
+            let folded = fold(raw);
+            let mut tokens: Vec<&str> = Vec::new();
+            let mut after_cedex = false;
+            let mut after_number = false;
+            for token in folded.split(' ').filter(|t| !t.is_empty()) {
+                let digits = token.bytes().all(|b| b.is_ascii_digit());
+                let was_after_number = after_number;
+                after_number = digits;
+                if digits {
+                    // Postcodes, CEDEX numbers and arrondissements: never part of a
+                    // commune's name.
+                    after_cedex = false;
+                    continue;
+                }
+                if token == "cedex" || token == "cdx" {
+                    after_cedex = true;
+                    continue;
+                }
+                if let Some(rest) = token.strip_prefix("cedex") {
+                    if rest.bytes().all(|b| b.is_ascii_digit()) {
+                        continue;
+                    }
+                }
+                if (was_after_number || after_cedex) && is_ordinal_suffix(token) {
+                    // `Paris 11 e`, `Lyon 3 eme`: the ordinal's letters typed apart.
+                    continue;
+                }
+                after_cedex = false;
+                tokens.push(match token {
+                    "st" => "saint",
+                    "ste" => "sainte",
+                    other => other,
+                });
+            }
+            while let Some(last) = tokens.last() {
+                if tokens.len() > 1
+                    && (is_ordinal(last) || matches!(*last, "arrondissement" | "arr" | "arrdt"))
+                {
+                    tokens.pop();
+                } else {
+                    break;
+                }
+            }
+            non_empty(tokens.join(" "))
+        }
+
+        fn remove_complements(tokens: &mut Vec<&str>) -> bool {
+            let mut kept: Vec<&str> = Vec::with_capacity(tokens.len());
+            let mut changed = false;
+            let mut i = 0;
+            while i < tokens.len() {
+                let token = tokens[i];
+                if is_complement_keyword(token) {
+                    changed = true;
+                    if matches!(token, "etage" | "etg")
+                        && kept.last().is_some_and(|t| is_ordinal(t) || *t == "rdc")
+                    {
+                        // `3e étage`: the ordinal comes first.
+                        kept.pop();
+                    } else if token != "rdc"
+                        && tokens.get(i + 1).is_some_and(|t| is_complement_value(t))
+                    {
+                        i += 1;
+                    }
+                } else {
+                    kept.push(token);
+                }
+                i += 1;
+            }
+            *tokens = kept;
+            changed
+        }
+
+        pub(super) fn parse_street(raw: &str, french: bool) -> Street {
+            let ranges = number_ranges(raw);
+            let folded: Vec<String> = raw
+                .split([',', ';', '\n', '\r'])
+                .map(fold)
+                .filter(|s| !s.is_empty())
+                .collect();
+            let mut segments: Vec<Vec<&str>> = Vec::new();
+            let mut pending_number: Vec<&str> = Vec::new();
+            for segment in &folded {
+                let tokens: Vec<&str> = segment.split(' ').collect();
+                let first = tokens.first().copied().unwrap_or("");
+                if is_complement_keyword(first)
+                    || (tokens.get(1).is_some_and(|t| matches!(*t, "etage" | "etg"))
+                        && is_ordinal(first))
+                {
+                    continue;
+                }
+                let number_only = tokens.iter().all(|t| {
+                    house_number(t).is_some()
+                        || is_number_marker(t)
+                        || is_suffix_word(t)
+                        || is_suffix_letter(t)
+                });
+                if number_only {
+                    pending_number.extend(tokens);
+                    continue;
+                }
+                let mut joined = std::mem::take(&mut pending_number);
+                joined.extend(tokens);
+                segments.push(joined);
+            }
+            if !pending_number.is_empty() {
+                segments.push(pending_number);
+            }
+            let starts_with_number = |tokens: &[&str]| {
+                let i = usize::from(tokens.first().is_some_and(|t| is_number_marker(t)));
+                tokens.get(i).is_some_and(|t| house_number(t).is_some())
+            };
+            let mut tokens: Vec<&str> = match segments.iter().position(|s| starts_with_number(s)) {
+                Some(i) => std::mem::take(&mut segments[i]),
+                None => segments.concat(),
+            };
+            while remove_complements(&mut tokens) {}
+
+            let (number, suffix, rest) = leading_number(&tokens, &ranges)
+                .or_else(|| {
+                    if french {
+                        None
+                    } else {
+                        trailing_number(&tokens)
+                    }
+                })
+                .unwrap_or((None, None, &tokens[..]));
+            let street = match rest.split_first() {
+                None => None,
+                Some((first, others)) => {
+                    let mut street = String::from(street_type(first).unwrap_or(first));
+                    for t in others {
+                        street.push(' ');
+                        street.push_str(t);
+                    }
+                    Some(street)
+                }
+            };
+            (number, suffix.map(str::to_owned), street)
+        }
+    }
+
+    /// Address-like text: the words, abbreviations and separators exports
+    /// mix, in any order.
+    fn address_text() -> impl Strategy<Value = String> {
+        let words = prop::sample::select(vec![
+            "12",
+            "014",
+            "1",
+            "bis",
+            "B",
+            "e",
+            "r.",
+            "rue",
+            "Av",
+            "Bât",
+            "bat",
+            "apt",
+            "3e",
+            "étage",
+            "rdc",
+            "n°",
+            "-",
+            "/",
+            "à",
+            "a",
+            "de",
+            "la",
+            "Paix",
+            "Résidence",
+            "CEDEX",
+            "cedex9",
+            "11e",
+            "1er",
+            "3 ème",
+            "St",
+            "Ste",
+            "Paris",
+            "arr",
+            "arrondissement",
+            "2A",
+            "004",
+            "F-",
+            "FR",
+            "75011",
+            "1000",
+            "CS",
+            "30012",
+            "mai",
+            "1945",
+            ",",
+            ";",
+            "\n",
+            "  ",
+            "Œuvre",
+            "ＡＢ",
+            "\u{200b}",
+        ]);
+        prop::collection::vec((words, prop::bool::ANY), 0..10).prop_map(|parts| {
+            let mut out = String::new();
+            for (word, glued) in parts {
+                if !glued {
+                    out.push(' ');
+                }
+                out.push_str(word);
+            }
+            out
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn tuned_street_city_and_postcode_agree_with_reference(raw in address_text()) {
+            prop_assert_eq!(parse_street(&raw, true), reference::parse_street(&raw, true));
+            prop_assert_eq!(parse_street(&raw, false), reference::parse_street(&raw, false));
+            prop_assert_eq!(normalize_city(&raw), reference::normalize_city(&raw));
+            prop_assert_eq!(french_postcode(&raw), reference::french_postcode(&raw));
+        }
+
+        #[test]
+        fn tuned_forms_agree_with_reference_on_any_text(raw in any::<String>()) {
+            prop_assert_eq!(parse_street(&raw, true), reference::parse_street(&raw, true));
+            prop_assert_eq!(normalize_city(&raw), reference::normalize_city(&raw));
+            prop_assert_eq!(french_postcode(&raw), reference::french_postcode(&raw));
         }
     }
 }

@@ -117,9 +117,12 @@ const MAX_LABEL_BYTES: usize = 63;
 /// ```
 pub fn normalize_email(raw: &str) -> Result<Email, EmailIssue> {
     let address = unwrap_address(raw);
-    let mut ats = address.match_indices('@');
-    let at = match (ats.next(), ats.next()) {
-        (Some((at, _)), None) => at,
+    // Byte scans throughout: `@`, `.`, `+` and `-` are ASCII, so they never
+    // occur inside a multi-byte character, and a short address costs less
+    // scanned than searched.
+    let bytes = address.as_bytes();
+    let at = match bytes.iter().position(|&b| b == b'@') {
+        Some(at) if !bytes[at + 1..].contains(&b'@') => at,
         _ => return Err(EmailIssue::MissingAt),
     };
     let (local, domain) = (&address[..at], &address[at + 1..]);
@@ -132,35 +135,42 @@ pub fn normalize_email(raw: &str) -> Result<Email, EmailIssue> {
     if domain.is_empty() || domain.len() > 4 * MAX_DOMAIN_BYTES {
         return Err(EmailIssue::InvalidDomain);
     }
-    let local = lower(local);
-    let domain = lower(domain);
-    if !valid_local(&local) {
+    // One buffer holds `local@domain` lower-cased: it becomes `Email::raw`,
+    // and the checks below read its two halves in place.
+    let mut lowered = String::with_capacity(local.len() + 1 + domain.len());
+    push_lower(&mut lowered, local);
+    let at = lowered.len();
+    lowered.push('@');
+    push_lower(&mut lowered, domain);
+    let (local, domain) = (&lowered[..at], &lowered[at + 1..]);
+    if !valid_local(local) {
         return Err(EmailIssue::InvalidLocalPart);
     }
-    if !valid_domain(&domain) {
+    if !valid_domain(domain) {
         return Err(EmailIssue::InvalidDomain);
     }
-    let (mailbox, delivery_domain) = provider_rules(&local, &domain);
-    let identifying = !is_placeholder(&mailbox, delivery_domain);
-    let mut normalized = String::with_capacity(mailbox.len() + 1 + delivery_domain.len());
-    normalized.push_str(&mailbox);
+    // The normalized address never outgrows the lowered one.
+    let mut normalized = String::with_capacity(lowered.len());
+    let delivery_domain = provider_rules(local, domain, &mut normalized);
+    let identifying = !is_placeholder(&normalized, delivery_domain);
     normalized.push('@');
     normalized.push_str(delivery_domain);
-    let mut raw = local;
-    raw.push('@');
-    raw.push_str(&domain);
     Ok(Email {
-        raw,
+        raw: lowered,
         normalized,
         identifying,
     })
 }
 
-fn lower(s: &str) -> String {
+/// Appends `s` lower-cased (the whole of `s` at once, so that a final sigma
+/// is lowered as `str::to_lowercase` does).
+fn push_lower(out: &mut String, s: &str) {
     if s.is_ascii() {
-        s.to_ascii_lowercase()
+        let start = out.len();
+        out.push_str(s);
+        out[start..].make_ascii_lowercase();
     } else {
-        s.to_lowercase()
+        out.push_str(&s.to_lowercase());
     }
 }
 
@@ -198,14 +208,36 @@ fn unwrap_address(raw: &str) -> &str {
 }
 
 fn valid_local(local: &str) -> bool {
+    let bytes = local.as_bytes();
     local.len() <= MAX_LOCAL_BYTES
         && !local.is_empty()
         && !local.starts_with('.')
         && !local.ends_with('.')
-        && !local.contains("..")
+        && !bytes.windows(2).any(|w| w == b"..")
         && local.chars().all(|c| {
             c.is_ascii_alphanumeric()
-                || "!#$%&'*+/=?^_`{|}~-.".contains(c)
+                || matches!(
+                    c,
+                    '!' | '#'
+                        | '$'
+                        | '%'
+                        | '&'
+                        | '\''
+                        | '*'
+                        | '+'
+                        | '/'
+                        | '='
+                        | '?'
+                        | '^'
+                        | '_'
+                        | '`'
+                        | '{'
+                        | '|'
+                        | '}'
+                        | '~'
+                        | '-'
+                        | '.'
+                )
                 || (!c.is_ascii() && c.is_alphanumeric())
         })
 }
@@ -215,38 +247,55 @@ fn valid_domain(domain: &str) -> bool {
         return false;
     }
     let mut labels = 0;
-    let mut last = "";
-    for label in domain.split('.') {
+    let mut last: &[u8] = b"";
+    for label in domain.as_bytes().split(|&b| b == b'.') {
         let ok = !label.is_empty()
             && label.len() <= MAX_LABEL_BYTES
-            && !label.starts_with('-')
-            && !label.ends_with('-')
-            && label.chars().all(|c| {
-                c.is_ascii_alphanumeric() || c == '-' || (!c.is_ascii() && c.is_alphanumeric())
-            });
+            && label.first() != Some(&b'-')
+            && label.last() != Some(&b'-')
+            && if label.is_ascii() {
+                label
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+            } else {
+                // Cut at ASCII dots, so still UTF-8.
+                std::str::from_utf8(label).is_ok_and(|label| {
+                    label.chars().all(|c| {
+                        c.is_ascii_alphanumeric()
+                            || c == '-'
+                            || (!c.is_ascii() && c.is_alphanumeric())
+                    })
+                })
+            };
         if !ok {
             return false;
         }
         labels += 1;
         last = label;
     }
-    labels >= 2 && !last.bytes().all(|b| b.is_ascii_digit())
+    labels >= 2 && !last.iter().all(|b| b.is_ascii_digit())
 }
 
 /// The mailbox part and the domain mail is delivered to, after the
 /// provider's own equivalences.
-fn provider_rules<'a>(local: &str, domain: &'a str) -> (String, &'a str) {
+/// Writes the mailbox to `out` (empty) and gives the delivery domain.
+fn provider_rules<'a>(local: &str, domain: &'a str, out: &mut String) -> &'a str {
     match domain {
         "gmail.com" | "googlemail.com" => {
-            let mailbox: String = without_tag(local).chars().filter(|&c| c != '.').collect();
-            if mailbox.is_empty() {
-                (local.to_owned(), "gmail.com")
-            } else {
-                (mailbox, "gmail.com")
+            out.extend(without_tag(local).chars().filter(|&c| c != '.'));
+            if out.is_empty() {
+                out.push_str(local);
             }
+            "gmail.com"
         }
-        _ if is_microsoft(domain) => (without_tag(local).to_owned(), domain),
-        _ => (local.to_owned(), domain),
+        _ if is_microsoft(domain) => {
+            out.push_str(without_tag(local));
+            domain
+        }
+        _ => {
+            out.push_str(local);
+            domain
+        }
     }
 }
 
@@ -254,8 +303,9 @@ fn provider_rules<'a>(local: &str, domain: &'a str) -> (String, &'a str) {
 /// nothing, and without the dots a cut may leave at the end (`jean.+x`), so
 /// that the result is itself a valid local part.
 fn without_tag(local: &str) -> &str {
-    match local.split_once('+') {
-        Some((mailbox, _)) => {
+    match local.bytes().position(|b| b == b'+') {
+        Some(plus) => {
+            let mailbox = &local[..plus];
             let mailbox = mailbox.trim_end_matches('.');
             if mailbox.is_empty() { local } else { mailbox }
         }
@@ -333,29 +383,47 @@ const RESERVED_TLDS: &[&str] = &["test", "example", "invalid", "localhost", "loc
 
 /// The placeholder rule of the module documentation.
 fn is_placeholder(mailbox: &str, domain: &str) -> bool {
-    let key: String = without_tag(mailbox)
-        .chars()
-        .filter(|c| !matches!(c, '.' | '-' | '_'))
-        .collect();
+    // The key on the stack: a mailbox (part of a local part that passed
+    // `valid_local`) is at most `MAX_LOCAL_BYTES`, and
+    // removing whole ASCII characters from UTF-8 leaves UTF-8.
+    let mut buf = [0u8; MAX_LOCAL_BYTES];
+    let mut len = 0;
+    for b in without_tag(mailbox).bytes() {
+        if !matches!(b, b'.' | b'-' | b'_') {
+            match buf.get_mut(len) {
+                Some(slot) => *slot = b,
+                // Unreachable: `valid_local` bounds the local part.
+                None => return false,
+            }
+            len += 1;
+        }
+    }
+    let Ok(key) = std::str::from_utf8(&buf[..len]) else {
+        return false;
+    };
     let mut chars = key.chars();
     let repeated = chars.next().is_some_and(|first| chars.all(|c| c == first));
     if repeated
-        || PLACEHOLDER_LOCALS.contains(&key.as_str())
+        || PLACEHOLDER_LOCALS.contains(&key)
         || PLACEHOLDER_LOCAL_PREFIXES
             .iter()
             .any(|p| key.starts_with(p))
     {
         return true;
     }
-    let mut labels = domain.rsplit('.');
-    let tld = labels.next().unwrap_or("");
-    let name = labels.next().unwrap_or("");
-    RESERVED_TLDS.contains(&tld) || PLACEHOLDER_DOMAIN_NAMES.contains(&name)
+    let mut labels = domain.as_bytes().rsplit(|&b| b == b'.');
+    let tld = labels.next().unwrap_or(b"");
+    let name = labels.next().unwrap_or(b"");
+    RESERVED_TLDS.iter().any(|t| t.as_bytes() == tld)
+        || PLACEHOLDER_DOMAIN_NAMES
+            .iter()
+            .any(|n| n.as_bytes() == name)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn normalized(raw: &str) -> Result<String, EmailIssue> {
         normalize_email(raw).map(|e| e.normalized)
@@ -631,5 +699,268 @@ mod tests {
         ];
         let reasons: std::collections::HashSet<_> = all.iter().map(EmailIssue::as_str).collect();
         assert_eq!(reasons.len(), all.len());
+    }
+
+    /// The allocating form of the module before it was tuned, kept to check
+    /// that tuning changed no result.
+    mod reference {
+        use super::super::{
+            Email, EmailIssue, MAX_DOMAIN_BYTES, MAX_LABEL_BYTES, MAX_LOCAL_BYTES,
+            PLACEHOLDER_DOMAIN_NAMES, PLACEHOLDER_LOCAL_PREFIXES, PLACEHOLDER_LOCALS,
+            RESERVED_TLDS,
+        };
+
+        pub(super) fn normalize_email(raw: &str) -> Result<Email, EmailIssue> {
+            let address = unwrap_address(raw);
+            let mut ats = address.match_indices('@');
+            let at = match (ats.next(), ats.next()) {
+                (Some((at, _)), None) => at,
+                _ => return Err(EmailIssue::MissingAt),
+            };
+            let (local, domain) = (&address[..at], &address[at + 1..]);
+            let domain = domain.strip_suffix('.').unwrap_or(domain);
+            // Length checks before lower-casing bound the work on broken input; the
+            // exact checks come after, since lower-casing may change byte lengths.
+            if local.is_empty() || local.len() > 4 * MAX_LOCAL_BYTES {
+                return Err(EmailIssue::InvalidLocalPart);
+            }
+            if domain.is_empty() || domain.len() > 4 * MAX_DOMAIN_BYTES {
+                return Err(EmailIssue::InvalidDomain);
+            }
+            let local = lower(local);
+            let domain = lower(domain);
+            if !valid_local(&local) {
+                return Err(EmailIssue::InvalidLocalPart);
+            }
+            if !valid_domain(&domain) {
+                return Err(EmailIssue::InvalidDomain);
+            }
+            let (mailbox, delivery_domain) = provider_rules(&local, &domain);
+            let identifying = !is_placeholder(&mailbox, delivery_domain);
+            let mut normalized = String::with_capacity(mailbox.len() + 1 + delivery_domain.len());
+            normalized.push_str(&mailbox);
+            normalized.push('@');
+            normalized.push_str(delivery_domain);
+            let mut raw = local;
+            raw.push('@');
+            raw.push_str(&domain);
+            Ok(Email {
+                raw,
+                normalized,
+                identifying,
+            })
+        }
+
+        fn lower(s: &str) -> String {
+            if s.is_ascii() {
+                s.to_ascii_lowercase()
+            } else {
+                s.to_lowercase()
+            }
+        }
+
+        fn is_invisible(c: char) -> bool {
+            c.is_whitespace()
+                || c.is_control()
+                || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
+                    | '\u{2066}'..='\u{2069}' | '\u{feff}' | '\u{00ad}')
+        }
+
+        /// Removes what surrounds the address itself: whitespace and invisible marks,
+        /// `mailto:`, a display name and its angle brackets, quotes.
+        fn unwrap_address(raw: &str) -> &str {
+            let mut s = raw.trim_matches(is_invisible);
+            loop {
+                let before = s.len();
+                if s.len() >= 7 && s.as_bytes()[..7].eq_ignore_ascii_case(b"mailto:") {
+                    s = &s[7..];
+                }
+                if let Some(inner) = s.strip_suffix('>') {
+                    if let Some(open) = inner.rfind('<') {
+                        s = &inner[open + 1..];
+                    }
+                }
+                for quote in ['"', '\''] {
+                    if s.len() >= 2 && s.starts_with(quote) && s.ends_with(quote) {
+                        s = &s[1..s.len() - 1];
+                    }
+                }
+                s = s.trim_matches(is_invisible);
+                if s.len() == before {
+                    return s;
+                }
+            }
+        }
+
+        fn valid_local(local: &str) -> bool {
+            local.len() <= MAX_LOCAL_BYTES
+                && !local.is_empty()
+                && !local.starts_with('.')
+                && !local.ends_with('.')
+                && !local.contains("..")
+                && local.chars().all(|c| {
+                    c.is_ascii_alphanumeric()
+                        || "!#$%&'*+/=?^_`{|}~-.".contains(c)
+                        || (!c.is_ascii() && c.is_alphanumeric())
+                })
+        }
+
+        fn valid_domain(domain: &str) -> bool {
+            if domain.len() > MAX_DOMAIN_BYTES {
+                return false;
+            }
+            let mut labels = 0;
+            let mut last = "";
+            for label in domain.split('.') {
+                let ok = !label.is_empty()
+                    && label.len() <= MAX_LABEL_BYTES
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.chars().all(|c| {
+                        c.is_ascii_alphanumeric()
+                            || c == '-'
+                            || (!c.is_ascii() && c.is_alphanumeric())
+                    });
+                if !ok {
+                    return false;
+                }
+                labels += 1;
+                last = label;
+            }
+            labels >= 2 && !last.bytes().all(|b| b.is_ascii_digit())
+        }
+
+        /// The mailbox part and the domain mail is delivered to, after the
+        /// provider's own equivalences.
+        fn provider_rules<'a>(local: &str, domain: &'a str) -> (String, &'a str) {
+            match domain {
+                "gmail.com" | "googlemail.com" => {
+                    let mailbox: String =
+                        without_tag(local).chars().filter(|&c| c != '.').collect();
+                    if mailbox.is_empty() {
+                        (local.to_owned(), "gmail.com")
+                    } else {
+                        (mailbox, "gmail.com")
+                    }
+                }
+                _ if is_microsoft(domain) => (without_tag(local).to_owned(), domain),
+                _ => (local.to_owned(), domain),
+            }
+        }
+
+        /// The local part before a `+tag`; the whole part when cutting would leave
+        /// nothing, and without the dots a cut may leave at the end (`jean.+x`), so
+        /// that the result is itself a valid local part.
+        fn without_tag(local: &str) -> &str {
+            match local.split_once('+') {
+                Some((mailbox, _)) => {
+                    let mailbox = mailbox.trim_end_matches('.');
+                    if mailbox.is_empty() { local } else { mailbox }
+                }
+                None => local,
+            }
+        }
+
+        /// `outlook.*`, `hotmail.*`, `live.*` (a country or `co.uk`-like suffix after
+        /// the brand, so that `live.example.com` is not taken) and `msn.com`.
+        fn is_microsoft(domain: &str) -> bool {
+            if domain == "msn.com" {
+                return true;
+            }
+            let mut labels = domain.split('.');
+            let brand = labels.next().unwrap_or("");
+            if !matches!(brand, "outlook" | "hotmail" | "live") {
+                return false;
+            }
+            match (labels.next(), labels.next(), labels.next()) {
+                (Some(_), None, None) => true,
+                (Some(second), Some(_), None) => second.len() <= 3,
+                _ => false,
+            }
+        }
+
+        /// The placeholder rule of the module documentation.
+        fn is_placeholder(mailbox: &str, domain: &str) -> bool {
+            let key: String = without_tag(mailbox)
+                .chars()
+                .filter(|c| !matches!(c, '.' | '-' | '_'))
+                .collect();
+            let mut chars = key.chars();
+            let repeated = chars.next().is_some_and(|first| chars.all(|c| c == first));
+            if repeated
+                || PLACEHOLDER_LOCALS.contains(&key.as_str())
+                || PLACEHOLDER_LOCAL_PREFIXES
+                    .iter()
+                    .any(|p| key.starts_with(p))
+            {
+                return true;
+            }
+            let mut labels = domain.rsplit('.');
+            let tld = labels.next().unwrap_or("");
+            let name = labels.next().unwrap_or("");
+            RESERVED_TLDS.contains(&tld) || PLACEHOLDER_DOMAIN_NAMES.contains(&name)
+        }
+    }
+
+    /// Email-like text: the pieces exports mix, in any order.
+    fn email_text() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "jean",
+            "J",
+            ".",
+            "..",
+            "+",
+            "promo",
+            "@",
+            "gmail.com",
+            "GoogleMail.com",
+            "hotmail.fr",
+            "live.co.uk",
+            "msn.com",
+            "orange.fr",
+            "test",
+            "x",
+            "xx",
+            "pasdemail",
+            "-",
+            "_",
+            "é",
+            "Ω",
+            "σ",
+            "Σ",
+            "<",
+            ">",
+            "\"",
+            "'",
+            " ",
+            "mailto:",
+            "\u{200b}",
+            "123",
+            "co",
+            "uk",
+        ]);
+        let local = prop::collection::vec(pieces.clone(), 0..6);
+        let domain = prop::collection::vec(pieces, 0..4);
+        let at = prop::sample::select(vec!["@", "@", "@", ""]);
+        (local, at, domain).prop_map(|(local, at, domain)| {
+            let domain = if domain.is_empty() {
+                vec!["gmail.com"]
+            } else {
+                domain
+            };
+            format!("{}{at}{}", local.concat(), domain.concat())
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn tuned_form_agrees_with_reference(raw in email_text()) {
+            prop_assert_eq!(normalize_email(&raw), reference::normalize_email(&raw));
+        }
+
+        #[test]
+        fn tuned_form_agrees_with_reference_on_any_text(raw in "\\PC{0,40}") {
+            prop_assert_eq!(normalize_email(&raw), reference::normalize_email(&raw));
+        }
     }
 }

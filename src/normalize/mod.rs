@@ -349,6 +349,17 @@ pub fn normalize(record: &Record) -> NormalizedRecord {
 /// assert_eq!(normalize_identifier(" ab-12 34 "), "AB1234");
 /// ```
 pub fn normalize_identifier(raw: &str) -> String {
+    if raw.is_ascii() {
+        // Fast path: identifiers are ASCII in every export; bytes need no
+        // `char` decoding nor the general upper-casing tables.
+        let mut out = String::with_capacity(raw.len());
+        out.extend(
+            raw.bytes()
+                .filter(u8::is_ascii_alphanumeric)
+                .map(|b| char::from(b.to_ascii_uppercase())),
+        );
+        return out;
+    }
     raw.chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_uppercase)

@@ -272,7 +272,7 @@ fn leading_civilities(tokens: &[&str], lone_m_is_initial: bool) -> (usize, Found
 }
 
 /// One folded word of a raw name value, with what its raw spelling said.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
 struct Token {
     /// Byte range in the folded buffer.
     start: u32,
@@ -309,6 +309,15 @@ impl Tokenized {
     fn tokenize(&mut self, raw: &str) {
         self.buf.clear();
         self.len = 0;
+        if raw.is_ascii() {
+            self.tokenize_ascii(raw);
+        } else {
+            self.tokenize_chars(raw);
+        }
+    }
+
+    /// [`tokenize`](Self::tokenize) of any text.
+    fn tokenize_chars(&mut self, raw: &str) {
         let is_separator = |c: char| c.is_whitespace() || c == ',';
         let mut rest = raw;
         let mut word = 0u32;
@@ -328,13 +337,49 @@ impl Tokenized {
         }
     }
 
+    /// [`tokenize`](Self::tokenize) of ASCII text, on bytes: the same
+    /// separators (ASCII whitespace as `char::is_whitespace` reads it, and
+    /// commas), without decoding characters.
+    fn tokenize_ascii(&mut self, raw: &str) {
+        let is_separator = |b: u8| char::from(b).is_whitespace() || b == b',';
+        let bytes = raw.as_bytes();
+        let mut i = 0;
+        let mut word = 0u32;
+        while self.len < MAX_TOKENS {
+            let mut comma = false;
+            while i < bytes.len() && is_separator(bytes[i]) {
+                comma |= bytes[i] == b',';
+                i += 1;
+            }
+            if comma && self.len > 0 {
+                self.tokens[self.len - 1].comma_after = true;
+            }
+            if i == bytes.len() {
+                break;
+            }
+            let start = i;
+            while i < bytes.len() && !is_separator(bytes[i]) {
+                i += 1;
+            }
+            self.push_word(&raw[start..i], word);
+            word = word.wrapping_add(1);
+        }
+    }
+
     fn push_word(&mut self, raw_word: &str, word: u32) {
         let (mut upper, mut lower) = (0u32, 0u32);
-        for c in raw_word.chars() {
-            if c.is_uppercase() {
-                upper += 1;
-            } else if c.is_lowercase() {
-                lower += 1;
+        if raw_word.is_ascii() {
+            for b in raw_word.bytes() {
+                upper += u32::from(b.is_ascii_uppercase());
+                lower += u32::from(b.is_ascii_lowercase());
+            }
+        } else {
+            for c in raw_word.chars() {
+                if c.is_uppercase() {
+                    upper += 1;
+                } else if c.is_lowercase() {
+                    lower += 1;
+                }
             }
         }
         let from = self.buf.len();
@@ -350,7 +395,10 @@ impl Tokenized {
                 .iter()
                 .position(|&b| b == b' ')
                 .map_or(bytes.len(), |n| pos + n);
-            if self.buf[pos..end].chars().any(char::is_alphabetic) {
+            let token = &self.buf[pos..end];
+            if token.bytes().any(|b| b.is_ascii_alphabetic())
+                || (!token.is_ascii() && token.chars().any(char::is_alphabetic))
+            {
                 self.tokens[self.len] = Token {
                     start: pos as u32,
                     end: end as u32,
@@ -376,7 +424,7 @@ impl Tokenized {
 }
 
 /// A given name ready to be paired.
-#[derive(PartialEq, Eq)]
+#[derive(PartialEq, Eq, Default)]
 struct GivenForm {
     given: String,
     canonical: String,
@@ -384,7 +432,7 @@ struct GivenForm {
 }
 
 /// A family name ready to be paired.
-#[derive(PartialEq, Eq)]
+#[derive(PartialEq, Eq, Default)]
 struct FamilyForm {
     family: String,
     particles: String,
@@ -392,6 +440,8 @@ struct FamilyForm {
 
 /// Appends `tokens` to `out`, separated by single spaces.
 fn push_joined(out: &mut String, tokens: &[&str]) {
+    // One reservation: the buffers start empty and would regrow per token.
+    out.reserve(tokens.iter().map(|t| t.len() + 1).sum());
     for token in tokens {
         if !out.is_empty() {
             out.push(' ');
@@ -433,10 +483,8 @@ fn given_form(tokens: &[&str]) -> Option<GivenForm> {
             i += 1;
         }
     }
-    let initials = canonical
-        .split(' ')
-        .filter_map(|t| t.chars().next())
-        .collect();
+    let mut initials = String::with_capacity(tokens.len() + 2);
+    initials.extend(canonical.split(' ').filter_map(|t| t.chars().next()));
     Some(GivenForm {
         given,
         canonical,
@@ -461,20 +509,46 @@ fn family_form(tokens: &[&str]) -> Option<FamilyForm> {
     Some(FamilyForm { family, particles })
 }
 
-/// Collects distinct forms, at most [`MAX_NAMES`].
-fn push_form<T: PartialEq>(forms: &mut Vec<T>, form: Option<T>) {
-    if let Some(form) = form {
-        if forms.len() < MAX_NAMES && !forms.contains(&form) {
-            forms.push(form);
+/// Distinct forms, at most [`MAX_NAMES`], on the stack: a record gives one
+/// or two, and a `Vec` would cost an allocation for them.
+struct Forms<T> {
+    items: [T; MAX_NAMES],
+    len: usize,
+}
+
+impl<T: PartialEq + Default> Forms<T> {
+    fn new() -> Self {
+        Forms {
+            items: std::array::from_fn(|_| T::default()),
+            len: 0,
         }
+    }
+
+    /// Keeps `form` unless it is already there or the forms are full.
+    fn push(&mut self, form: Option<T>) {
+        if let Some(form) = form {
+            if self.len < MAX_NAMES && !self.as_slice().contains(&form) {
+                self.items[self.len] = form;
+                self.len += 1;
+            }
+        }
+    }
+
+    fn as_slice(&self) -> &[T] {
+        &self.items[..self.len]
+    }
+
+    /// Moves the first form out (the one-name fast path).
+    fn take_first(&mut self) -> Option<T> {
+        (self.len > 0).then(|| std::mem::take(&mut self.items[0]))
     }
 }
 
 /// Everything gathered from a record's name fields.
 struct Gathered {
     found: Found,
-    givens: Vec<GivenForm>,
-    families: Vec<FamilyForm>,
+    givens: Forms<GivenForm>,
+    families: Forms<FamilyForm>,
 }
 
 impl Gathered {
@@ -482,7 +556,7 @@ impl Gathered {
     fn add_given(&mut self, tokens: &[&str]) {
         let (skip, found) = leading_civilities(tokens, true);
         self.found.add(found);
-        push_form(&mut self.givens, given_form(&tokens[skip..]));
+        self.givens.push(given_form(&tokens[skip..]));
     }
 
     /// Family-name tokens: split at `née`/`épouse`, leading civilities removed.
@@ -490,7 +564,7 @@ impl Gathered {
         for segment in tokens.split(|t| is_family_marker(t)) {
             let (skip, found) = leading_civilities(segment, false);
             self.found.add(found);
-            push_form(&mut self.families, family_form(&segment[skip..]));
+            self.families.push(family_form(&segment[skip..]));
         }
     }
 
@@ -750,8 +824,8 @@ pub fn normalize_names(
 ) -> (Option<Civility>, Vec<PersonName>) {
     let mut gathered = Gathered {
         found: Found::Nothing,
-        givens: Vec::new(),
-        families: Vec::new(),
+        givens: Forms::new(),
+        families: Forms::new(),
     };
     let mut tokenized = Tokenized::new();
     for raw in given_names.iter().take(MAX_NAMES) {
@@ -773,30 +847,32 @@ pub fn normalize_names(
     let civility = civility
         .and_then(parse_civility)
         .or_else(|| gathered.found.civility());
+    // Borrowed, not moved out: the forms are arrays, and a move copies them.
     let Gathered {
         givens, families, ..
-    } = gathered;
-    if givens.is_empty() && families.is_empty() {
+    } = &mut gathered;
+    if givens.len == 0 && families.len == 0 {
         return (civility, Vec::new());
     }
     // A missing side pairs as one empty form, so a lone family name still
     // gives a name.
-    let (n_given, n_family) = (givens.len().max(1), families.len().max(1));
+    let (n_given, n_family) = (givens.len.max(1), families.len.max(1));
     if n_given * n_family == 1 {
         // The usual record, one given and one family name: move, don't copy.
         let mut name = PersonName::default();
-        if let Some(g) = givens.into_iter().next() {
+        if let Some(g) = givens.take_first() {
             name.given = g.given;
             name.given_canonical = g.canonical;
             name.initials = g.initials;
         }
-        if let Some(f) = families.into_iter().next() {
+        if let Some(f) = families.take_first() {
             name.family = f.family;
             name.particles = f.particles;
         }
         return (civility, vec![name]);
     }
     let mut names = Vec::with_capacity((n_given * n_family).min(MAX_NAMES));
+    let (givens, families) = (givens.as_slice(), families.as_slice());
     'outer: for family in (0..n_family).map(|i| families.get(i)) {
         for given in (0..n_given).map(|i| givens.get(i)) {
             if names.len() == MAX_NAMES {
@@ -1315,7 +1391,25 @@ mod tests {
         prop::collection::vec(prop_oneof![name_value(), any::<String>()], 0..3)
     }
 
+    /// Tokens and folded buffer of `raw` through one tokenizing path.
+    fn tokens_by(raw: &str, ascii: bool) -> (String, Vec<Token>) {
+        let mut t = Tokenized::new();
+        if ascii {
+            t.tokenize_ascii(raw);
+        } else {
+            t.tokenize_chars(raw);
+        }
+        (t.buf.clone(), t.tokens[..t.len].to_vec())
+    }
+
     proptest! {
+        #[test]
+        fn ascii_tokenizer_agrees_with_char_tokenizer(
+            raw in "([\\x00-\\x7f]{0,12}|[A-Za-z]{1,6}|[ ,.'-]{1,2}){0,8}"
+        ) {
+            prop_assert_eq!(tokens_by(&raw, true), tokens_by(&raw, false));
+        }
+
         #[test]
         fn total_on_any_string(
             c in any::<Option<String>>(),

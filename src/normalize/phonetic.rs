@@ -100,8 +100,12 @@ pub fn phonetic_key(folded: &str) -> String {
 
     // Step 5: letter groups. Every replacement is no longer than its pattern,
     // so each pass rewrites the buffer in place.
-    for (pattern, replacement) in GROUPS {
-        replace_all(&mut code, pattern, replacement);
+    // Every group starts with G, C or Q and no replacement writes one of
+    // them, so a name without those letters skips the eleven passes.
+    if code.iter().any(|b| matches!(b, b'G' | b'C' | b'Q')) {
+        for (pattern, replacement) in GROUPS {
+            replace_all(&mut code, pattern, replacement);
+        }
     }
 
     // Step 5b (omnicanal): B after the first letter is written V.
@@ -163,9 +167,24 @@ pub fn phonetic_key(folded: &str) -> String {
 /// no longer than it, in place.
 fn replace_all(code: &mut Vec<u8>, pattern: &[u8], replacement: &[u8]) {
     debug_assert!(replacement.len() <= pattern.len());
-    let (mut read, mut write) = (0, 0);
+    let Some(&first) = pattern.first() else {
+        return;
+    };
+    // Most passes find nothing: skip them without rewriting the buffer.
+    let Some(start) = code.iter().position(|&b| b == first) else {
+        return;
+    };
+    // Patterns are one to three bytes: compare by hand rather than through
+    // `memcmp`, whose call costs more than the comparison.
+    let matches_at = |code: &[u8], at: usize| {
+        pattern
+            .iter()
+            .enumerate()
+            .all(|(k, &p)| code.get(at + k) == Some(&p))
+    };
+    let (mut read, mut write) = (start, start);
     while read < code.len() {
-        if code[read..].starts_with(pattern) {
+        if code[read] == first && matches_at(code, read) {
             code[write..write + replacement.len()].copy_from_slice(replacement);
             write += replacement.len();
             read += pattern.len();
@@ -267,7 +286,35 @@ mod tests {
         assert_eq!(phonetic_key("дюпон"), "");
     }
 
+    /// The plain form of [`replace_all`], without its shortcuts.
+    fn replace_all_reference(code: &mut Vec<u8>, pattern: &[u8], replacement: &[u8]) {
+        let (mut read, mut write) = (0, 0);
+        while read < code.len() {
+            if code[read..].starts_with(pattern) {
+                code[write..write + replacement.len()].copy_from_slice(replacement);
+                write += replacement.len();
+                read += pattern.len();
+            } else {
+                code[write] = code[read];
+                write += 1;
+                read += 1;
+            }
+        }
+        code.truncate(write);
+    }
+
     proptest! {
+        #[test]
+        fn group_passes_agree_with_the_plain_replacement(s in "[GUIEAOCQKX]{0,16}") {
+            let mut fast = s.clone().into_bytes();
+            let mut plain = fast.clone();
+            for (pattern, replacement) in GROUPS {
+                replace_all(&mut fast, pattern, replacement);
+                replace_all_reference(&mut plain, pattern, replacement);
+                prop_assert_eq!(&fast, &plain);
+            }
+        }
+
         #[test]
         fn total_bounded_and_deterministic(s in any::<String>()) {
             let k = phonetic_key(&s);
