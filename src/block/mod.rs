@@ -76,7 +76,7 @@ impl Default for BlockingSettings {
     fn default() -> Self {
         BlockingSettings {
             rules: BlockingRule::default_rules(),
-            max_block_size: 500,
+            max_block_size: 100,
             generic: GenericSettings::default(),
             largest_blocks_reported: 10,
         }
