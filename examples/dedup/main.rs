@@ -172,8 +172,15 @@ fn run(options: Options) -> Result<(), Error> {
         job,
         base_dir,
     } = load(input)?;
-    // Everything that can be checked before a long run is: the truth file,
-    // then every input file and mapping (opened by the readers below).
+    // Everything that can be checked before a long run is, and before any
+    // output is written: every input file and mapping (the library opens
+    // them all and checks each header), then the truth file.
+    let source_rows = job.read_sources(&base_dir)?;
+    let event_rows = if job.events.is_empty() {
+        None
+    } else {
+        Some(job.read_events(&base_dir)?)
+    };
     let truth = truth.as_ref().map(truth::load).transpose()?;
     std::fs::create_dir_all(&out_dir).map_err(|e| Error::from(e).in_file(&out_dir))?;
     let rejects_path = out_dir.join("rejects.csv");
@@ -182,7 +189,7 @@ fn run(options: Options) -> Result<(), Error> {
     let mut stages: Vec<(&'static str, Duration)> = Vec::new();
 
     // 1. Read and normalize.
-    let sources = read::read_sources(&job, &base_dir, &mut rejects, &progress)?;
+    let sources = read::read_sources(&job, &base_dir, source_rows, &mut rejects, &progress)?;
     stages.push(("read", sources.took));
 
     // 2. Resolve.
@@ -226,10 +233,8 @@ fn run(options: Options) -> Result<(), Error> {
         .transpose()?;
 
     // 4. Events and timelines.
-    let events = if job.events.is_empty() {
-        None
-    } else {
-        let read = read::read_events(&job, &base_dir, &mut rejects, &progress)?;
+    let events = if let Some(event_rows) = event_rows {
+        let read = read::read_events(event_rows, &mut rejects, &progress)?;
         stages.push(("events", read.took));
         let building = progress.spinner("timelines", "attach events, build timelines");
         let built_at = Instant::now();
@@ -261,6 +266,8 @@ fn run(options: Options) -> Result<(), Error> {
             orphans,
             customers,
         })
+    } else {
+        None
     };
 
     rejects.finish().map_err(|e| e.in_file(&rejects_path))?;

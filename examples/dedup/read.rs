@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use omnicanal::io::{JobFile, Reject, RejectWriter};
+use omnicanal::io::{JobEvents, JobFile, JobSources, Reject, RejectWriter};
 use omnicanal::normalize::{NormalizedRecord, Normalizer};
 use omnicanal::timeline::Event;
 use omnicanal::{Error, Record};
@@ -61,12 +61,13 @@ struct Batch {
     rejects: Vec<Reject>,
 }
 
-/// Reads and normalizes every `[[source]]` of `job`. Rejects go to `rejects`
-/// as they come. Fails before reading any row when a file is missing or a
-/// mapped column is not in its header (the library opens every file first).
+/// Reads and normalizes every `[[source]]` of `job` from `rows` (opened by
+/// `JobFile::read_sources`, which checks every file and mapping before the
+/// first row). Rejects go to `rejects` as they come.
 pub fn read_sources<W: Write>(
     job: &JobFile,
     base_dir: &Path,
+    rows: JobSources,
     rejects: &mut RejectWriter<W>,
     progress: &Progress,
 ) -> Result<SourcesRead, Error> {
@@ -80,7 +81,6 @@ pub fn read_sources<W: Write>(
         .iter()
         .map(|spec| base_dir.join(&spec.path))
         .collect();
-    let rows = job.read_sources(base_dir)?;
 
     let stage = progress.counter("read", "records");
     let mut records: Vec<NormalizedRecord> = Vec::new();
@@ -138,7 +138,7 @@ pub fn read_sources<W: Write>(
 /// has just given its first row marks a new file (files without rows are
 /// skipped over by the search).
 fn read_batches(
-    mut rows: omnicanal::io::JobSources,
+    mut rows: JobSources,
     files: &[PathBuf],
     sender: mpsc::SyncSender<Batch>,
 ) {
@@ -199,14 +199,13 @@ pub struct EventsRead {
     pub took: Duration,
 }
 
-/// Reads every events file of `job`; rejects go to `rejects`.
+/// Reads the events of `rows` (opened by `JobFile::read_events`); rejects
+/// go to `rejects`.
 pub fn read_events<W: Write>(
-    job: &JobFile,
-    base_dir: &Path,
+    rows: JobEvents,
     rejects: &mut RejectWriter<W>,
     progress: &Progress,
 ) -> Result<EventsRead, Error> {
-    let rows = job.read_events(base_dir)?;
     let stage = progress.counter("events", "events");
     let mut events = Vec::new();
     let mut rejected = 0u64;
