@@ -240,6 +240,34 @@ fn diagnose(
         }
     }
     eprintln!("missed true pairs: {missed}: not blocked {not_blocked}, below threshold {below}, other {refused_or_other}");
+    let wrong: Vec<_> = resolution
+        .clustering
+        .accepted()
+        .iter()
+        .filter(|e| truth[e.a.index()].person != truth[e.b.index()].person)
+        .collect();
+    let household = wrong
+        .iter()
+        .filter(|e| truth[e.a.index()].household == truth[e.b.index()].household)
+        .count();
+    eprintln!("accepted edges joining different persons: {} ({household} within a household)", wrong.len());
+    for e in wrong.iter().take(n) {
+        let ex = resolver.explain_pair(&resolution.model, records, e.a, e.b)?;
+        let same_household = truth[e.a.index()].household == truth[e.b.index()].household;
+        eprintln!("--- false edge weight {:.2} household={same_household}", e.weight);
+        eprintln!("  {:?}", ex.levels.iter().map(|(c, l)| format!("{c}={l}")).collect::<Vec<_>>());
+        eprintln!("  {:?}", ex.weights.terms.iter().map(|t| format!("{}:{:.1}", t.comparison, t.weight)).collect::<Vec<_>>());
+        for r in [e.a, e.b] {
+            let r = &records[r.index()];
+            eprintln!("  {} names={:?} birth={:?} emails={:?} phones={:?} addr={:?}",
+                r.key,
+                r.names.iter().map(|n| format!("{}|{}|{}", n.given, n.given_canonical, n.family)).collect::<Vec<_>>(),
+                r.birth,
+                r.emails.iter().map(|e| e.normalized.clone()).collect::<Vec<_>>(),
+                r.phones.iter().map(|p| p.e164.clone()).collect::<Vec<_>>(),
+                r.addresses.iter().map(|a| format!("{:?} {:?} {:?} {:?}", a.number, a.street, a.postcode, a.city)).collect::<Vec<_>>());
+        }
+    }
     Ok(())
 }
 

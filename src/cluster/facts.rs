@@ -1,5 +1,6 @@
-//! The strong-facts guard: different birth dates and incompatible given names
-//! mean different people, however many weak links join them.
+//! The strong-facts guard: birth dates further apart than a typing slip, or
+//! different birth dates with incompatible given names, mean different
+//! people, however many weak links join them.
 
 use std::fmt;
 
@@ -9,9 +10,11 @@ use crate::normalize::{NormalizedRecord, PartialDate};
 use crate::record::RecordId;
 
 /// Refuses to unite two clusters when a record of one and a record of the
-/// other both have a full birth date, the dates differ even allowing a
-/// day/month swap (`05/03/1980` typed as `03/05/1980`), and their given names
-/// are not compatible (not the same canonical name, neither abbreviates nor
+/// other both have a full birth date and either the dates are more than a
+/// typing slip apart (not equal, not day/month swapped, more than one digit
+/// of `yyyymmdd` different), or the dates differ even allowing a day/month
+/// swap (`05/03/1980` typed as `03/05/1980`) and their given names are not
+/// compatible (not the same canonical name, neither abbreviates nor
 /// begins the other, Jaro-Winkler below
 /// [`GIVEN_NAME_JARO_WINKLER`](super::GIVEN_NAME_JARO_WINKLER)).
 ///
@@ -102,9 +105,35 @@ struct StrongFacts {
     givens: Vec<GivenName>,
 }
 
+impl FullDate {
+    /// The same date, or one typing slip away: day and month swapped, or one
+    /// digit of `yyyymmdd` changed.
+    fn within_a_slip_of(self, other: FullDate) -> bool {
+        if self.same_as(other) {
+            return true;
+        }
+        let digits = |d: FullDate| {
+            let n = u32::from(d.year) * 10_000 + u32::from(d.month) * 100 + u32::from(d.day);
+            let mut out = [0u8; 8];
+            let mut rest = n;
+            for slot in out.iter_mut().rev() {
+                *slot = (rest % 10) as u8;
+                rest /= 10;
+            }
+            out
+        };
+        let (a, b) = (digits(self), digits(other));
+        a.iter().zip(&b).filter(|(x, y)| x != y).count() <= 1
+    }
+}
+
 impl StrongFacts {
+    /// Two full birth dates further apart than a typing slip are two people,
+    /// whatever their names (a mother and her daughter may share one); dates
+    /// that differ at all, with given names that do not match either, too.
     fn conflict(&self, other: &StrongFacts) -> bool {
-        !self.birth.same_as(other.birth) && !any_compatible(&self.givens, &other.givens)
+        !self.birth.within_a_slip_of(other.birth)
+            || (!self.birth.same_as(other.birth) && !any_compatible(&self.givens, &other.givens))
     }
 }
 

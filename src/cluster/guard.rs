@@ -79,6 +79,13 @@ pub enum RefusalReason {
         /// The two records in conflict, smaller id first.
         records: (RecordId, RecordId),
     },
+    /// One record of each cluster has given and family names, and neither
+    /// the given names nor the family names are compatible (nor swapped): two
+    /// people, whatever mailbox, landline or address they share.
+    ConflictingNames {
+        /// The two records in conflict, smaller id first.
+        records: (RecordId, RecordId),
+    },
     /// A caller-defined guard refused; the text names the rule, never a value.
     Custom(String),
 }
@@ -94,6 +101,11 @@ impl fmt::Display for RefusalReason {
             RefusalReason::Household { records: (a, b) } => write!(
                 f,
                 "records {} and {} share an address and a family name under different given names",
+                a.0, b.0
+            ),
+            RefusalReason::ConflictingNames { records: (a, b) } => write!(
+                f,
+                "records {} and {} have incompatible given and family names",
                 a.0, b.0
             ),
             RefusalReason::Custom(rule) => write!(f, "refused by rule {rule}"),

@@ -46,6 +46,7 @@ mod edge;
 mod facts;
 mod guard;
 mod household;
+mod names;
 mod profile;
 #[cfg(test)]
 mod tests;
@@ -58,4 +59,5 @@ pub use edge::Edge;
 pub use facts::{StrongFactsGuard, StrongFactsSummary};
 pub use guard::{MergeGuard, NoGuard, RefusalReason};
 pub use household::{HouseholdGuard, HouseholdSummary};
+pub use names::{FAMILY_NAME_JARO_WINKLER, NamesGuard, NamesSummary};
 pub use profile::{GIVEN_NAME_JARO_WINKLER, MAX_PROFILES, MAX_VALUES_PER_RECORD};

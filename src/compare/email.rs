@@ -3,7 +3,7 @@
 use super::generic::GenericValues;
 use super::similarity::within_one_edit;
 use super::stronger;
-use crate::normalize::Email;
+use crate::normalize::{Email, PersonName};
 
 const EXACT: u8 = 1;
 const SAME_LOCAL_PART: u8 = 2;
@@ -11,9 +11,14 @@ const ONE_EDIT: u8 = 3;
 const ELSE: u8 = 4;
 
 /// The best email level (see [`ComparisonKind::Email`](super::ComparisonKind::Email)).
+///
+/// A similar (not identical) address whose local part only spells the
+/// record's name (`marie.lefebvre@orange.fr` ~ `marielefebvre@gmail.com`)
+/// counts as null: it repeats the name comparison, and namesakes pick such
+/// addresses as often as one person does on two providers.
 pub(crate) fn email_level(
-    a: &[Email],
-    b: &[Email],
+    (a, a_names): (&[Email], &[PersonName]),
+    (b, b_names): (&[Email], &[PersonName]),
     same_local_part_min_len: usize,
     generic: &impl GenericValues,
 ) -> u8 {
@@ -23,7 +28,13 @@ pub(crate) fn email_level(
     let mut best = 0;
     for x in a.iter().filter(usable) {
         for y in b.iter().filter(usable) {
-            best = stronger(best, pair(x, y, same_local_part_min_len));
+            let level = pair(x, y, same_local_part_min_len);
+            let name_only = level != EXACT
+                && level != ELSE
+                && (spells_a_name(&x.normalized, a_names) || spells_a_name(&y.normalized, b_names));
+            if !name_only {
+                best = stronger(best, level);
+            }
             if best == EXACT {
                 return best;
             }
@@ -58,6 +69,27 @@ fn local_key(local: &str) -> impl Iterator<Item = char> + '_ {
         .chars()
         .take_while(|&c| c != '+')
         .filter(|c| !matches!(c, '.' | '_' | '-'))
+}
+
+/// True when the address's local part, letters only, is a name of the record:
+/// given + family or family + given, or the given initial + family.
+fn spells_a_name(address: &str, names: &[PersonName]) -> bool {
+    let Some((local, _)) = split(address) else {
+        return false;
+    };
+    let letters = || local.chars().take_while(|&c| c != '+').filter(|c| c.is_alphabetic());
+    let squeeze = |s: &str| s.chars().filter(|c| c.is_alphabetic()).collect::<Vec<char>>();
+    names.iter().any(|n| {
+        let (given, family) = (squeeze(&n.given), squeeze(&n.family));
+        if family.is_empty() {
+            return false;
+        }
+        let local: Vec<char> = letters().collect();
+        let concat = |x: &[char], y: &[char]| local.len() == x.len() + y.len() && local[..x.len()] == *x && local[x.len()..] == *y;
+        concat(&given, &family)
+            || concat(&family, &given)
+            || given.first().is_some_and(|i| concat(std::slice::from_ref(i), &family))
+    })
 }
 
 /// Local part and domain, split at the last `@`.

@@ -222,8 +222,8 @@ impl<G: GenericValues> Comparator<G> {
             ComparisonKind::Email {
                 same_local_part_min_len,
             } => email::email_level(
-                &a.emails,
-                &b.emails,
+                (&a.emails, &a.names),
+                (&b.emails, &b.names),
                 *same_local_part_min_len,
                 &self.generic,
             ),

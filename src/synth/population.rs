@@ -251,6 +251,27 @@ fn draw_origin(rng: &mut ChaCha8Rng, config: &SynthConfig) -> Origin {
     }
 }
 
+/// A given name no member of the household already has: French families
+/// seldom give a child a parent's or a sibling's exact given name, and the
+/// few that do are beyond any matcher without birth dates. A few draws, then
+/// whatever comes (tiny name pools).
+fn draw_distinct_given(
+    rng: &mut ChaCha8Rng,
+    config: &SynthConfig,
+    origin: Origin,
+    female: bool,
+    members: &[Member],
+) -> &'static str {
+    let mut given = draw_given(rng, config, origin, female);
+    for _ in 0..8 {
+        if members.iter().all(|m| m.given != given) {
+            break;
+        }
+        given = draw_given(rng, config, origin, female);
+    }
+    given
+}
+
 fn draw_given(
     rng: &mut ChaCha8Rng,
     config: &SynthConfig,
@@ -373,7 +394,7 @@ fn draw_chunk(
             let year = (head_year + rng.random_range(-6..=6)).min(2005);
             let mut member = Member {
                 female,
-                given: draw_given(&mut rng, config, partner_origin, female),
+                given: draw_distinct_given(&mut rng, config, partner_origin, female, &members),
                 family: own,
                 birth_family: None,
                 birth_year: year,
@@ -436,7 +457,7 @@ fn draw_chunk(
                 };
                 members.push(Member {
                     female,
-                    given: draw_given(&mut rng, config, child_origin, female),
+                    given: draw_distinct_given(&mut rng, config, child_origin, female, &members),
                     family,
                     birth_family: None,
                     birth_year: year,

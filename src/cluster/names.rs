@@ -1,0 +1,207 @@
+//! The names guard: two records whose given names and family names both
+//! disagree are two people, however much household evidence links them.
+//!
+//! Fellegi–Sunter adds up evidence as if fields were independent; a household
+//! breaks that. A shared family mailbox (`famille.benoit@…`), landline and
+//! address sum to a strong score for two people with nothing in common but
+//! their home. No real duplicate changes both its given and its family name
+//! beyond recognition, so this guard refuses such merges outright.
+
+use std::fmt;
+
+use super::guard::{MergeGuard, RefusalReason};
+use super::profile::{
+    GivenName, Profiled, any_compatible, bounded_set, smallest_conflict, union_profiles,
+};
+use crate::normalize::NormalizedRecord;
+use crate::record::RecordId;
+
+/// Jaro-Winkler similarity from which two family names count as variants
+/// (`dupont` / `dupond`, `lefebvre` / `lefevre`).
+pub const FAMILY_NAME_JARO_WINKLER: f64 = 0.88;
+
+/// Refuses to unite two clusters when a record of one and a record of the
+/// other both have given and family names, no given name of one is
+/// compatible with one of the other (see
+/// [`GIVEN_NAME_JARO_WINKLER`](super::GIVEN_NAME_JARO_WINKLER)), no family
+/// names are alike (equal or Jaro-Winkler ≥ [`FAMILY_NAME_JARO_WINKLER`]), and
+/// the names are not swapped (one's given name is the other's family name).
+/// Records without a given or a family name never conflict.
+#[derive(Clone, Copy)]
+pub struct NamesGuard<'r> {
+    records: &'r [NormalizedRecord],
+}
+
+impl<'r> NamesGuard<'r> {
+    /// A guard over these records (indexed by `RecordId`).
+    pub fn new(records: &'r [NormalizedRecord]) -> Self {
+        NamesGuard { records }
+    }
+}
+
+impl fmt::Debug for NamesGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "NamesGuard({} records)", self.records.len())
+    }
+}
+
+/// The names of one record this guard compares.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Names {
+    givens: Vec<GivenName>,
+    /// Folded given names as written, for the swap check.
+    given_words: Vec<String>,
+    families: Vec<String>,
+}
+
+impl Names {
+    fn conflict(&self, other: &Names) -> bool {
+        !any_compatible(&self.givens, &other.givens)
+            && !families_alike(&self.families, &other.families)
+            && !swapped(self, other)
+            && !swapped(other, self)
+    }
+}
+
+fn families_alike(a: &[String], b: &[String]) -> bool {
+    a.iter().any(|x| {
+        b.iter().any(|y| {
+            let (lo, hi) = if x <= y { (x, y) } else { (y, x) };
+            lo == hi || strsim::jaro_winkler(lo, hi) >= FAMILY_NAME_JARO_WINKLER
+        })
+    })
+}
+
+/// `a`'s given name is `b`'s family name (a name typed into the wrong field).
+fn swapped(a: &Names, b: &Names) -> bool {
+    a.given_words.iter().any(|g| b.families.contains(g))
+}
+
+/// What [`NamesGuard`] remembers of a cluster: the distinct names of its
+/// records, at most [`MAX_PROFILES`](super::MAX_PROFILES). `Debug` shows the
+/// count only.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct NamesSummary {
+    profiles: Vec<Profiled<Names>>,
+}
+
+impl NamesSummary {
+    /// How many distinct profiles the summary holds.
+    pub fn len(&self) -> usize {
+        self.profiles.len()
+    }
+
+    /// True when no record of the cluster has both a given and a family name.
+    pub fn is_empty(&self) -> bool {
+        self.profiles.is_empty()
+    }
+}
+
+impl fmt::Debug for NamesSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "NamesSummary({} profiles)", self.profiles.len())
+    }
+}
+
+impl MergeGuard for NamesGuard<'_> {
+    type Summary = NamesSummary;
+
+    fn summarize(&self, record: RecordId) -> NamesSummary {
+        let names = self.records.get(record.index()).and_then(|r| {
+            let givens = GivenName::all_of(&r.names);
+            let families: Vec<String> = bounded_set(
+                r.names
+                    .iter()
+                    .filter(|n| !n.family.is_empty())
+                    .map(|n| n.family.clone())
+                    .collect(),
+            );
+            let given_words: Vec<String> = bounded_set(
+                r.names
+                    .iter()
+                    .filter(|n| !n.given.is_empty())
+                    .map(|n| n.given.clone())
+                    .collect(),
+            );
+            (!givens.is_empty() && !families.is_empty()).then_some(Names {
+                givens,
+                given_words,
+                families,
+            })
+        });
+        NamesSummary {
+            profiles: names
+                .map(|facts| Profiled { facts, record })
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    fn check(&self, a: &NamesSummary, b: &NamesSummary) -> Result<(), RefusalReason> {
+        match smallest_conflict(&a.profiles, &b.profiles, Names::conflict) {
+            Some(records) => Err(RefusalReason::ConflictingNames { records }),
+            None => Ok(()),
+        }
+    }
+
+    fn merge(&self, a: NamesSummary, b: NamesSummary) -> NamesSummary {
+        NamesSummary {
+            profiles: union_profiles(a.profiles, b.profiles),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::profile::tests::person_name;
+    use crate::normalize::PersonName;
+    use crate::{Channel, SourceKey};
+
+    fn record(id: &str, names: Vec<PersonName>) -> NormalizedRecord {
+        NormalizedRecord {
+            key: SourceKey::new(Channel::Web, id).expect("valid key"),
+            civility: None,
+            names,
+            birth: None,
+            emails: Vec::new(),
+            phones: Vec::new(),
+            addresses: Vec::new(),
+            identifiers: Vec::new(),
+            created_at: None,
+            updated_at: None,
+            issues: Vec::new(),
+        }
+    }
+
+    fn refuses(a: PersonName, b: PersonName) -> bool {
+        let records = [record("a", vec![a]), record("b", vec![b])];
+        let guard = NamesGuard::new(&records);
+        let (sa, sb) = (guard.summarize(RecordId(0)), guard.summarize(RecordId(1)));
+        let verdict = guard.check(&sa, &sb).is_err();
+        assert_eq!(verdict, guard.check(&sb, &sa).is_err(), "symmetric");
+        verdict
+    }
+
+    #[test]
+    fn two_people_sharing_a_family_mailbox_stay_apart() {
+        assert!(refuses(person_name("lucas", "petit"), person_name("sylvie", "benoit")));
+    }
+
+    #[test]
+    fn one_person_with_a_typo_a_married_name_or_a_swap_merges() {
+        assert!(!refuses(person_name("marie", "dupont"), person_name("marie", "martin")));
+        assert!(!refuses(person_name("marie", "dupont"), person_name("maria", "dupond")));
+        assert!(!refuses(person_name("sophie", "lefebvre"), person_name("sofie", "lefevre")));
+        let mut swapped = person_name("teixeira", "maria");
+        swapped.given = "teixeira".into();
+        let mut straight = person_name("maria", "teixeira");
+        straight.given = "maria".into();
+        assert!(!refuses(swapped, straight));
+    }
+
+    #[test]
+    fn records_without_both_names_never_conflict() {
+        assert!(!refuses(person_name("", "petit"), person_name("sylvie", "benoit")));
+    }
+}
