@@ -191,6 +191,8 @@ fn run(options: Options) -> Result<(), Error> {
     // 1. Read and normalize.
     let sources = read::read_sources(&job, &base_dir, source_rows, &mut rejects, &progress)?;
     stages.push(("read", sources.took));
+    let mut memory = support::PhasePeaks::start();
+    memory.end_phase("read");
 
     // 2. Resolve.
     let spinner = progress.spinner("resolve", "block, compare, train, score, cluster");
@@ -217,6 +219,7 @@ fn run(options: Options) -> Result<(), Error> {
         ("score", t.score),
         ("cluster", t.cluster),
     ]);
+    memory.end_phase("resolve");
 
     // From here on only the keys are needed: the normalized records go.
     let per_source = sources.per_source;
@@ -272,6 +275,7 @@ fn run(options: Options) -> Result<(), Error> {
 
     rejects.finish().map_err(|e| e.in_file(&rejects_path))?;
     stages.push(("write", write_time));
+    memory.end_phase("events and output");
 
     Summary {
         input: title,
@@ -280,7 +284,7 @@ fn run(options: Options) -> Result<(), Error> {
         events,
         stages,
         total: started.elapsed(),
-        peak_rss: support::peak_rss_bytes(),
+        memory,
         out_dir: out_dir.display().to_string(),
         truth,
     }

@@ -4,6 +4,7 @@
 //! in between.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -68,7 +69,42 @@ pub fn write_customers(
 /// two channels, neither being the event's, stays an orphan.
 pub struct RecordIndex<'k> {
     keys: &'k [SourceKey],
-    by_id: HashMap<&'k str, Holders>,
+    by_id: HashMap<&'k str, Holders, BuildHasherDefault<IdHasher>>,
+}
+
+/// A multiply-rotate hasher (the Fx hash of rustc) for source ids: two
+/// lookups per event make SipHash a visible cost at millions of events, and
+/// the ids come from the retailer's own systems, so hash flooding is not a
+/// concern here.
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0xf135_7aea_2e62_a9c5;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(26) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.0 = (self.0.rotate_left(26) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.write(&[byte]);
+    }
+
+    fn finish(&self) -> u64 {
+        // Mix the high bits down: hashbrown takes its control byte from the
+        // top seven bits and its bucket from the low ones.
+        self.0 ^ (self.0 >> 32)
+    }
 }
 
 /// The records holding one id: nearly always one, so no allocation then.
@@ -80,7 +116,8 @@ enum Holders {
 impl<'k> RecordIndex<'k> {
     /// Indexes `keys` (`keys[r]` is record `r`'s key).
     pub fn new(keys: &'k [SourceKey]) -> RecordIndex<'k> {
-        let mut by_id: HashMap<&str, Holders> = HashMap::with_capacity(keys.len());
+        let mut by_id: HashMap<&str, Holders, BuildHasherDefault<IdHasher>> =
+            HashMap::with_capacity_and_hasher(keys.len(), BuildHasherDefault::default());
         for (record, key) in keys.iter().enumerate() {
             let record = record as u32;
             by_id

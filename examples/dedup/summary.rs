@@ -8,7 +8,7 @@ use omnicanal::CustomerId;
 use omnicanal::resolver::Resolution;
 
 use crate::read::SourceCount;
-use crate::support::{mib, thousands};
+use crate::support::{PhasePeaks, mib, thousands};
 use crate::truth::TruthReport;
 
 /// Cluster-size buckets of the histogram: 1, 2, 3, 4, 5–9, 10+.
@@ -86,8 +86,8 @@ pub struct Summary<'a> {
     pub stages: Vec<(&'static str, Duration)>,
     /// Whole run.
     pub total: Duration,
-    /// Peak resident memory, when the OS says.
-    pub peak_rss: Option<u64>,
+    /// Peak resident memory, overall and per phase, when the OS says.
+    pub memory: PhasePeaks,
     /// The output folder.
     pub out_dir: String,
     /// Accuracy, with `--truth`.
@@ -157,8 +157,18 @@ impl Summary<'_> {
             println!("  {stage:<12} {:>10.2?}", took);
         }
         println!("  {:<12} {:>10.2?}", "total", self.total);
-        if let Some(peak) = self.peak_rss {
-            println!("peak memory     {}", mib(peak));
+        if let Some(peak) = self.memory.overall() {
+            let phases: Vec<String> = self
+                .memory
+                .phases()
+                .iter()
+                .map(|(phase, bytes)| format!("{phase} {}", mib(*bytes)))
+                .collect();
+            if phases.is_empty() {
+                println!("peak memory     {}", mib(peak));
+            } else {
+                println!("peak memory     {}  ({})", mib(peak), phases.join(", "));
+            }
         }
         println!(
             "threads         {} (RAYON_NUM_THREADS to change)",
