@@ -119,14 +119,21 @@ fn run(target_records: u64) -> Result<(), Box<dyn std::error::Error>> {
     );
     println!("train       {:>9.2?}  {:>14}", t.train, rate(n, t.train));
     println!("score       {:>9.2?}  {:>14}", t.score, rate(n, t.score));
-    println!("cluster     {:>9.2?}  {:>14}", t.cluster, rate(n, t.cluster));
+    println!(
+        "cluster     {:>9.2?}  {:>14}",
+        t.cluster,
+        rate(n, t.cluster)
+    );
     println!(
         "resolve     {:>9.2?}  {:>14}  (training included, normalization apart)",
         resolve_time,
         rate(n, resolve_time)
     );
     if let Some(peak) = peak {
-        println!("peak RSS    {} (normalize + resolve, dataset included)", mib(peak));
+        println!(
+            "peak RSS    {} (normalize + resolve, dataset included)",
+            mib(peak)
+        );
     }
     if let Some(report) = &resolution.training {
         println!(
@@ -141,8 +148,17 @@ fn run(target_records: u64) -> Result<(), Box<dyn std::error::Error>> {
         thousands(resolution.clustering.len() as u64)
     );
     println!("{accuracy}");
-    if let Some(n) = std::env::var("OMNICANAL_DIAG").ok().and_then(|v| v.parse().ok()) {
-        diagnose(&normalized, &dataset.truth.records, &resolution, &predicted, n)?;
+    if let Some(n) = std::env::var("OMNICANAL_DIAG")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        diagnose(
+            &normalized,
+            &dataset.truth.records,
+            &resolution,
+            &predicted,
+            n,
+        )?;
     }
     let (merged, multi) = households_wrongly_merged(&predicted, &dataset.truth.records);
     println!(
@@ -178,7 +194,10 @@ fn households_wrongly_merged(
         .filter(|(_, persons)| persons.len() > 1)
         .map(|((_, household), _)| *household)
         .collect();
-    let multi = persons_of_household.values().filter(|p| p.len() > 1).count() as u64;
+    let multi = persons_of_household
+        .values()
+        .filter(|p| p.len() > 1)
+        .count() as u64;
     (merged.len() as u64, multi)
 }
 
@@ -210,7 +229,8 @@ fn diagnose(
                     continue;
                 }
                 missed += 1;
-                let ex = resolver.explain_pair(&resolution.model, records, RecordId(a), RecordId(b))?;
+                let ex =
+                    resolver.explain_pair(&resolution.model, records, RecordId(a), RecordId(b))?;
                 let why = if !blocked.contains(&(a.min(b), a.max(b))) {
                     not_blocked += 1;
                     "not blocked"
@@ -224,22 +244,44 @@ fn diagnose(
                 if shown < n {
                     shown += 1;
                     eprintln!("--- missed ({why}) weight {:.2}", ex.weights.match_weight);
-                    eprintln!("  {:?}", ex.levels.iter().map(|(c, l)| format!("{c}={l}")).collect::<Vec<_>>());
+                    eprintln!(
+                        "  {:?}",
+                        ex.levels
+                            .iter()
+                            .map(|(c, l)| format!("{c}={l}"))
+                            .collect::<Vec<_>>()
+                    );
                     for r in [a, b] {
                         let r = &records[r as usize];
-                        eprintln!("  {} names={:?} birth={:?} emails={:?} phones={:?} addr={:?}",
+                        eprintln!(
+                            "  {} names={:?} birth={:?} emails={:?} phones={:?} addr={:?}",
                             r.key,
-                            r.names.iter().map(|n| format!("{}|{}|{}", n.given, n.given_canonical, n.family)).collect::<Vec<_>>(),
+                            r.names
+                                .iter()
+                                .map(|n| format!("{}|{}|{}", n.given, n.given_canonical, n.family))
+                                .collect::<Vec<_>>(),
                             r.birth,
-                            r.emails.iter().map(|e| e.normalized.clone()).collect::<Vec<_>>(),
+                            r.emails
+                                .iter()
+                                .map(|e| e.normalized.clone())
+                                .collect::<Vec<_>>(),
                             r.phones.iter().map(|p| p.e164.clone()).collect::<Vec<_>>(),
-                            r.addresses.iter().map(|a| format!("{:?} {:?} {:?} {:?}", a.number, a.street, a.postcode, a.city)).collect::<Vec<_>>());
+                            r.addresses
+                                .iter()
+                                .map(|a| format!(
+                                    "{:?} {:?} {:?} {:?}",
+                                    a.number, a.street, a.postcode, a.city
+                                ))
+                                .collect::<Vec<_>>()
+                        );
                     }
                 }
             }
         }
     }
-    eprintln!("missed true pairs: {missed}: not blocked {not_blocked}, below threshold {below}, other {refused_or_other}");
+    eprintln!(
+        "missed true pairs: {missed}: not blocked {not_blocked}, below threshold {below}, other {refused_or_other}"
+    );
     let wrong: Vec<_> = resolution
         .clustering
         .accepted()
@@ -250,22 +292,55 @@ fn diagnose(
         .iter()
         .filter(|e| truth[e.a.index()].household == truth[e.b.index()].household)
         .count();
-    eprintln!("accepted edges joining different persons: {} ({household} within a household)", wrong.len());
+    eprintln!(
+        "accepted edges joining different persons: {} ({household} within a household)",
+        wrong.len()
+    );
     for e in wrong.iter().take(n) {
         let ex = resolver.explain_pair(&resolution.model, records, e.a, e.b)?;
         let same_household = truth[e.a.index()].household == truth[e.b.index()].household;
-        eprintln!("--- false edge weight {:.2} household={same_household}", e.weight);
-        eprintln!("  {:?}", ex.levels.iter().map(|(c, l)| format!("{c}={l}")).collect::<Vec<_>>());
-        eprintln!("  {:?}", ex.weights.terms.iter().map(|t| format!("{}:{:.1}", t.comparison, t.weight)).collect::<Vec<_>>());
+        eprintln!(
+            "--- false edge weight {:.2} household={same_household}",
+            e.weight
+        );
+        eprintln!(
+            "  {:?}",
+            ex.levels
+                .iter()
+                .map(|(c, l)| format!("{c}={l}"))
+                .collect::<Vec<_>>()
+        );
+        eprintln!(
+            "  {:?}",
+            ex.weights
+                .terms
+                .iter()
+                .map(|t| format!("{}:{:.1}", t.comparison, t.weight))
+                .collect::<Vec<_>>()
+        );
         for r in [e.a, e.b] {
             let r = &records[r.index()];
-            eprintln!("  {} names={:?} birth={:?} emails={:?} phones={:?} addr={:?}",
+            eprintln!(
+                "  {} names={:?} birth={:?} emails={:?} phones={:?} addr={:?}",
                 r.key,
-                r.names.iter().map(|n| format!("{}|{}|{}", n.given, n.given_canonical, n.family)).collect::<Vec<_>>(),
+                r.names
+                    .iter()
+                    .map(|n| format!("{}|{}|{}", n.given, n.given_canonical, n.family))
+                    .collect::<Vec<_>>(),
                 r.birth,
-                r.emails.iter().map(|e| e.normalized.clone()).collect::<Vec<_>>(),
+                r.emails
+                    .iter()
+                    .map(|e| e.normalized.clone())
+                    .collect::<Vec<_>>(),
                 r.phones.iter().map(|p| p.e164.clone()).collect::<Vec<_>>(),
-                r.addresses.iter().map(|a| format!("{:?} {:?} {:?} {:?}", a.number, a.street, a.postcode, a.city)).collect::<Vec<_>>());
+                r.addresses
+                    .iter()
+                    .map(|a| format!(
+                        "{:?} {:?} {:?} {:?}",
+                        a.number, a.street, a.postcode, a.city
+                    ))
+                    .collect::<Vec<_>>()
+            );
         }
     }
     Ok(())
@@ -275,7 +350,10 @@ fn diagnose(
 /// threshold (for tuning runs).
 fn settings() -> Settings {
     let mut settings = Settings::default();
-    if let Some(t) = std::env::var("OMNICANAL_THRESHOLD").ok().and_then(|v| v.parse().ok()) {
+    if let Some(t) = std::env::var("OMNICANAL_THRESHOLD")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
         settings.match_weight_threshold = t;
     }
     settings

@@ -56,6 +56,9 @@ enum Place {
     Address { postcode: String, street: String },
     /// A landline in E.164.
     Landline(String),
+    /// An identifying email: couples share one (`paulineetrobert@…`,
+    /// `famille.david@…`), and a shared mailbox is a home, not a person.
+    Mailbox(String),
 }
 
 /// The facts of one record this guard compares.
@@ -81,7 +84,12 @@ impl HouseholdFacts {
             .iter()
             .filter(|p| p.kind == PhoneKind::Landline && !p.e164.is_empty())
             .map(|p| Place::Landline(p.e164.clone()));
-        let places = bounded_set(addresses.chain(landlines).collect());
+        let mailboxes = record
+            .emails
+            .iter()
+            .filter(|e| e.identifying && !e.normalized.is_empty())
+            .map(|e| Place::Mailbox(e.normalized.clone()));
+        let places = bounded_set(addresses.chain(landlines).chain(mailboxes).collect());
         let families = bounded_set(
             record
                 .names

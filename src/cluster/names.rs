@@ -185,14 +185,26 @@ mod tests {
 
     #[test]
     fn two_people_sharing_a_family_mailbox_stay_apart() {
-        assert!(refuses(person_name("lucas", "petit"), person_name("sylvie", "benoit")));
+        assert!(refuses(
+            person_name("lucas", "petit"),
+            person_name("sylvie", "benoit")
+        ));
     }
 
     #[test]
     fn one_person_with_a_typo_a_married_name_or_a_swap_merges() {
-        assert!(!refuses(person_name("marie", "dupont"), person_name("marie", "martin")));
-        assert!(!refuses(person_name("marie", "dupont"), person_name("maria", "dupond")));
-        assert!(!refuses(person_name("sophie", "lefebvre"), person_name("sofie", "lefevre")));
+        assert!(!refuses(
+            person_name("marie", "dupont"),
+            person_name("marie", "martin")
+        ));
+        assert!(!refuses(
+            person_name("marie", "dupont"),
+            person_name("maria", "dupond")
+        ));
+        assert!(!refuses(
+            person_name("sophie", "lefebvre"),
+            person_name("sofie", "lefevre")
+        ));
         let mut swapped = person_name("teixeira", "maria");
         swapped.given = "teixeira".into();
         let mut straight = person_name("maria", "teixeira");
@@ -202,6 +214,9 @@ mod tests {
 
     #[test]
     fn records_without_both_names_never_conflict() {
-        assert!(!refuses(person_name("", "petit"), person_name("sylvie", "benoit")));
+        assert!(!refuses(
+            person_name("", "petit"),
+            person_name("sylvie", "benoit")
+        ));
     }
 }

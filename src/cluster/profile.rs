@@ -180,12 +180,46 @@ impl GivenName {
         {
             return true;
         }
-        let (x, y) = if self.canonical <= other.canonical {
-            (&self.canonical, &other.canonical)
-        } else {
-            (&other.canonical, &self.canonical)
-        };
-        strsim::jaro_winkler(x, y) >= GIVEN_NAME_JARO_WINKLER
+        // Compound names compare word by word: `jean paul` and `jean luc` are
+        // two people although the whole strings look alike.
+        let (mine, theirs): (Vec<&str>, Vec<&str>) = (
+            self.canonical.split_whitespace().collect(),
+            other.canonical.split_whitespace().collect(),
+        );
+        if mine.len() == theirs.len() && mine.len() > 1 {
+            return mine
+                .iter()
+                .zip(&theirs)
+                .all(|(x, y)| words_compatible(x, y));
+        }
+        words_compatible(&self.canonical, &other.canonical)
+    }
+}
+
+/// Two single given names that may be one person's: equal, or alike by
+/// Jaro-Winkler (typos), unless they are the masculine and feminine forms of
+/// one name (`martin`/`martine`, `jean`/`jeanne`, `daniel`/`danielle`,
+/// `stephane`/`stephanie`): those are siblings and spouses, not typos.
+fn words_compatible(x: &str, y: &str) -> bool {
+    if x == y {
+        return true;
+    }
+    let (x, y) = if x <= y { (x, y) } else { (y, x) };
+    if gendered_pair(x, y) || gendered_pair(y, x) {
+        return false;
+    }
+    strsim::jaro_winkler(x, y) >= GIVEN_NAME_JARO_WINKLER
+}
+
+/// `feminine` is `masculine` with a French feminine ending.
+fn gendered_pair(masculine: &str, feminine: &str) -> bool {
+    if let Some(ending) = feminine.strip_prefix(masculine) {
+        return matches!(ending, "e" | "ne" | "le" | "te" | "tte");
+    }
+    // stephane / stephanie, melanie-like endings: the same stem, `e` / `ie`.
+    match (masculine.strip_suffix('e'), feminine.strip_suffix("ie")) {
+        (Some(a), Some(b)) => a == b && !a.is_empty(),
+        _ => false,
     }
 }
 

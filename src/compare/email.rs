@@ -77,18 +77,31 @@ fn spells_a_name(address: &str, names: &[PersonName]) -> bool {
     let Some((local, _)) = split(address) else {
         return false;
     };
-    let letters = || local.chars().take_while(|&c| c != '+').filter(|c| c.is_alphabetic());
-    let squeeze = |s: &str| s.chars().filter(|c| c.is_alphabetic()).collect::<Vec<char>>();
+    let letters = || {
+        local
+            .chars()
+            .take_while(|&c| c != '+')
+            .filter(|c| c.is_alphabetic())
+    };
+    let squeeze = |s: &str| {
+        s.chars()
+            .filter(|c| c.is_alphabetic())
+            .collect::<Vec<char>>()
+    };
     names.iter().any(|n| {
         let (given, family) = (squeeze(&n.given), squeeze(&n.family));
         if family.is_empty() {
             return false;
         }
         let local: Vec<char> = letters().collect();
-        let concat = |x: &[char], y: &[char]| local.len() == x.len() + y.len() && local[..x.len()] == *x && local[x.len()..] == *y;
+        let concat = |x: &[char], y: &[char]| {
+            local.len() == x.len() + y.len() && local[..x.len()] == *x && local[x.len()..] == *y
+        };
         concat(&given, &family)
             || concat(&family, &given)
-            || given.first().is_some_and(|i| concat(std::slice::from_ref(i), &family))
+            || given
+                .first()
+                .is_some_and(|i| concat(std::slice::from_ref(i), &family))
     })
 }
 

@@ -321,7 +321,11 @@ impl Resolver {
             records.len(),
             edges,
             threshold,
-            &(OptionalGuard(names), OptionalGuard(facts), OptionalGuard(household)),
+            &(
+                OptionalGuard(names),
+                OptionalGuard(facts),
+                OptionalGuard(household),
+            ),
         )
     }
 
@@ -399,7 +403,8 @@ impl Resolver {
                 }
             }
         }
-        let random_pairs = sample::random_pairs(records.len(), training.u_sample_pairs, training.seed);
+        let random_pairs =
+            sample::random_pairs(records.len(), training.u_sample_pairs, training.seed);
         let random_vectors = compare_pairs(comparator, records, &random_pairs);
         let (with_u, u_report) =
             crate::score::estimate_u(&start, &random_vectors, training.u_smoothing)?;
@@ -436,7 +441,11 @@ impl<G: MergeGuard> MergeGuard for OptionalGuard<G> {
         self.0.as_ref().map(|g| g.summarize(record))
     }
 
-    fn check(&self, a: &Self::Summary, b: &Self::Summary) -> std::result::Result<(), RefusalReason> {
+    fn check(
+        &self,
+        a: &Self::Summary,
+        b: &Self::Summary,
+    ) -> std::result::Result<(), RefusalReason> {
         match (&self.0, a, b) {
             (Some(g), Some(a), Some(b)) => g.check(a, b),
             _ => Ok(()),
@@ -471,9 +480,13 @@ fn population_model(
     n_records: usize,
 ) -> Model {
     let mut model = with_random_u.clone();
-    for (out, trained) in model.comparisons.iter_mut().zip(&candidate_model.comparisons) {
+    for (out, trained) in model
+        .comparisons
+        .iter_mut()
+        .zip(&candidate_model.comparisons)
+    {
         out.m = trained.m.clone();
-        make_weights_monotone(&mut out.m, &mut out.u);
+        cap_weights_at_exact(&out.m, &mut out.u);
     }
     let n = n_records as f64;
     let all_pairs = (n * (n - 1.0) / 2.0).max(1.0);
@@ -483,16 +496,25 @@ fn population_model(
 }
 
 /// Levels are ordered from the strongest agreement down (see
-/// [`crate::compare`]), so a level's weight must not exceed the one before it.
+/// [`crate::compare`]): no weaker agreement may weigh more than an exact one.
 /// Random pairs almost never agree on swapped names or nicknames, which gives
 /// those levels a u near zero and a weight above an exact agreement; raising
-/// u to `m[l]·u[l−1]/m[l−1]` caps the weight at the stronger level's.
-fn make_weights_monotone(m: &[f64], u: &mut [f64]) {
-    // Level 0 is null and carries no weight; "else" is last.
-    for level in 2..m.len().min(u.len()) {
-        let (m_prev, u_prev, m_here) = (m[level - 1], u[level - 1], m[level]);
-        if m_prev > 0.0 && u_prev > 0.0 && m_here > 0.0 && m_here / u[level] > m_prev / u_prev {
-            u[level] = (m_here * u_prev / m_prev).min(1.0);
+/// u to `m[l]·u[1]/m[1]` caps the weight at the exact level's. (Capping each
+/// level at the one before it instead would let a rare intermediate level,
+/// whose m is tiny, crush every level after it.)
+fn cap_weights_at_exact(m: &[f64], u: &mut [f64]) {
+    const EXACT: usize = 1;
+    let (Some(&m_exact), Some(&u_exact)) = (m.get(EXACT), u.get(EXACT)) else {
+        return;
+    };
+    if m_exact <= 0.0 || u_exact <= 0.0 {
+        return;
+    }
+    // Level 0 is null and carries no weight.
+    for level in EXACT + 1..m.len().min(u.len()) {
+        let m_here = m[level];
+        if m_here > 0.0 && m_here / u[level] > m_exact / u_exact {
+            u[level] = (m_here * u_exact / m_exact).min(1.0);
         }
     }
 }
@@ -508,7 +530,8 @@ impl crate::compare::GenericValues for GenericAsEvidence<'_> {
         self.0.contains(crate::block::GenericField::Phone, e164)
     }
     fn email(&self, normalized: &str) -> bool {
-        self.0.contains(crate::block::GenericField::Email, normalized)
+        self.0
+            .contains(crate::block::GenericField::Email, normalized)
     }
     fn address(&self, address: &NormalizedAddress) -> bool {
         self.0.is_generic_address(address)
@@ -533,7 +556,8 @@ fn compare_pairs<G: crate::compare::GenericValues + Sync>(
         .zip(pairs.par_chunks(1024))
         .for_each(|(out, pairs)| {
             for (row, pair) in out.chunks_mut(stride).zip(pairs) {
-                if let (Some(a), Some(b)) = (records.get(pair.lo.index()), records.get(pair.hi.index()))
+                if let (Some(a), Some(b)) =
+                    (records.get(pair.lo.index()), records.get(pair.hi.index()))
                 {
                     comparator.compare(a, b, row);
                 }
@@ -549,7 +573,11 @@ fn pair_weight(
     pair: &CandidatePair,
     levels: &[u8],
 ) -> f64 {
-    match (tf, records.get(pair.lo.index()), records.get(pair.hi.index())) {
+    match (
+        tf,
+        records.get(pair.lo.index()),
+        records.get(pair.hi.index()),
+    ) {
         (Some(tf), Some(a), Some(b)) if levels.len() <= MAX_COMPARISONS => {
             let mut values = [None; MAX_COMPARISONS];
             let values = &mut values[..levels.len()];

@@ -98,7 +98,8 @@ impl TermFrequencies {
         out: &mut [Option<f64>],
     ) {
         out.iter_mut().for_each(|v| *v = None);
-        let rarest = |table: &HashMap<String, f64>, value: fn(&crate::normalize::PersonName) -> &str| {
+        let rarest = |table: &HashMap<String, f64>,
+                      value: fn(&crate::normalize::PersonName) -> &str| {
             let mut best: Option<f64> = None;
             for x in &a.names {
                 for y in &b.names {

@@ -266,7 +266,7 @@ fn contacts_are_unique_to_a_household() {
 
 #[test]
 fn the_store_phone_is_typed_for_many_persons() {
-    let data = generate(&config(4000, 19));
+    let data = generate(&config(8000, 19));
     let mut persons_by_phone: HashMap<String, BTreeSet<u64>> = HashMap::new();
     let mut households_by_phone: HashMap<String, BTreeSet<u64>> = HashMap::new();
     for (r, t) in data.records.iter().zip(&data.truth.records) {
