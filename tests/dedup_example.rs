@@ -118,7 +118,10 @@ fn fixture_job_succeeds_and_reports_counts() {
     let names: Vec<&str> = app_users.iter().map(|r| r["nom"].as_str()).collect();
     assert!(names.len() > 10);
     for needle in names.into_iter().chain(["@", "+33"]) {
-        assert!(!stdout.contains(needle), "{needle} in the summary:\n{stdout}");
+        assert!(
+            !stdout.contains(needle),
+            "{needle} in the summary:\n{stdout}"
+        );
     }
 }
 
@@ -246,7 +249,10 @@ fn rejects_csv_lists_every_bad_row_with_its_line() {
     // Reasons name columns, never values (the rejected call-centre row holds
     // a name, the store row a phone number).
     let raw = std::fs::read_to_string(out_dir().join("rejects.csv")).unwrap();
-    assert!(!raw.contains("Dupuis") && !raw.contains("0611223344"), "{raw}");
+    assert!(
+        !raw.contains("Dupuis") && !raw.contains("0611223344"),
+        "{raw}"
+    );
 }
 
 #[test]
@@ -281,7 +287,10 @@ fn every_event_is_in_exactly_one_timeline_or_in_the_orphans() {
         }
     }
     let (header, orphans) = read_csv(&out_dir().join("orphan_events.csv"));
-    assert_eq!(header, ["event_id", "source_channel", "source_id", "reason"]);
+    assert_eq!(
+        header,
+        ["event_id", "source_channel", "source_id", "reason"]
+    );
     assert_eq!(orphans.len(), 1);
     assert_eq!(orphans[0]["event_id"], "EVORPHAN0001");
     *seen.entry(orphans[0]["event_id"].clone()).or_default() += 1;
@@ -300,6 +309,76 @@ fn every_event_is_in_exactly_one_timeline_or_in_the_orphans() {
         .map(|r| r["customer_id"].clone())
         .unwrap();
     assert_eq!(customer_of_event["EV053461190290"], web_customer);
+}
+
+#[test]
+fn profiles_jsonl_has_one_golden_profile_per_customer() {
+    let (_, rows) = read_csv(&out_dir().join("customers.csv"));
+    let mut records_of: HashMap<String, HashSet<(String, String)>> = HashMap::new();
+    for r in &rows {
+        records_of
+            .entry(r["customer_id"].clone())
+            .or_default()
+            .insert((r["channel"].clone(), r["source_id"].clone()));
+    }
+    let profiles = std::fs::read_to_string(out_dir().join("profiles.jsonl")).unwrap();
+    let mut seen = HashSet::new();
+    for line in profiles.lines() {
+        let profile: serde_json::Value = serde_json::from_str(line).unwrap();
+        let id = profile["customer_id"].as_str().unwrap().to_owned();
+        let records: HashSet<(String, String)> = profile["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| {
+                (
+                    k["channel"].as_str().unwrap().to_owned(),
+                    k["id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(Some(&records), records_of.get(&id), "{id}");
+        assert!(seen.insert(id), "customer twice");
+    }
+    assert_eq!(seen.len(), records_of.len());
+    // Person 16's store cards and call-centre contact: one profile, one name
+    // carried by all three records, the street typed `ROUTE` and `RTE` one
+    // address with both store cards as its sources, and the activity of the
+    // customer's events.
+    let customer = &rows
+        .iter()
+        .find(|r| r["source_id"] == "2916406569486")
+        .unwrap()["customer_id"];
+    let line = profiles
+        .lines()
+        .find(|l| l.contains(customer.as_str()))
+        .unwrap();
+    let profile: serde_json::Value = serde_json::from_str(line).unwrap();
+    let name = &profile["names"][0]["value"];
+    assert_eq!(name["family_folded"], "leclercq");
+    assert_eq!(name["given_folded"], "laurence");
+    assert_eq!(name["given"], "Laurence");
+    assert_eq!(profile["names"][0]["sources"].as_array().unwrap().len(), 3);
+    let street = &profile["addresses"][0];
+    assert_eq!(street["value"]["street"], "route pierre curie");
+    assert_eq!(street["value"]["number"], 128);
+    let sources: HashSet<&str> = street["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["source"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, HashSet::from(["2916406569486", "2955265976893"]));
+    let events_of_customer = std::fs::read_to_string(out_dir().join("timelines.jsonl"))
+        .unwrap()
+        .lines()
+        .find(|l| l.contains(customer.as_str()))
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["events"].as_array().unwrap().len()
+        })
+        .unwrap();
+    assert_eq!(profile["activity"]["events"], events_of_customer);
 }
 
 #[test]
@@ -350,7 +429,10 @@ fn expect_failure(args: &[&str], code: i32, needles: &[&str]) {
     assert_eq!(output.status.code(), Some(code), "{args:?}: {stderr}");
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     for needle in needles {
-        assert!(stderr.contains(needle), "{args:?}: {needle:?} not in {stderr}");
+        assert!(
+            stderr.contains(needle),
+            "{args:?}: {needle:?} not in {stderr}"
+        );
     }
     assert!(!out_dir.exists(), "{args:?} wrote output before failing");
 }
@@ -376,12 +458,24 @@ fn missing_files_are_named() {
     let (_dir, job) = broken_job("path = \"app_users.csv\"", "path = \"app_users_2023.csv\"");
     let data = fixtures();
     expect_failure(
-        &["--job", job.to_str().unwrap(), "--data-dir", data.to_str().unwrap()],
+        &[
+            "--job",
+            job.to_str().unwrap(),
+            "--data-dir",
+            data.to_str().unwrap(),
+        ],
         1,
         &["app_users_2023.csv"],
     );
     expect_failure(
-        &["--input", "nowhere/clients.csv", "--channel", "web", "--id-column", "id"],
+        &[
+            "--input",
+            "nowhere/clients.csv",
+            "--channel",
+            "web",
+            "--id-column",
+            "id",
+        ],
         1,
         &["nowhere/clients.csv"],
     );
@@ -392,13 +486,23 @@ fn unknown_column_in_a_mapping_is_named_with_its_file() {
     let (_dir, job) = broken_job("given_name = \"prenom\"", "given_name = \"prénom\"");
     let data = fixtures();
     expect_failure(
-        &["--job", job.to_str().unwrap(), "--data-dir", data.to_str().unwrap()],
+        &[
+            "--job",
+            job.to_str().unwrap(),
+            "--data-dir",
+            data.to_str().unwrap(),
+        ],
         1,
         &["prénom", "store_cards.csv"],
     );
     let (_dir, job) = broken_job("source_id = \"source_record_id\"", "source_id = \"record\"");
     expect_failure(
-        &["--job", job.to_str().unwrap(), "--data-dir", data.to_str().unwrap()],
+        &[
+            "--job",
+            job.to_str().unwrap(),
+            "--data-dir",
+            data.to_str().unwrap(),
+        ],
         1,
         &["record", "events.csv"],
     );
@@ -406,7 +510,10 @@ fn unknown_column_in_a_mapping_is_named_with_its_file() {
 
 #[test]
 fn bad_job_file_is_named_with_line_and_key() {
-    let (_dir, job) = broken_job("date_order = \"dmy\"", "date_order = \"dmy\"\ncolour = \"red\"");
+    let (_dir, job) = broken_job(
+        "date_order = \"dmy\"",
+        "date_order = \"dmy\"\ncolour = \"red\"",
+    );
     let line = std::fs::read_to_string(&job)
         .unwrap()
         .lines()
@@ -444,7 +551,16 @@ fn command_line_mistakes_exit_2_naming_the_flag() {
     expect_failure(&["--mode", "incremental"], 2, &["--mode"]);
     expect_failure(&["--mode", "streaming"], 2, &["--mode is batch"]);
     expect_failure(
-        &["--input", "x.csv", "--channel", "web", "--id-column", "id", "--encoding", "utf-16"],
+        &[
+            "--input",
+            "x.csv",
+            "--channel",
+            "web",
+            "--id-column",
+            "id",
+            "--encoding",
+            "utf-16",
+        ],
         2,
         &["unsupported encoding"],
     );
@@ -456,7 +572,10 @@ fn help_exits_0() {
     let output = run(&["--help"]);
     assert!(output.status.success());
     let stdout = text(&output.stdout);
-    assert!(stdout.contains("--job FILE") && stdout.contains("--id-column"), "{stdout}");
+    assert!(
+        stdout.contains("--job FILE") && stdout.contains("--id-column"),
+        "{stdout}"
+    );
 }
 
 /// The bundled job file reads an export of `examples/synth.rs` back into
@@ -471,7 +590,14 @@ fn bundled_job_reads_back_the_generated_records() {
     use omnicanal::synth::{SynthConfig, generate};
     let status = Command::new(env!("CARGO"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["build", "--quiet", "--example", "synth", "--features", "io,synth"])
+        .args([
+            "build",
+            "--quiet",
+            "--example",
+            "synth",
+            "--features",
+            "io,synth",
+        ])
         .status()
         .expect("cargo runs");
     assert!(status.success());

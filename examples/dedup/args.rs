@@ -100,8 +100,9 @@ Options:
 --help, -h              this text
 
 Outputs in --out: customers.csv (channel,source_id,customer_id, one row per record read),
-timelines.jsonl (customers with events, when the job has events), orphan_events.csv
-(events with no record), rejects.csv (file,line,reason of every unreadable row).",
+profiles.jsonl (one golden profile per customer), timelines.jsonl (customers with events,
+when the job has events), orphan_events.csv (events with no record), rejects.csv
+(file,line,reason of every unreadable row).",
         source = indent(SOURCE_FLAGS_USAGE, "  ")
     )
 }
@@ -210,7 +211,10 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
             return Err(UsageError(if known_source_flag {
                 format!("{flag} describes a single source and cannot be used with --job")
             } else {
-                format!("unknown flag {:?}", flag.chars().take(64).collect::<String>())
+                format!(
+                    "unknown flag {:?}",
+                    flag.chars().take(64).collect::<String>()
+                )
             }));
         }
         (job, true) => Input::Job {
@@ -221,8 +225,8 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
             if data_dir.is_some() {
                 return Err(UsageError("--data-dir goes with --job, not --input".into()));
             }
-            let spec = SourceSpec::from_cli_args(&source_args)
-                .map_err(|e| UsageError(e.to_string()))?;
+            let spec =
+                SourceSpec::from_cli_args(&source_args).map_err(|e| UsageError(e.to_string()))?;
             Input::Single(Box::new(spec))
         }
     };

@@ -20,31 +20,41 @@
 //!
 //! 1. **read** — every customer file of the job, streamed (a reader thread
 //!    parses, the main thread normalizes batches in parallel with each
-//!    source's own `Normalizer`); only normalized records are kept. Rows that
-//!    cannot be read go to `rejects.csv`; records read + rejects = data rows.
+//!    source's own `Normalizer`); kept are the normalized records and, for
+//!    the profiles' spellings, each record's names as typed. Rows that cannot
+//!    be read go to `rejects.csv`; records read + rejects = data rows.
 //! 2. **resolve** — `Resolver::resolve` with the default settings: block,
-//!    compare, train (u from random pairs, m by EM, no labels), score,
-//!    cluster (union-find with guards).
+//!    compare, train (no labels), score, cluster (union-find with guards).
 //! 3. **write** — `customers.csv`.
 //! 4. **events** — when the job has `[[events]]`: read, attach to records,
-//!    build the per-customer timelines (`Timelines::build`), write
-//!    `timelines.jsonl` and `orphan_events.csv`. The normalized records are
-//!    dropped before, so memory holds one or the other, not both.
+//!    build the per-customer timelines (`Timelines::build`, which packs the
+//!    events into compact columns).
+//! 5. **profiles** — one golden profile per customer (`omnicanal::profile`),
+//!    with its activity when there are events, built and written a slice of
+//!    customers at a time; then the records are dropped.
+//! 6. **write** — `timelines.jsonl` and `orphan_events.csv` from the
+//!    timelines' store.
 //!
-//! # Outputs (in `--out`, default `out/`, created when missing)
+//! # Outputs (in `--out`, default `out/` under the working directory, created
+//! when missing; files of an earlier run are overwritten)
 //!
 //! - `customers.csv` — `channel,source_id,customer_id`, one row per record
 //!   read, in input order. Customer ids are `C` + 16 hex digits, derived from
 //!   the customer's smallest source key, so they are stable across runs while
 //!   that record stays.
+//! - `profiles.jsonl` — one golden profile per customer, in cluster order:
+//!   every distinct name, birth date, phone, email, address and identifier
+//!   with the records carrying it, best first by the default survivorship
+//!   rules, and the activity from the events (counts, spend, first and last
+//!   interaction per channel). This file is personal data, by design.
 //! - `rejects.csv` — `file,line,reason` for every customer or events row that
 //!   could not be read (the reason names the column, never the value).
 //! - `timelines.jsonl` (with events) — one JSON object per customer having
-//!   events, in customer order: `{"customer_id", "events": [{"event_id",
+//!   events, in cluster order: `{"customer_id", "events": [{"event_id",
 //!   "timestamp" (RFC 3339, UTC), "channel" (where it happened), "kind",
 //!   "amount" (decimal string or null), "currency", "order_ref", "store",
 //!   "attributes" (only when present)}]}`, events oldest first (instant,
-//!   then channel, then input order).
+//!   then channel, then input order). Customers without events have no line.
 //! - `orphan_events.csv` (with events) — `event_id,source_channel,source_id,reason`
 //!   for events whose record is unknown: every event read is in exactly one
 //!   timeline or in this file.
@@ -85,10 +95,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use omnicanal::Error;
+use omnicanal::block::GenericValues;
 use omnicanal::io::{JobFile, RejectWriter};
+use omnicanal::profile::{ProfileBuilder, SurvivorshipRules};
 use omnicanal::resolver::{Resolver, Settings};
 use omnicanal::timeline::Timelines;
-use omnicanal::{Error, SourceKey};
 
 use args::{Command, Input, Mode, Options, UsageError};
 use output::RecordIndex;
@@ -184,8 +196,8 @@ fn run(options: Options) -> Result<(), Error> {
     let truth = truth.as_ref().map(truth::load).transpose()?;
     std::fs::create_dir_all(&out_dir).map_err(|e| Error::from(e).in_file(&out_dir))?;
     let rejects_path = out_dir.join("rejects.csv");
-    let mut rejects = RejectWriter::new(output::create(&rejects_path)?)
-        .map_err(|e| e.in_file(&rejects_path))?;
+    let mut rejects =
+        RejectWriter::new(output::create(&rejects_path)?).map_err(|e| e.in_file(&rejects_path))?;
     let mut stages: Vec<(&'static str, Duration)> = Vec::new();
 
     // 1. Read and normalize.
@@ -210,7 +222,10 @@ fn run(options: Options) -> Result<(), Error> {
         n,
         "records",
         t.cluster,
-        &format!("{} customers", support::thousands(resolution.clustering.len() as u64)),
+        &format!(
+            "{} customers",
+            support::thousands(resolution.clustering.len() as u64)
+        ),
     );
     stages.extend([
         ("block", t.block),
@@ -221,61 +236,107 @@ fn run(options: Options) -> Result<(), Error> {
     ]);
     memory.end_phase("resolve");
 
-    // From here on only the keys are needed: the normalized records go.
-    let per_source = sources.per_source;
-    let keys: Vec<SourceKey> = sources.records.into_iter().map(|r| r.key).collect();
+    let read::SourcesRead {
+        records,
+        names,
+        per_source,
+        ..
+    } = sources;
 
     // 3. Customers.
     let writing = progress.counter("write", "records");
-    let written = output::write_customers(&out_dir.join("customers.csv"), &keys, &resolution)?;
+    let written = output::write_customers(&out_dir.join("customers.csv"), &records, &resolution)?;
     writing.inc(written);
     let mut write_time = writing.finish("customers.csv");
 
     let truth = truth
-        .map(|t| t.score(&keys, resolution.clustering.assignment()))
+        .map(|t| t.score(&records, resolution.clustering.assignment()))
         .transpose()?;
 
-    // 4. Events and timelines.
-    let events = if let Some(event_rows) = event_rows {
-        let read = read::read_events(event_rows, &mut rejects, &progress)?;
-        stages.push(("events", read.took));
-        let building = progress.spinner("timelines", "attach events, build timelines");
-        let built_at = Instant::now();
-        let mut events = read.events;
-        let read_count = events.len() as u64;
-        let index = RecordIndex::new(&keys);
-        let attached_by_id = index.attach(&mut events);
-        let customer_of_record = output::customer_of_record(&resolution);
-        let built = Timelines::build(events, |key| index.exact(key), &customer_of_record)?;
-        drop(index);
-        let build_time = built_at.elapsed();
-        building.finish(&format!("{} orphans", support::thousands(built.orphans.len() as u64)));
-        stages.push(("timelines", build_time));
+    // 4. Events and timelines: read, attach, build. The events themselves
+    // are consumed by the build, which keeps them in compact columns.
+    let built = match event_rows {
+        Some(event_rows) => {
+            let read = read::read_events(event_rows, &mut rejects, &progress)?;
+            stages.push(("events", read.took));
+            let building = progress.spinner("timelines", "attach events, build timelines");
+            let built_at = Instant::now();
+            let mut events = read.events;
+            let read_count = events.len() as u64;
+            let index = RecordIndex::new(&records);
+            let attached_by_id = index.attach(&mut events);
+            let customer_of_record = output::customer_of_record(&resolution);
+            let built = Timelines::build(events, |key| index.exact(key), &customer_of_record)?;
+            drop(index);
+            building.finish(&format!(
+                "{} orphans",
+                support::thousands(built.orphans.len() as u64)
+            ));
+            stages.push(("timelines", built_at.elapsed()));
+            let summary = EventsSummary {
+                read: read_count,
+                rejects: read.rejects,
+                attached_by_id,
+                ..EventsSummary::default()
+            };
+            Some((built, summary))
+        }
+        None => None,
+    };
 
-        let writing = progress.counter("write", "events");
-        let (customers, placed) = output::write_timelines(
-            &out_dir.join("timelines.jsonl"),
-            &built.timelines,
-            &resolution.customer_ids,
-        )?;
-        let orphans = output::write_orphans(&out_dir.join("orphan_events.csv"), &built.orphans)?;
-        writing.inc(placed + orphans);
-        write_time += writing.finish("timelines.jsonl, orphan_events.csv");
-        Some(EventsSummary {
-            read: read_count,
-            rejects: read.rejects,
-            attached_by_id,
-            placed,
-            orphans,
-            customers,
-        })
-    } else {
-        None
+    // 5. Golden profiles, with each customer's activity when there are events.
+    let building = progress.counter("profiles", "customers");
+    let generic = GenericValues::detect(&records, &Settings::default().blocking.generic);
+    let rules = SurvivorshipRules::default();
+    let mut builder = ProfileBuilder::new(&rules, &records)
+        .raw_records(&names)
+        .generic_values(&generic);
+    if let Some((built, _)) = &built {
+        builder = builder.timelines(&built.timelines);
+    }
+    let profiles = output::write_profiles(
+        &out_dir.join("profiles.jsonl"),
+        &builder,
+        &resolution.clustering,
+        &resolution.customer_ids,
+        &building,
+    )?;
+    stages.push((
+        "profiles",
+        building.finish(&format!(
+            "{} in profiles.jsonl",
+            support::thousands(profiles)
+        )),
+    ));
+    drop(generic);
+    // The records are no longer needed; the timelines are written from their
+    // own store.
+    drop(names);
+    drop(records);
+
+    let events = match built {
+        Some((built, mut summary)) => {
+            let writing = progress.counter("write", "events");
+            let (customers, placed) = output::write_timelines(
+                &out_dir.join("timelines.jsonl"),
+                &built.timelines,
+                &resolution.customer_ids,
+            )?;
+            let orphans =
+                output::write_orphans(&out_dir.join("orphan_events.csv"), &built.orphans)?;
+            writing.inc(placed + orphans);
+            write_time += writing.finish("timelines.jsonl, orphan_events.csv");
+            summary.placed = placed;
+            summary.orphans = orphans;
+            summary.customers = customers;
+            Some(summary)
+        }
+        None => None,
     };
 
     rejects.finish().map_err(|e| e.in_file(&rejects_path))?;
     stages.push(("write", write_time));
-    memory.end_phase("events and output");
+    memory.end_phase("events, profiles, output");
 
     Summary {
         input: title,

@@ -4,15 +4,19 @@
 //! in between.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::fs::File;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
+use omnicanal::normalize::NormalizedRecord;
+use omnicanal::profile::ProfileBuilder;
 use omnicanal::resolver::Resolution;
 use omnicanal::timeline::{Currency, Event, Orphan, OrphanReason, Timelines};
-use omnicanal::{ClusterIndex, CustomerId, Error, ErrorKind, RecordId, SourceKey};
+use omnicanal::{ClusterIndex, Clustering, CustomerId, Error, ErrorKind, RecordId, SourceKey};
 use serde::Serialize;
+
+use crate::progress::Stage;
 use serde::ser::SerializeMap;
 
 /// Creates `path` for buffered writing; errors name the file.
@@ -34,14 +38,15 @@ pub fn write_error(path: &Path, err: impl std::fmt::Display) -> Error {
 /// input order. Returns the rows written.
 pub fn write_customers(
     path: &Path,
-    keys: &[SourceKey],
+    records: &[NormalizedRecord],
     resolution: &Resolution,
 ) -> Result<u64, Error> {
     let mut out = csv::Writer::from_writer(create(path)?);
     out.write_record(["channel", "source_id", "customer_id"])
         .map_err(|e| write_error(path, e))?;
     let mut customer = String::with_capacity(17);
-    for (index, key) in keys.iter().enumerate() {
+    for (index, record) in records.iter().enumerate() {
+        let key = &record.key;
         customer.clear();
         // Every record is in exactly one cluster; a record without one would
         // be a resolver bug, written as an empty id rather than hidden.
@@ -53,7 +58,7 @@ pub fn write_customers(
             .map_err(|e| write_error(path, e))?;
     }
     out.flush().map_err(|e| write_error(path, e))?;
-    Ok(keys.len() as u64)
+    Ok(records.len() as u64)
 }
 
 /// Where events are attached: every record by its source id, with the
@@ -68,7 +73,7 @@ pub fn write_customers(
 /// UUIDs), so this is the record the export meant. An id held by records of
 /// two channels, neither being the event's, stays an orphan.
 pub struct RecordIndex<'k> {
-    keys: &'k [SourceKey],
+    records: &'k [NormalizedRecord],
     by_id: HashMap<&'k str, Holders, BuildHasherDefault<IdHasher>>,
 }
 
@@ -114,11 +119,12 @@ enum Holders {
 }
 
 impl<'k> RecordIndex<'k> {
-    /// Indexes `keys` (`keys[r]` is record `r`'s key).
-    pub fn new(keys: &'k [SourceKey]) -> RecordIndex<'k> {
+    /// Indexes the keys of `records` (`records[r]` is record `r`).
+    pub fn new(records: &'k [NormalizedRecord]) -> RecordIndex<'k> {
         let mut by_id: HashMap<&str, Holders, BuildHasherDefault<IdHasher>> =
-            HashMap::with_capacity_and_hasher(keys.len(), BuildHasherDefault::default());
-        for (record, key) in keys.iter().enumerate() {
+            HashMap::with_capacity_and_hasher(records.len(), BuildHasherDefault::default());
+        for (record, normalized) in records.iter().enumerate() {
+            let key = &normalized.key;
             let record = record as u32;
             by_id
                 .entry(key.id.as_str())
@@ -128,13 +134,14 @@ impl<'k> RecordIndex<'k> {
                 })
                 .or_insert(Holders::One(record));
         }
-        RecordIndex { keys, by_id }
+        RecordIndex { records, by_id }
     }
 
     /// The record with exactly this key.
     pub fn exact(&self, key: &SourceKey) -> Option<RecordId> {
         let holders = self.by_id.get(key.id.as_str())?;
-        let matches = |r: &u32| self.keys.get(*r as usize).map(|k| &k.channel) == Some(&key.channel);
+        let matches =
+            |r: &u32| self.records.get(*r as usize).map(|n| &n.key.channel) == Some(&key.channel);
         match holders {
             Holders::One(r) => matches(r).then_some(RecordId(*r)),
             Holders::Many(all) => all.iter().find(|r| matches(r)).map(|r| RecordId(*r)),
@@ -156,9 +163,9 @@ impl<'k> RecordIndex<'k> {
                 let Some(Holders::One(r)) = self.by_id.get(event.source.id.as_str()) else {
                     return 0;
                 };
-                match self.keys.get(*r as usize) {
-                    Some(key) => {
-                        event.source = key.clone();
+                match self.records.get(*r as usize) {
+                    Some(record) => {
+                        event.source = record.key.clone();
                         1
                     }
                     None => 0,
@@ -293,4 +300,49 @@ pub fn customer_of_record(resolution: &Resolution) -> Vec<u32> {
         .iter()
         .map(|c: &ClusterIndex| c.0)
         .collect()
+}
+
+/// `profiles.jsonl`: one golden profile per customer, in customer order
+/// (the `Profile` serialization of `omnicanal::profile`: every value with the
+/// records that carry it, best first, and the activity from the timelines).
+/// Built and serialized in parallel a slice of customers at a time, written
+/// in order; returns the profiles written.
+pub fn write_profiles(
+    path: &Path,
+    builder: &ProfileBuilder<'_>,
+    clustering: &Clustering,
+    customer_ids: &[CustomerId],
+    progress: &Stage,
+) -> Result<u64, Error> {
+    use rayon::prelude::*;
+    /// Customers per slice: the serialized slice (a few MB) is all that is
+    /// held beyond the inputs.
+    const SLICE: usize = 4096;
+    let mut out = create(path)?;
+    let customers = clustering.len();
+    let mut written = 0u64;
+    for start in (0..customers).step_by(SLICE) {
+        let end = (start + SLICE).min(customers);
+        let lines: Vec<Result<Vec<u8>, serde_json::Error>> = (start..end)
+            .into_par_iter()
+            .filter_map(|c| {
+                let cluster = ClusterIndex(c as u32);
+                let id = *customer_ids.get(c)?;
+                let profile = builder.build(id, cluster, clustering.members(cluster));
+                let mut line = serde_json::to_vec(&profile);
+                if let Ok(bytes) = &mut line {
+                    bytes.push(b'\n');
+                }
+                Some(line)
+            })
+            .collect();
+        for line in lines {
+            let line = line.map_err(|e| write_error(path, e))?;
+            out.write_all(&line).map_err(|e| write_error(path, e))?;
+            written += 1;
+        }
+        progress.inc((end - start) as u64);
+    }
+    out.flush().map_err(|e| write_error(path, e))?;
+    Ok(written)
 }

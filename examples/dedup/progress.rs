@@ -116,5 +116,8 @@ fn done_line(stage: &str, count: u64, unit: &str, took: Duration, note: &str) ->
     } else {
         format!("{} {unit} ({}) ", thousands(count), rate(count, took))
     };
-    format!("✔ {stage:<10} {counted}in {took:.2?}{sep}{note}", sep = if note.is_empty() { "" } else { "; " })
+    format!(
+        "✔ {stage:<10} {counted}in {took:.2?}{sep}{note}",
+        sep = if note.is_empty() { "" } else { "; " }
+    )
 }

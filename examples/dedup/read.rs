@@ -47,6 +47,9 @@ pub struct SourceCount {
 pub struct SourcesRead {
     /// One per record read, in input order; `records[i]` is `RecordId(i)`.
     pub records: Vec<NormalizedRecord>,
+    /// The names of each record as typed (see [`names_only`]), in the same
+    /// order, for the golden profiles' spellings.
+    pub names: Vec<Record>,
     /// Per file, in job order.
     pub per_source: Vec<SourceCount>,
     /// Wall time of reading and normalizing (they overlap).
@@ -84,6 +87,7 @@ pub fn read_sources<W: Write>(
 
     let stage = progress.counter("read", "records");
     let mut records: Vec<NormalizedRecord> = Vec::new();
+    let mut names: Vec<Record> = Vec::new();
     let mut per_source: Vec<SourceCount> = files
         .iter()
         .map(|file| SourceCount {
@@ -113,6 +117,7 @@ pub fn read_sources<W: Write>(
                 .collect();
             stage.inc(normalized.len() as u64);
             records.extend(normalized);
+            names.extend(batch.records.into_iter().map(names_only));
             if !batch.rejects.is_empty() {
                 stage.note(format!("{} rejects", thousands(rejected)));
             }
@@ -128,20 +133,29 @@ pub fn read_sources<W: Write>(
     ));
     Ok(SourcesRead {
         records,
+        names,
         per_source,
         took,
     })
+}
+
+/// What the golden profiles need of a raw record: its key and its names as
+/// typed (`Hélène`, where the normalized form has `helene`). Everything else
+/// is in the normalized record already, so it is dropped here rather than
+/// held through the resolution.
+pub fn names_only(record: Record) -> Record {
+    let mut slim = Record::new(record.key);
+    slim.given_names = record.given_names;
+    slim.family_names = record.family_names;
+    slim.full_names = record.full_names;
+    slim
 }
 
 /// The reader thread: rows to batches, one source per batch. Which source a
 /// row came from is the file of the reader `JobSources` is on; a reader that
 /// has just given its first row marks a new file (files without rows are
 /// skipped over by the search).
-fn read_batches(
-    mut rows: JobSources,
-    files: &[PathBuf],
-    sender: mpsc::SyncSender<Batch>,
-) {
+fn read_batches(mut rows: JobSources, files: &[PathBuf], sender: mpsc::SyncSender<Batch>) {
     let mut source = 0usize;
     let mut batch = Batch {
         source,

@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 
 use omnicanal::eval::{Evaluation, evaluate};
+use omnicanal::normalize::NormalizedRecord;
 use omnicanal::{Channel, ClusterIndex, Error, ErrorKind, SourceKey};
 
 use crate::args::TruthSpec;
@@ -87,18 +88,22 @@ pub fn load(spec: &TruthSpec) -> Result<Truth, Error> {
 }
 
 impl Truth {
-    /// Scores the predicted clusters of the records with these keys
-    /// (`assignment[r]` is record `r`'s cluster).
-    pub fn score(&self, keys: &[SourceKey], assignment: &[ClusterIndex]) -> Result<TruthReport, Error> {
-        let mut predicted = Vec::with_capacity(keys.len());
-        let mut truth = Vec::with_capacity(keys.len());
-        for (key, cluster) in keys.iter().zip(assignment) {
-            if let Some(entity) = self.entity_of.get(key) {
+    /// Scores the predicted clusters of `records` (`assignment[r]` is
+    /// record `r`'s cluster).
+    pub fn score(
+        &self,
+        records: &[NormalizedRecord],
+        assignment: &[ClusterIndex],
+    ) -> Result<TruthReport, Error> {
+        let mut predicted = Vec::with_capacity(records.len());
+        let mut truth = Vec::with_capacity(records.len());
+        for (record, cluster) in records.iter().zip(assignment) {
+            if let Some(entity) = self.entity_of.get(&record.key) {
                 predicted.push(cluster.0);
                 truth.push(*entity);
             }
         }
-        let unlabelled = (keys.len() - predicted.len()) as u64;
+        let unlabelled = (records.len() - predicted.len()) as u64;
         Ok(TruthReport {
             evaluation: evaluate(&predicted, &truth)?,
             unlabelled,
