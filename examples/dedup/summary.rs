@@ -167,7 +167,11 @@ impl Summary<'_> {
             if phases.is_empty() {
                 println!("peak memory     {}", mib(peak));
             } else {
-                println!("peak memory     {}  ({})", mib(peak), phases.join(", "));
+                println!(
+                    "peak memory     {}  (peak so far after {})",
+                    mib(peak),
+                    phases.join(", ")
+                );
             }
         }
         println!(

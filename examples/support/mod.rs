@@ -45,48 +45,35 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-/// Peak resident memory phase by phase: the peak counter is reset at the end
-/// of each phase, so each reading covers that phase alone, and the overall
-/// peak is the largest of them. Where the counter cannot be reset (not Linux,
-/// or an old kernel) only the overall peak is known.
+/// Peak resident memory as it grows phase by phase: at the end of each
+/// phase, the peak so far. The counter is never reset, so that an outside
+/// measure (`/usr/bin/time -v`, which reads the same high-water mark) stays
+/// true; the phase whose reading jumps is the one that raised the peak.
 #[derive(Debug, Clone, Default)]
 pub struct PhasePeaks {
     phases: Vec<(&'static str, u64)>,
-    resettable: bool,
-    overall: Option<u64>,
 }
 
 impl PhasePeaks {
     /// Starts measuring; the first phase began with the process.
     pub fn start() -> PhasePeaks {
-        PhasePeaks {
-            phases: Vec::new(),
-            resettable: true,
-            overall: None,
-        }
+        PhasePeaks::default()
     }
 
-    /// Ends a phase: reads its peak, then resets the counter for the next.
+    /// Ends a phase: records the peak so far.
     pub fn end_phase(&mut self, name: &'static str) {
-        let Some(peak) = peak_rss_bytes() else { return };
-        self.overall = Some(self.overall.map_or(peak, |o| o.max(peak)));
-        if self.resettable {
+        if let Some(peak) = peak_rss_bytes() {
             self.phases.push((name, peak));
-            self.resettable = reset_peak_rss();
         }
     }
 
-    /// The largest peak seen, phases included.
+    /// The peak so far.
     pub fn overall(&self) -> Option<u64> {
-        let now = peak_rss_bytes();
-        match (self.overall, now) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        }
+        peak_rss_bytes().or(self.phases.last().map(|(_, peak)| *peak))
     }
 
-    /// Each phase's own peak, when the counter could be reset between them.
+    /// The peak so far at the end of each phase.
     pub fn phases(&self) -> &[(&'static str, u64)] {
-        if self.resettable { &self.phases } else { &[] }
+        &self.phases
     }
 }
