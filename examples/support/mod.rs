@@ -44,3 +44,36 @@ pub fn thousands(n: u64) -> String {
     }
     out
 }
+
+/// Peak resident memory as it grows phase by phase: at the end of each
+/// phase, the peak so far. The counter is never reset, so that an outside
+/// measure (`/usr/bin/time -v`, which reads the same high-water mark) stays
+/// true; the phase whose reading jumps is the one that raised the peak.
+#[derive(Debug, Clone, Default)]
+pub struct PhasePeaks {
+    phases: Vec<(&'static str, u64)>,
+}
+
+impl PhasePeaks {
+    /// Starts measuring; the first phase began with the process.
+    pub fn start() -> PhasePeaks {
+        PhasePeaks::default()
+    }
+
+    /// Ends a phase: records the peak so far.
+    pub fn end_phase(&mut self, name: &'static str) {
+        if let Some(peak) = peak_rss_bytes() {
+            self.phases.push((name, peak));
+        }
+    }
+
+    /// The peak so far.
+    pub fn overall(&self) -> Option<u64> {
+        peak_rss_bytes().or(self.phases.last().map(|(_, peak)| *peak))
+    }
+
+    /// The peak so far at the end of each phase.
+    pub fn phases(&self) -> &[(&'static str, u64)] {
+        &self.phases
+    }
+}

@@ -1,0 +1,348 @@
+//! The files the job writes: `customers.csv`, `timelines.jsonl`,
+//! `orphan_events.csv`. Each goes through a `BufWriter` (or the csv crate's
+//! own buffer) and is written as it is produced, without a copy of the data
+//! in between.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use omnicanal::normalize::NormalizedRecord;
+use omnicanal::profile::ProfileBuilder;
+use omnicanal::resolver::Resolution;
+use omnicanal::timeline::{Currency, Event, Orphan, OrphanReason, Timelines};
+use omnicanal::{ClusterIndex, Clustering, CustomerId, Error, ErrorKind, RecordId, SourceKey};
+use serde::Serialize;
+
+use crate::progress::Stage;
+use serde::ser::SerializeMap;
+
+/// Creates `path` for buffered writing; errors name the file.
+pub fn create(path: &Path) -> Result<BufWriter<File>, Error> {
+    File::create(path)
+        .map(|file| BufWriter::with_capacity(1 << 16, file))
+        .map_err(|e| Error::from(e).in_file(path))
+}
+
+/// Wraps a csv or I/O failure while writing `path`.
+pub fn write_error(path: &Path, err: impl std::fmt::Display) -> Error {
+    Error::new(ErrorKind::Io {
+        reason: err.to_string(),
+    })
+    .in_file(path)
+}
+
+/// `customers.csv`: `channel,source_id,customer_id`, one row per record, in
+/// input order. Returns the rows written.
+pub fn write_customers(
+    path: &Path,
+    records: &[NormalizedRecord],
+    resolution: &Resolution,
+) -> Result<u64, Error> {
+    let mut out = csv::Writer::from_writer(create(path)?);
+    out.write_record(["channel", "source_id", "customer_id"])
+        .map_err(|e| write_error(path, e))?;
+    let mut customer = String::with_capacity(17);
+    for (index, record) in records.iter().enumerate() {
+        let key = &record.key;
+        customer.clear();
+        // Every record is in exactly one cluster; a record without one would
+        // be a resolver bug, written as an empty id rather than hidden.
+        if let Some(id) = resolution.customer_of(RecordId(index as u32)) {
+            use std::fmt::Write as _;
+            let _ = write!(customer, "{id}");
+        }
+        out.write_record([key.channel.name(), key.id.as_str(), customer.as_str()])
+            .map_err(|e| write_error(path, e))?;
+    }
+    out.flush().map_err(|e| write_error(path, e))?;
+    Ok(records.len() as u64)
+}
+
+/// Where events are attached: every record by its source id, with the
+/// channels that hold that id.
+///
+/// An events export names the record an event belongs to by its id and a
+/// channel. Some exports (the bundled sample's among them) give only the
+/// channel where the event *happened*: a click & collect pickup happens in a
+/// store but belongs to the web account that ordered. Such an event is
+/// attached by its id alone when exactly one record of the job has that id —
+/// ids of different systems have different shapes (`WEB…`, `CC…`, 13 digits,
+/// UUIDs), so this is the record the export meant. An id held by records of
+/// two channels, neither being the event's, stays an orphan.
+pub struct RecordIndex<'k> {
+    records: &'k [NormalizedRecord],
+    by_id: HashMap<&'k str, Holders, BuildHasherDefault<IdHasher>>,
+}
+
+/// A multiply-rotate hasher (the Fx hash of rustc) for source ids: two
+/// lookups per event make SipHash a visible cost at millions of events, and
+/// the ids come from the retailer's own systems, so hash flooding is not a
+/// concern here.
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0xf135_7aea_2e62_a9c5;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(26) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.0 = (self.0.rotate_left(26) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.write(&[byte]);
+    }
+
+    fn finish(&self) -> u64 {
+        // Mix the high bits down: hashbrown takes its control byte from the
+        // top seven bits and its bucket from the low ones.
+        self.0 ^ (self.0 >> 32)
+    }
+}
+
+/// The records holding one id: nearly always one, so no allocation then.
+enum Holders {
+    One(u32),
+    Many(Vec<u32>),
+}
+
+impl<'k> RecordIndex<'k> {
+    /// Indexes the keys of `records` (`records[r]` is record `r`).
+    pub fn new(records: &'k [NormalizedRecord]) -> RecordIndex<'k> {
+        let mut by_id: HashMap<&str, Holders, BuildHasherDefault<IdHasher>> =
+            HashMap::with_capacity_and_hasher(records.len(), BuildHasherDefault::default());
+        for (record, normalized) in records.iter().enumerate() {
+            let key = &normalized.key;
+            let record = record as u32;
+            by_id
+                .entry(key.id.as_str())
+                .and_modify(|holders| match holders {
+                    Holders::One(first) => *holders = Holders::Many(vec![*first, record]),
+                    Holders::Many(all) => all.push(record),
+                })
+                .or_insert(Holders::One(record));
+        }
+        RecordIndex { records, by_id }
+    }
+
+    /// The record with exactly this key.
+    pub fn exact(&self, key: &SourceKey) -> Option<RecordId> {
+        let holders = self.by_id.get(key.id.as_str())?;
+        let matches =
+            |r: &u32| self.records.get(*r as usize).map(|n| &n.key.channel) == Some(&key.channel);
+        match holders {
+            Holders::One(r) => matches(r).then_some(RecordId(*r)),
+            Holders::Many(all) => all.iter().find(|r| matches(r)).map(|r| RecordId(*r)),
+        }
+    }
+
+    /// Points every event at its record: exact key first, then id alone when
+    /// one record holds it (the event's source key is set to that record's).
+    /// Returns how many were attached by id alone; events naming no record
+    /// are left as they are, for `Timelines::build` to return as orphans.
+    pub fn attach(&self, events: &mut [Event]) -> u64 {
+        use rayon::prelude::*;
+        events
+            .par_iter_mut()
+            .map(|event| {
+                if self.exact(&event.source).is_some() {
+                    return 0;
+                }
+                let Some(Holders::One(r)) = self.by_id.get(event.source.id.as_str()) else {
+                    return 0;
+                };
+                match self.records.get(*r as usize) {
+                    Some(record) => {
+                        event.source = record.key.clone();
+                        1
+                    }
+                    None => 0,
+                }
+            })
+            .sum()
+    }
+}
+
+/// One line of `timelines.jsonl`.
+#[derive(Serialize)]
+struct TimelineLine<'a> {
+    customer_id: CustomerId,
+    events: Vec<EventLine<'a>>,
+}
+
+/// One event in a timeline.
+#[derive(Serialize)]
+struct EventLine<'a> {
+    event_id: &'a str,
+    timestamp: jiff::Timestamp,
+    channel: &'a str,
+    kind: &'a str,
+    /// A decimal string (`"-12.50"`): no float for money.
+    amount: Option<String>,
+    currency: Option<Currency>,
+    order_ref: Option<&'a str>,
+    store: Option<&'a str>,
+    #[serde(skip_serializing_if = "Attributes::is_empty")]
+    attributes: Attributes<'a>,
+}
+
+/// Free attributes as a JSON object, in the source's order.
+struct Attributes<'a>(&'a [(String, String)]);
+
+impl Attributes<'_> {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for Attributes<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+/// Minor units as a decimal with two digits: 2210 → `22.10`, -5 → `-0.05`.
+pub fn decimal(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+/// `timelines.jsonl`: one object per customer having events, in customer
+/// order, its events oldest first (instant, then channel, then input order).
+/// Returns (customers written, events written).
+pub fn write_timelines(
+    path: &Path,
+    timelines: &Timelines,
+    customer_ids: &[CustomerId],
+) -> Result<(u64, u64), Error> {
+    let mut out = create(path)?;
+    let (mut customers, mut events) = (0u64, 0u64);
+    let mut lines: Vec<EventLine<'_>> = Vec::new();
+    for customer in timelines.customers() {
+        let Some(&customer_id) = customer_ids.get(customer.index()) else {
+            continue;
+        };
+        lines.clear();
+        for view in timelines.timeline(customer).oldest_first().iter() {
+            let amount = view.amount();
+            lines.push(EventLine {
+                event_id: view.id(),
+                timestamp: view.timestamp(),
+                channel: view.channel().name(),
+                kind: view.kind().name(),
+                amount: amount.map(|m| decimal(m.minor)),
+                currency: amount.map(|m| m.currency),
+                order_ref: view.order_ref(),
+                store: view.store(),
+                attributes: Attributes(view.attributes()),
+            });
+        }
+        events += lines.len() as u64;
+        customers += 1;
+        let line = TimelineLine {
+            customer_id,
+            events: std::mem::take(&mut lines),
+        };
+        serde_json::to_writer(&mut out, &line).map_err(|e| write_error(path, e))?;
+        out.write_all(b"\n").map_err(|e| write_error(path, e))?;
+        lines = line.events;
+    }
+    out.flush().map_err(|e| write_error(path, e))?;
+    Ok((customers, events))
+}
+
+/// `orphan_events.csv`: `event_id,source_channel,source_id,reason` for every
+/// event that is in no timeline. Ids only: no personal data.
+pub fn write_orphans(path: &Path, orphans: &[Orphan]) -> Result<u64, Error> {
+    let mut out = csv::Writer::from_writer(create(path)?);
+    out.write_record(["event_id", "source_channel", "source_id", "reason"])
+        .map_err(|e| write_error(path, e))?;
+    for orphan in orphans {
+        let reason = match orphan.reason {
+            OrphanReason::UnknownSource => "no record with this source key",
+            OrphanReason::NoCustomer => "record without a customer",
+            _ => "not placed",
+        };
+        out.write_record([
+            orphan.event.id.as_str(),
+            orphan.event.source.channel.name(),
+            orphan.event.source.id.as_str(),
+            reason,
+        ])
+        .map_err(|e| write_error(path, e))?;
+    }
+    out.flush().map_err(|e| write_error(path, e))?;
+    Ok(orphans.len() as u64)
+}
+
+/// The customer label of every record, for `Timelines::build`.
+pub fn customer_of_record(resolution: &Resolution) -> Vec<u32> {
+    resolution
+        .clustering
+        .assignment()
+        .iter()
+        .map(|c: &ClusterIndex| c.0)
+        .collect()
+}
+
+/// `profiles.jsonl`: one golden profile per customer, in customer order
+/// (the `Profile` serialization of `omnicanal::profile`: every value with the
+/// records that carry it, best first, and the activity from the timelines).
+/// Built and serialized in parallel a slice of customers at a time, written
+/// in order; returns the profiles written.
+pub fn write_profiles(
+    path: &Path,
+    builder: &ProfileBuilder<'_>,
+    clustering: &Clustering,
+    customer_ids: &[CustomerId],
+    progress: &Stage,
+) -> Result<u64, Error> {
+    use rayon::prelude::*;
+    /// Customers per slice: the serialized slice (a few MB) is all that is
+    /// held beyond the inputs.
+    const SLICE: usize = 4096;
+    let mut out = create(path)?;
+    let customers = clustering.len();
+    let mut written = 0u64;
+    for start in (0..customers).step_by(SLICE) {
+        let end = (start + SLICE).min(customers);
+        let lines: Vec<Result<Vec<u8>, serde_json::Error>> = (start..end)
+            .into_par_iter()
+            .filter_map(|c| {
+                let cluster = ClusterIndex(c as u32);
+                let id = *customer_ids.get(c)?;
+                let profile = builder.build(id, cluster, clustering.members(cluster));
+                let mut line = serde_json::to_vec(&profile);
+                if let Ok(bytes) = &mut line {
+                    bytes.push(b'\n');
+                }
+                Some(line)
+            })
+            .collect();
+        for line in lines {
+            let line = line.map_err(|e| write_error(path, e))?;
+            out.write_all(&line).map_err(|e| write_error(path, e))?;
+            written += 1;
+        }
+        progress.inc((end - start) as u64);
+    }
+    out.flush().map_err(|e| write_error(path, e))?;
+    Ok(written)
+}

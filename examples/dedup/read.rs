@@ -1,0 +1,248 @@
+//! Reading and normalizing the customer exports, and reading the events.
+//!
+//! Customer rows stream: a reader thread parses the files one after the other
+//! (the library's `JobSources`, which also catches an id repeated across two
+//! files of one channel) and hands over batches through a bounded channel;
+//! the main thread normalizes each batch in parallel with its source's
+//! `Normalizer` and keeps only the normalized records. At most
+//! `CHANNEL_BATCHES + 2` raw batches exist at any time, so memory holds the
+//! normalized records (what the resolver needs) and little else.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use omnicanal::io::{JobEvents, JobFile, JobSources, Reject, RejectWriter};
+use omnicanal::normalize::{NormalizedRecord, Normalizer};
+use omnicanal::timeline::Event;
+use omnicanal::{Error, Record};
+use rayon::prelude::*;
+
+use crate::progress::Progress;
+use crate::support::thousands;
+
+/// Rows per batch handed from the reader thread to the normalizers: large
+/// enough that rayon's split costs nothing, small enough (a few MB) that the
+/// batches in flight do not matter next to the records kept.
+const BATCH_ROWS: usize = 8192;
+
+/// Batches the reader may run ahead of the normalizers.
+const CHANNEL_BATCHES: usize = 4;
+
+/// What one customer file gave.
+#[derive(Debug, Clone)]
+pub struct SourceCount {
+    /// The file, as opened.
+    pub file: PathBuf,
+    /// Records read.
+    pub records: u64,
+    /// Rows rejected.
+    pub rejects: u64,
+}
+
+/// The normalized records of every source, in file then row order, and the
+/// counts that prove nothing was dropped.
+#[derive(Debug)]
+pub struct SourcesRead {
+    /// One per record read, in input order; `records[i]` is `RecordId(i)`.
+    pub records: Vec<NormalizedRecord>,
+    /// The names of each record as typed (see [`names_only`]), in the same
+    /// order, for the golden profiles' spellings.
+    pub names: Vec<Record>,
+    /// Per file, in job order.
+    pub per_source: Vec<SourceCount>,
+    /// Wall time of reading and normalizing (they overlap).
+    pub took: Duration,
+}
+
+/// One batch from the reader thread: records of one source, and the rejects
+/// met while reading them.
+struct Batch {
+    source: usize,
+    records: Vec<Record>,
+    rejects: Vec<Reject>,
+}
+
+/// Reads and normalizes every `[[source]]` of `job` from `rows` (opened by
+/// `JobFile::read_sources`, which checks every file and mapping before the
+/// first row). Rejects go to `rejects` as they come.
+pub fn read_sources<W: Write>(
+    job: &JobFile,
+    base_dir: &Path,
+    rows: JobSources,
+    rejects: &mut RejectWriter<W>,
+    progress: &Progress,
+) -> Result<SourcesRead, Error> {
+    let normalizers = job
+        .sources
+        .iter()
+        .map(|spec| Normalizer::new(spec.normalize_options()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let files: Vec<PathBuf> = job
+        .sources
+        .iter()
+        .map(|spec| base_dir.join(&spec.path))
+        .collect();
+
+    let stage = progress.counter("read", "records");
+    let mut records: Vec<NormalizedRecord> = Vec::new();
+    let mut names: Vec<Record> = Vec::new();
+    let mut per_source: Vec<SourceCount> = files
+        .iter()
+        .map(|file| SourceCount {
+            file: file.clone(),
+            records: 0,
+            rejects: 0,
+        })
+        .collect();
+    let (sender, receiver) = mpsc::sync_channel::<Batch>(CHANNEL_BATCHES);
+
+    let outcome: Result<(), Error> = std::thread::scope(|scope| {
+        scope.spawn(move || read_batches(rows, &files, sender));
+        let mut rejected = 0u64;
+        for batch in receiver {
+            let count = &mut per_source[batch.source];
+            count.records += batch.records.len() as u64;
+            count.rejects += batch.rejects.len() as u64;
+            rejected += batch.rejects.len() as u64;
+            for reject in &batch.rejects {
+                rejects.write(reject)?;
+            }
+            let normalizer = &normalizers[batch.source];
+            let normalized: Vec<NormalizedRecord> = batch
+                .records
+                .par_iter()
+                .map(|record| normalizer.normalize(record))
+                .collect();
+            stage.inc(normalized.len() as u64);
+            records.extend(normalized);
+            names.extend(batch.records.into_iter().map(names_only));
+            if !batch.rejects.is_empty() {
+                stage.note(format!("{} rejects", thousands(rejected)));
+            }
+        }
+        Ok(())
+    });
+    outcome?;
+    let rejected: u64 = per_source.iter().map(|s| s.rejects).sum();
+    let took = stage.finish(&format!(
+        "{} rejects, {} files",
+        thousands(rejected),
+        per_source.len()
+    ));
+    Ok(SourcesRead {
+        records,
+        names,
+        per_source,
+        took,
+    })
+}
+
+/// What the golden profiles need of a raw record: its key and its names as
+/// typed (`Hélène`, where the normalized form has `helene`). Everything else
+/// is in the normalized record already, so it is dropped here rather than
+/// held through the resolution.
+pub fn names_only(record: Record) -> Record {
+    let mut slim = Record::new(record.key);
+    slim.given_names = record.given_names;
+    slim.family_names = record.family_names;
+    slim.full_names = record.full_names;
+    slim
+}
+
+/// The reader thread: rows to batches, one source per batch. Which source a
+/// row came from is the file of the reader `JobSources` is on; a reader that
+/// has just given its first row marks a new file (files without rows are
+/// skipped over by the search).
+fn read_batches(mut rows: JobSources, files: &[PathBuf], sender: mpsc::SyncSender<Batch>) {
+    let mut source = 0usize;
+    let mut batch = Batch {
+        source,
+        records: Vec::with_capacity(BATCH_ROWS),
+        rejects: Vec::new(),
+    };
+    while let Some(row) = rows.next() {
+        if let Some(reader) = rows.current() {
+            if reader.records() + reader.rejects() == 1 {
+                let found = files[source..]
+                    .iter()
+                    .position(|file| file == reader.file())
+                    .map_or(source, |offset| source + offset);
+                if found != source {
+                    let next = Batch {
+                        source: found,
+                        records: Vec::with_capacity(BATCH_ROWS),
+                        rejects: Vec::new(),
+                    };
+                    let full = std::mem::replace(&mut batch, next);
+                    if sender.send(full).is_err() {
+                        return;
+                    }
+                    source = found;
+                }
+            }
+        }
+        match row {
+            Ok(record) => batch.records.push(record),
+            Err(reject) => batch.rejects.push(reject),
+        }
+        if batch.records.len() + batch.rejects.len() >= BATCH_ROWS {
+            let next = Batch {
+                source,
+                records: Vec::with_capacity(BATCH_ROWS),
+                rejects: Vec::new(),
+            };
+            // The receiver stops only on an error of its own, which it reports.
+            if sender.send(std::mem::replace(&mut batch, next)).is_err() {
+                return;
+            }
+        }
+    }
+    let _ = sender.send(batch);
+}
+
+/// The events of every `[[events]]` file, and how many rows were rejected.
+#[derive(Debug)]
+pub struct EventsRead {
+    /// In file then row order.
+    pub events: Vec<Event>,
+    /// Rows rejected.
+    pub rejects: u64,
+    /// Wall time.
+    pub took: Duration,
+}
+
+/// Reads the events of `rows` (opened by `JobFile::read_events`); rejects
+/// go to `rejects`.
+pub fn read_events<W: Write>(
+    rows: JobEvents,
+    rejects: &mut RejectWriter<W>,
+    progress: &Progress,
+) -> Result<EventsRead, Error> {
+    let stage = progress.counter("events", "events");
+    let mut events = Vec::new();
+    let mut rejected = 0u64;
+    for row in rows {
+        match row {
+            Ok(event) => {
+                events.push(event);
+                if events.len() % 4096 == 0 {
+                    stage.inc(4096);
+                }
+            }
+            Err(reject) => {
+                rejects.write(&reject)?;
+                rejected += 1;
+                stage.note(format!("{} rejects", thousands(rejected)));
+            }
+        }
+    }
+    stage.inc(events.len() as u64 % 4096);
+    let took = stage.finish(&format!("{} rejects", thousands(rejected)));
+    Ok(EventsRead {
+        events,
+        rejects: rejected,
+        took,
+    })
+}
