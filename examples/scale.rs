@@ -7,6 +7,7 @@
 //! cargo run --release --features synth --example scale -- 100000 1000000 10000000
 //! ```
 //!
+//! `--dry-run` counts candidate pairs per blocking rule without comparing them.
 //! Sizes are in records (the generator makes about 1.86 records per person).
 //! Run on a quiet machine; figures are wall-clock and machine-dependent.
 
@@ -27,7 +28,10 @@ use support::{mib, peak_rss_bytes, rate, reset_peak_rss, thousands};
 const RECORDS_PER_PERSON: f64 = 1.86;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let sizes: Vec<u64> = match std::env::args().skip(1).collect::<Vec<_>>() {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let dry_run = args.iter().any(|a| a == "--dry-run");
+    args.retain(|a| a != "--dry-run");
+    let sizes: Vec<u64> = match args {
         args if args.is_empty() => vec![100_000, 1_000_000],
         args => args
             .iter()
@@ -39,12 +43,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rayon::current_num_threads()
     );
     for target in sizes {
-        run(target)?;
+        run(target, dry_run)?;
     }
     Ok(())
 }
 
-fn run(target_records: u64) -> Result<(), Box<dyn std::error::Error>> {
+fn run(target_records: u64, dry_run: bool) -> Result<(), Box<dyn std::error::Error>> {
     let persons = ((target_records as f64) / RECORDS_PER_PERSON).ceil() as u64;
     let config = SynthConfig {
         persons,
@@ -66,6 +70,25 @@ fn run(target_records: u64) -> Result<(), Box<dyn std::error::Error>> {
         .map(|r| normalizer.normalize(r))
         .collect();
     let normalize_time = started.elapsed();
+
+    if dry_run {
+        // Pairs per rule without comparing them: what a run would cost.
+        let started = Instant::now();
+        let report = omnicanal::block::Blocker::new(settings().blocking)?.dry_run(&normalized)?;
+        println!("\n== {} records: dry run in {:.2?}", thousands(n), started.elapsed());
+        for rule in &report.rules {
+            println!(
+                "{:<28} {:>12} pairs  {:>8} blocks  largest {:>5}  skipped {:>6}",
+                rule.name,
+                thousands(rule.pairs),
+                thousands(rule.blocks as u64),
+                rule.largest_block,
+                thousands(rule.skipped_blocks as u64)
+            );
+        }
+        println!("total {} pairs", thousands(report.pairs));
+        return Ok(());
+    }
 
     let started = Instant::now();
     let resolution = Resolver::new(settings())?.resolve(&normalized)?;

@@ -51,7 +51,7 @@ use crate::record::RecordId;
 pub use generic::{GenericField, GenericSettings, GenericValue, GenericValues};
 pub use key::{BlockKey, MAX_RULES};
 pub use report::{BlockSummary, BlockingReport, GenericCounts, RuleReport};
-pub use rule::{BlockingRule, KeyPart, RuleId};
+pub use rule::{BlockingRule, KeyPart, RuleId, WEAK_RULE_MAX_BLOCK};
 
 use key::{CompiledRule, KeyBuilder};
 use pairs::{Block, KeyIndex};
@@ -175,7 +175,7 @@ impl Blocker {
     /// `records`. Fails only when there are more than `u32::MAX` records.
     pub fn block(&self, records: &[NormalizedRecord]) -> Result<Blocking> {
         let (generic, index, blocks, skipped) = self.prepare(records)?;
-        let pairs = index.pairs(&blocks, self.settings.max_block_size, &skipped);
+        let pairs = index.pairs(&blocks, &self.caps(), &skipped);
         let mut per_rule = vec![0u64; self.rules.len()];
         for pair in &pairs {
             if let Some(n) = per_rule.get_mut(pair.rule.index()) {
@@ -196,7 +196,7 @@ impl Blocker {
     /// the real job to tune rules and cap. Its report equals the real run's.
     pub fn dry_run(&self, records: &[NormalizedRecord]) -> Result<BlockingReport> {
         let (generic, index, blocks, skipped) = self.prepare(records)?;
-        let counts = index.pair_counts(&blocks, self.settings.max_block_size, &skipped);
+        let counts = index.pair_counts(&blocks, &self.caps(), &skipped);
         let mut per_rule = vec![0u64; self.rules.len()];
         for (&block, n) in blocks.iter().zip(counts) {
             if let Some(total) = per_rule.get_mut(pairs::rule_of(&index, block).index()) {
@@ -204,6 +204,15 @@ impl Blocker {
             }
         }
         Ok(self.report(&index, &blocks, &generic, &per_rule))
+    }
+
+    /// The block-size cap of each rule: its own, or the settings' default.
+    fn caps(&self) -> Vec<usize> {
+        self.settings
+            .rules
+            .iter()
+            .map(|r| r.max_block_size.unwrap_or(self.settings.max_block_size))
+            .collect()
     }
 
     /// Generic values, key index, every block of two records or more, and
@@ -221,9 +230,10 @@ impl Blocker {
         let index = KeyIndex::build(records, &self.rules, &generic);
         let blocks = index.blocks();
         // Blocks come in key order, so the skipped keys are sorted.
+        let caps = self.caps();
         let skipped = blocks
             .iter()
-            .filter(|b| b.len() > self.settings.max_block_size)
+            .filter(|&&b| b.len() > pairs::cap_of(&caps, index.key_of(b)))
             .map(|&b| index.key_of(b))
             .collect();
         Ok((generic, index, blocks, skipped))
@@ -247,6 +257,7 @@ impl Blocker {
             size,
         };
         let covered = index.records_with_key(rules.len());
+        let caps = self.caps();
         let mut per_rule: Vec<RuleReport> = rules
             .iter()
             .enumerate()
@@ -273,7 +284,7 @@ impl Blocker {
             };
             r.blocks += 1;
             r.largest_block = r.largest_block.max(size);
-            if size > self.settings.max_block_size {
+            if size > pairs::cap_of(&caps, key) {
                 r.skipped_blocks += 1;
                 skipped_blocks.push(summary(key, size));
             } else {

@@ -173,17 +173,17 @@ impl KeyIndex {
         }
     }
 
-    /// Every candidate pair, sorted by `(lo, hi)`. Blocks over `cap` (whose
-    /// keys are `skipped`, sorted) are not expanded.
+    /// Every candidate pair, sorted by `(lo, hi)`. Blocks over their rule's
+    /// cap (`caps[rule]`; their keys are `skipped`, sorted) are not expanded.
     pub(crate) fn pairs(
         &self,
         blocks: &[Block],
-        cap: usize,
+        caps: &[usize],
         skipped: &[BlockKey],
     ) -> Vec<CandidatePair> {
         let parts: Vec<Vec<CandidatePair>> = blocks
             .par_iter()
-            .filter(|b| b.len() <= cap)
+            .filter(|&&b| b.len() <= cap_of(caps, self.key_of(b)))
             .fold(Vec::new, |mut out, &block| {
                 let rule = self.key_of(block).rule();
                 self.for_each_pair(block, skipped, |lo, hi| {
@@ -204,25 +204,31 @@ impl KeyIndex {
         pairs
     }
 
-    /// The number of pairs each block emits (none for blocks over `cap`),
-    /// without keeping them.
+    /// The number of pairs each block emits (none for blocks over their
+    /// rule's cap), without keeping them.
     pub(crate) fn pair_counts(
         &self,
         blocks: &[Block],
-        cap: usize,
+        caps: &[usize],
         skipped: &[BlockKey],
     ) -> Vec<u64> {
         blocks
             .par_iter()
             .map(|&block| {
                 let mut n = 0u64;
-                if block.len() <= cap {
+                if block.len() <= cap_of(caps, self.key_of(block)) {
                     self.for_each_pair(block, skipped, |_, _| n += 1);
                 }
                 n
             })
             .collect()
     }
+}
+
+/// The block-size cap of a key's rule (0 for a rule out of range: never
+/// expanded).
+pub(crate) fn cap_of(caps: &[usize], key: BlockKey) -> usize {
+    caps.get(key.rule().index()).copied().unwrap_or(0)
 }
 
 /// The smallest key in both sorted lists that is not skipped, looking no

@@ -103,6 +103,14 @@ impl KeyPart {
     }
 }
 
+/// The block-size cap of the default rules keyed on names and places alone
+/// (`family_city`, `phonetic_names`). A name shared by more than this many
+/// records is shared by strangers: such a block's pairs would mostly be
+/// namesakes, which the scores reject anyway, at a cost quadratic in the
+/// block's size (at 1M records these two rules gave 17M of 18M pairs with a
+/// cap of 100).
+pub const WEAK_RULE_MAX_BLOCK: usize = 25;
+
 /// A named blocking rule: records sharing a key under any rule of the set
 /// become candidate pairs (rules are OR-ed).
 ///
@@ -119,6 +127,11 @@ pub struct BlockingRule {
     pub name: String,
     /// The parts whose values, joined, form a key.
     pub key: Vec<KeyPart>,
+    /// This rule's block-size cap, when it differs from the settings' one:
+    /// weak keys (a name alone) make large blocks of mostly strangers, whose
+    /// pairs cost more than they find.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_block_size: Option<usize>,
 }
 
 impl BlockingRule {
@@ -127,7 +140,14 @@ impl BlockingRule {
         BlockingRule {
             name: name.into(),
             key: key.into_iter().collect(),
+            max_block_size: None,
         }
+    }
+
+    /// The rule with its own block-size cap.
+    pub fn with_max_block_size(mut self, cap: usize) -> Self {
+        self.max_block_size = Some(cap);
+        self
     }
 
     /// The default rule set, strongest evidence first (a pair found by several
@@ -166,13 +186,15 @@ impl BlockingRule {
                 "initial_family_postcode",
                 [GivenInitial, FamilyName, Postcode],
             ),
-            BlockingRule::new("family_city", [FamilyName, City]),
+            BlockingRule::new("family_city", [FamilyName, City])
+                .with_max_block_size(WEAK_RULE_MAX_BLOCK),
             // The last resort for records that share nothing but a name (a
             // call-centre contact with no birth date, no address): names
             // alone, swap- and typo-proof. Common names make blocks over the
             // cap, which are skipped and reported; rarer names are exactly
             // the ones whose agreement is evidence.
-            BlockingRule::new("phonetic_names", [NamePhonetics]),
+            BlockingRule::new("phonetic_names", [NamePhonetics])
+                .with_max_block_size(WEAK_RULE_MAX_BLOCK),
         ]
     }
 }
