@@ -44,3 +44,7 @@ pub fn thousands(n: u64) -> String {
     }
     out
 }
+
+// Behind `io` because the other examples (`scale`, `synth`) build without it.
+#[cfg(feature = "io")]
+pub mod load;
