@@ -59,7 +59,7 @@ use std::process::ExitCode;
 use omnicanal::cluster::CustomerId;
 use omnicanal::graph::{Customer, CustomerGraph, CustomerMatch, Lookup, NameCandidate, NameQuery};
 use omnicanal::profile::Profile;
-use omnicanal::timeline::{Cursor, EventView, Money, Timelines};
+use omnicanal::timeline::{Cursor, EventView, Journey, Money, Timelines};
 use omnicanal::{ClusterIndex, Edge};
 use serde_json::{Value, json};
 use support::load::{Loaded, load_job};
@@ -170,7 +170,11 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, UsageError
                 let shown: String = other.chars().take(32).collect();
                 return Err(UsageError(format!("unknown flag {shown}")));
             }
-            _ => return Err(UsageError("unexpected argument (values follow a flag)".into())),
+            _ => {
+                return Err(UsageError(
+                    "unexpected argument (values follow a flag)".into(),
+                ));
+            }
         }
     }
     let narrowing = postcode.is_some() || city.is_some() || birth_date.is_some();
@@ -559,8 +563,9 @@ fn write_answer(
         Answer::NotFound => writeln!(out, "not found: no customer has this {kind}"),
         Answer::Generic { customers } => writeln!(
             out,
-            "generic {kind}: carried by {customers} customers (a store's own number or a placeholder); \
-             it says nothing about who is calling — ask for a name and a postcode"
+            "generic {kind}: carried by {customers} customers (a placeholder, or a store's own \
+             number typed for its customers); it says nothing about who is calling — ask for a \
+             name and a postcode"
         ),
         Answer::Ambiguous(candidates) => {
             writeln!(
@@ -575,7 +580,11 @@ fn write_answer(
             candidates,
         } => {
             if candidates.len() > 1 {
-                writeln!(out, "{} candidates, the first clearly ahead:", candidates.len())?;
+                writeln!(
+                    out,
+                    "{} candidates, the first clearly ahead:",
+                    candidates.len()
+                )?;
                 write_candidates(session.graph(), candidates, out)?;
                 writeln!(out)?;
             }
@@ -688,7 +697,12 @@ fn write_customer(
         )?;
     }
     for id in &profile.identifiers {
-        writeln!(out, "  {:<10} {}", identifier_kind(&id.value.kind), id.value.value)?;
+        writeln!(
+            out,
+            "  {:<10} {}",
+            identifier_kind(&id.value.kind),
+            id.value.value
+        )?;
     }
     let activity = &profile.activity;
     let spend: Vec<String> = activity.total_spend().iter().map(money_text).collect();
@@ -704,7 +718,11 @@ fn write_customer(
             .last_interaction
             .map(time_text)
             .unwrap_or_else(|| "-".into()),
-        if spend.is_empty() { "-".into() } else { spend.join(" + ") },
+        if spend.is_empty() {
+            "-".into()
+        } else {
+            spend.join(" + ")
+        },
     )?;
 
     writeln!(out, "\ntimeline (most recent first)")?;
@@ -714,12 +732,16 @@ fn write_customer(
     if !journeys.is_empty() {
         writeln!(out, "\njourneys ({}, most recent first)", journeys.len())?;
         for j in journeys.iter().rev().take(10) {
-            let channels: Vec<&str> = j.channels.iter().map(|c| c.name()).collect();
+            let channels = channels_crossed(j);
             writeln!(
                 out,
                 "  {:<16} {:<10} {} → {}  {:<22} {} event(s){}",
                 j.order_ref,
-                format!("{:?}", j.status).to_lowercase(),
+                // The serde name (`picked_up`), the same word as in JSON.
+                serde_json::to_value(j.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
                 time_text(j.first),
                 time_text(j.last),
                 channels.join(" → "),
@@ -754,7 +776,13 @@ fn write_customer(
                 .filter(|t| t.weight != 0.0)
                 .map(|t| format!("{} {} {:+.1}", t.comparison, t.level_name, t.weight))
                 .collect();
-            writeln!(out, "      {}", levels.join(", "))?;
+            writeln!(
+                out,
+                "      prior {:+.1}, {} (match probability {:.4})",
+                pair.weights.prior_weight,
+                levels.join(", "),
+                pair.weights.match_probability
+            )?;
         }
     }
     Ok(())
@@ -781,6 +809,20 @@ fn write_events(events: &[EventView<'_>], more: bool, out: &mut impl Write) -> s
         writeln!(out, "  … more: type `next`")?;
     }
     Ok(())
+}
+
+/// The channels a journey crossed, in the order it first reached each
+/// (`web → store` for a click & collect), which the journey's own list,
+/// sorted by name, does not say.
+fn channels_crossed<'a>(journey: &Journey<'a>) -> Vec<&'a str> {
+    let mut channels: Vec<&'a str> = Vec::new();
+    for event in &journey.events {
+        let name = event.channel().name();
+        if !channels.contains(&name) {
+            channels.push(name);
+        }
+    }
+    channels
 }
 
 fn sources_text(sources: &[omnicanal::profile::Provenance]) -> String {
@@ -831,7 +873,11 @@ fn edge_keys(graph: &CustomerGraph, edge: &Edge) -> (String, String) {
             .clustering()
             .cluster_of(r)
             .and_then(|c| graph.customer(c))
-            .and_then(|c| c.records().find(|(id, _)| *id == r).map(|(_, k)| k.to_string()))
+            .and_then(|c| {
+                c.records()
+                    .find(|(id, _)| *id == r)
+                    .map(|(_, k)| k.to_string())
+            })
             .unwrap_or_else(|| format!("record {}", r.0))
     };
     (key(edge.a), key(edge.b))
@@ -871,7 +917,7 @@ fn answer_json(
                 .map(|j| {
                     json!({
                         "order_ref": j.order_ref,
-                        "channels": j.channels.iter().map(|c| c.name()).collect::<Vec<_>>(),
+                        "channels": channels_crossed(j),
                         "status": j.status,
                         "stores": j.stores,
                         "first": j.first.to_string(),
@@ -886,23 +932,30 @@ fn answer_json(
                 .enumerate()
                 .map(|(i, edge)| {
                     let (a, b) = edge_keys(graph, edge);
-                    let levels: Option<Vec<Value>> = (i < MAX_EXPLAINED_EDGES)
+                    let pair = (i < MAX_EXPLAINED_EDGES)
                         .then(|| graph.explain_pair(edge.a, edge.b).ok())
-                        .flatten()
-                        .map(|pair| {
-                            pair.weights
-                                .terms
-                                .iter()
-                                .map(|t| {
-                                    json!({
-                                        "comparison": t.comparison,
-                                        "level": t.level_name,
-                                        "weight": t.weight,
-                                    })
+                        .flatten();
+                    let levels: Option<Vec<Value>> = pair.as_ref().map(|pair| {
+                        pair.weights
+                            .terms
+                            .iter()
+                            .map(|t| {
+                                json!({
+                                    "comparison": t.comparison,
+                                    "level": t.level_name,
+                                    "weight": t.weight,
                                 })
-                                .collect()
-                        });
-                    json!({"a": a, "b": b, "weight": edge.weight, "levels": levels})
+                            })
+                            .collect()
+                    });
+                    json!({
+                        "a": a,
+                        "b": b,
+                        "weight": edge.weight,
+                        "prior_weight": pair.as_ref().map(|p| p.weights.prior_weight),
+                        "match_probability": pair.as_ref().map(|p| p.weights.match_probability),
+                        "levels": levels,
+                    })
                 })
                 .collect();
             json!({

@@ -139,7 +139,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let built = Timelines::build(events, |k| lookup.get(k).copied(), &customer_of_record)?;
     let build_time = started.elapsed();
-    let build_cpu = cpu_time().zip(cpu_before).map(|(after, before)| after.saturating_sub(before));
+    let build_cpu = cpu_time()
+        .zip(cpu_before)
+        .map(|(after, before)| after.saturating_sub(before));
     drop(lookup);
     let timelines = built.timelines;
     let memory = timelines.memory();
@@ -191,7 +193,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .filter_map(|p| {
             let name = p.name()?;
             let postcode = p.address()?.postcode.clone()?;
-            Some(NameQuery::new(format!("{} {}", misspell(&name.family), name.given)).postcode(postcode))
+            Some(
+                NameQuery::new(format!("{} {}", misspell(&name.family), name.given))
+                    .postcode(postcode),
+            )
         })
         .take(5_000)
         .collect();

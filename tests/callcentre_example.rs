@@ -24,7 +24,14 @@ fn command(args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO"));
     command
         .current_dir(root())
-        .args(["run", "--quiet", "--all-features", "--example", "callcentre", "--"])
+        .args([
+            "run",
+            "--quiet",
+            "--all-features",
+            "--example",
+            "callcentre",
+            "--",
+        ])
         .args(args);
     command
 }
@@ -115,10 +122,18 @@ fn one_customer_whatever_the_phone_spelling_with_its_own_timeline_newest_first()
         .as_array()
         .expect("records")
         .iter()
-        .map(|r| (str_at(r, "channel").to_owned(), str_at(r, "source_id").to_owned()))
+        .map(|r| {
+            (
+                str_at(r, "channel").to_owned(),
+                str_at(r, "source_id").to_owned(),
+            )
+        })
         .collect();
     let channels: HashSet<&str> = records.iter().map(|(c, _)| c.as_str()).collect();
-    assert!(channels.contains("store") && channels.contains("web"), "{records:?}");
+    assert!(
+        channels.contains("store") && channels.contains("web"),
+        "{records:?}"
+    );
     let source_ids: HashSet<&str> = records.iter().map(|(_, id)| id.as_str()).collect();
     assert_eq!(str_at(&answer["profile"], "customer_id"), id);
 
@@ -130,7 +145,11 @@ fn one_customer_whatever_the_phone_spelling_with_its_own_timeline_newest_first()
         .filter(|source| source_ids.contains(source.as_str()))
         .count();
     let timeline = answer["timeline"].as_array().expect("timeline");
-    assert_eq!(timeline.len(), his_events.min(10), "{his_events} events in the file");
+    assert_eq!(
+        timeline.len(),
+        his_events.min(10),
+        "{his_events} events in the file"
+    );
     assert_eq!(answer["timeline_more"].as_bool(), Some(his_events > 10));
     let mut previous: Option<jiff::Timestamp> = None;
     for event in timeline {
@@ -178,7 +197,10 @@ fn an_unknown_phone_is_not_found_and_exits_zero() {
     let output = run(&["--phone", "06 00 00 00 01"]);
     let text = stdout(&output);
     assert!(text.contains("not found"), "{text}");
-    assert!(!text.contains("06 00 00 00 01"), "the value is not repeated");
+    assert!(
+        !text.contains("06 00 00 00 01"),
+        "the value is not repeated"
+    );
     let lines = json_lines(&run(&["--phone", "06 00 00 00 01", "--json"]));
     assert_eq!(str_at(&lines[0], "status"), "not_found");
 }
@@ -199,7 +221,12 @@ fn bad_flags_and_missing_files_exit_non_zero_without_the_value() {
     assert!(!output.status.success());
 
     let missing = Path::new("tests/fixtures/callcentre/no-such-job.toml");
-    let output = run(&["--job", missing.to_str().unwrap_or_default(), "--phone", MOBILE[0]]);
+    let output = run(&[
+        "--job",
+        missing.to_str().unwrap_or_default(),
+        "--phone",
+        MOBILE[0],
+    ]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no-such-job.toml"), "{stderr}");
@@ -236,9 +263,16 @@ fn the_prompt_pages_lists_shared_values_and_says_generic() {
     let last_of_first: jiff::Timestamp = str_at(&first_page[9], "timestamp").parse().expect("ts");
     let first_of_second: jiff::Timestamp =
         str_at(&second_page[0], "timestamp").parse().expect("ts");
-    assert!(first_of_second <= last_of_first, "pages continue newest first");
+    assert!(
+        first_of_second <= last_of_first,
+        "pages continue newest first"
+    );
     let seen: HashSet<&str> = first_page.iter().map(|e| str_at(e, "event_id")).collect();
-    assert!(second_page.iter().all(|e| !seen.contains(str_at(e, "event_id"))));
+    assert!(
+        second_page
+            .iter()
+            .all(|e| !seen.contains(str_at(e, "event_id")))
+    );
 
     // The name search finds the same customer, ahead of namesakes.
     assert_eq!(
