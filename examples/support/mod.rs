@@ -77,3 +77,7 @@ impl PhasePeaks {
         &self.phases
     }
 }
+
+// Behind `io` because the other examples (`scale`, `synth`) build without it.
+#[cfg(feature = "io")]
+pub mod load;

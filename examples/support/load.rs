@@ -1,0 +1,214 @@
+//! Loading a dataset described by a job file into a queryable customer graph
+//! with its timelines: the glue every interactive example needs.
+//!
+//! ```text
+//! mod support;
+//! let loaded = support::load::load_job("examples/data/job.toml")?;
+//! println!("{} customers, {} events", loaded.graph.len(), loaded.timelines.len());
+//! ```
+//!
+//! Needs the `io` feature (the job file and its readers).
+//!
+//! The steps, in order: read every source of the job (rows the readers
+//! refuse are counted and kept as [`Reject`]s, which never hold a value),
+//! normalize each record with its own source's options, resolve with the
+//! default [`Settings`], read the events, attach each to its record, build
+//! the timelines, and build the graph with the timelines (so profiles carry
+//! activity) and the resolver (so pairs can be explained field by field).
+//!
+//! **Events attached by id alone.** An events export often has one channel
+//! column, where the event happened: a click & collect pickup is a `store`
+//! event attached to a `WEB…` account. Its key (`store`, `WEB…`) names no
+//! record, so an event whose key is unknown is attached to the one record
+//! of the job that has its source id, when exactly one has it (ids of
+//! different systems rarely collide: `WEB…`, `CC…`, 13-digit cards, UUIDs).
+//! When none or several do, the event stays an orphan and is counted.
+
+use std::collections::HashMap;
+use std::error::Error;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use omnicanal::graph::CustomerGraph;
+use omnicanal::io::{JobFile, Reject};
+use omnicanal::normalize::Normalizer;
+use omnicanal::resolver::{Resolver, Settings};
+use omnicanal::timeline::{Event, Timelines};
+use omnicanal::{Record, RecordId, SourceKey};
+use rayon::prelude::*;
+
+/// A loaded dataset: what a tool needs to answer queries, and counts to
+/// report. Holds no raw records: the graph keeps their normalized form and
+/// the profiles, the timelines keep the events.
+pub struct Loaded {
+    /// The resolved customers, with lookup indexes and explanations.
+    pub graph: CustomerGraph,
+    /// Every placed event, by customer (customer = the graph's cluster).
+    pub timelines: Timelines,
+    /// How much was read and how long it took.
+    pub counts: LoadCounts,
+    /// Rows the readers refused (file, line, reason; never a value).
+    pub rejects: Vec<Reject>,
+}
+
+/// Counts and timings of one load, for a one-line summary.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoadCounts {
+    /// Records read from the sources.
+    pub records: usize,
+    /// Events read from the events files.
+    pub events: usize,
+    /// Source and events rows refused by the readers.
+    pub rejects: usize,
+    /// Events whose key named no record but whose source id alone did.
+    pub events_attached_by_id: usize,
+    /// Events in no timeline: their record is unknown (or ambiguous by id).
+    pub orphan_events: usize,
+    /// Customers found.
+    pub customers: usize,
+    /// Wall time of the whole load.
+    pub elapsed: Duration,
+}
+
+impl std::fmt::Display for LoadCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} records → {} customers, {} events ({} attached by id, {} orphans), {} rejects, in {:.2?}",
+            self.records,
+            self.customers,
+            self.events,
+            self.events_attached_by_id,
+            self.orphan_events,
+            self.rejects,
+            self.elapsed
+        )
+    }
+}
+
+/// Loads the job file at `path`: reads, normalizes, resolves, builds the
+/// timelines and the graph. Paths in the job are relative to its folder.
+///
+/// Errors (a missing or malformed job file, a missing data file, a mapped
+/// column absent from a header) name the file and the key or column, never
+/// a value read from the data.
+pub fn load_job(path: impl AsRef<Path>) -> Result<Loaded, Box<dyn Error>> {
+    let path = path.as_ref();
+    let job = JobFile::load(path)?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    load(&job, base)
+}
+
+/// [`load_job`] for a job already parsed; paths are relative to `base_dir`.
+pub fn load(job: &JobFile, base_dir: &Path) -> Result<Loaded, Box<dyn Error>> {
+    let started = Instant::now();
+    let mut rejects = Vec::new();
+
+    // Records, each with the index of the source it came from, so that it
+    // is normalized with that source's options (date order, region, zone).
+    let normalizers = job
+        .sources
+        .iter()
+        .map(|spec| Normalizer::new(spec.normalize_options()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let source_files: Vec<PathBuf> = job.sources.iter().map(|s| base_dir.join(&s.path)).collect();
+    let mut raw: Vec<Record> = Vec::new();
+    let mut source_of: Vec<u16> = Vec::new();
+    let mut rows = job.read_sources(base_dir)?;
+    while let Some(row) = rows.next() {
+        match row {
+            Ok(record) => {
+                // The reader that gave the row is still the current one.
+                let source = rows
+                    .current()
+                    .and_then(|r| source_files.iter().position(|f| f == r.file()))
+                    .unwrap_or(0);
+                raw.push(record);
+                source_of.push(u16::try_from(source).unwrap_or(0));
+            }
+            Err(reject) => rejects.push(reject),
+        }
+    }
+    let normalized: Vec<_> = raw
+        .par_iter()
+        .zip(&source_of)
+        .map(|(record, &source)| normalizers[usize::from(source)].normalize(record))
+        .collect();
+
+    let resolver = Resolver::new(Settings::default())?;
+    let resolution = resolver.resolve(&normalized)?;
+    let customer_of_record: Vec<u32> = resolution
+        .clustering
+        .assignment()
+        .iter()
+        .map(|c| c.0)
+        .collect();
+
+    let mut events: Vec<Event> = Vec::new();
+    for row in job.read_events(base_dir)? {
+        match row {
+            Ok(event) => events.push(event),
+            Err(reject) => rejects.push(reject),
+        }
+    }
+    let n_events = events.len();
+    let keys: Vec<&SourceKey> = raw.iter().map(|r| &r.key).collect();
+    let events_attached_by_id = attach_by_id(&mut events, &keys);
+    let by_key: HashMap<&SourceKey, RecordId> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (*k, RecordId(i as u32)))
+        .collect();
+    let built = Timelines::build(events, |k| by_key.get(k).copied(), &customer_of_record)?;
+    drop(by_key);
+    let orphan_events = built.orphans.len();
+    let timelines = built.timelines;
+
+    let graph =
+        CustomerGraph::from_resolution(&resolver, &raw, normalized, resolution, Some(&timelines))?;
+    let counts = LoadCounts {
+        records: raw.len(),
+        events: n_events,
+        rejects: rejects.len(),
+        events_attached_by_id,
+        orphan_events,
+        customers: graph.len(),
+        elapsed: started.elapsed(),
+    };
+    Ok(Loaded {
+        graph,
+        timelines,
+        counts,
+        rejects,
+    })
+}
+
+/// Re-keys events whose key names no record to the one record with their
+/// source id, when exactly one has it (see the module docs). Returns how
+/// many were re-keyed.
+pub fn attach_by_id(events: &mut [Event], keys: &[&SourceKey]) -> usize {
+    let known: std::collections::HashSet<&SourceKey> = keys.iter().copied().collect();
+    // id → its one key, or None once a second record has the same id.
+    let mut by_id: HashMap<&str, Option<&SourceKey>> = HashMap::with_capacity(keys.len());
+    for key in keys {
+        by_id
+            .entry(key.id.as_str())
+            .and_modify(|k| {
+                if k.is_some_and(|k| k != *key) {
+                    *k = None;
+                }
+            })
+            .or_insert(Some(key));
+    }
+    let mut attached = 0;
+    for event in events.iter_mut() {
+        if known.contains(&event.source) {
+            continue;
+        }
+        if let Some(Some(key)) = by_id.get(event.source.id.as_str()) {
+            event.source = (*key).clone();
+            attached += 1;
+        }
+    }
+    attached
+}
