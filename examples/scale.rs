@@ -75,7 +75,11 @@ fn run(target_records: u64, dry_run: bool) -> Result<(), Box<dyn std::error::Err
         // Pairs per rule without comparing them: what a run would cost.
         let started = Instant::now();
         let report = omnicanal::block::Blocker::new(settings().blocking)?.dry_run(&normalized)?;
-        println!("\n== {} records: dry run in {:.2?}", thousands(n), started.elapsed());
+        println!(
+            "\n== {} records: dry run in {:.2?}",
+            thousands(n),
+            started.elapsed()
+        );
         for rule in &report.rules {
             println!(
                 "{:<28} {:>12} pairs  {:>8} blocks  largest {:>5}  skipped {:>6}",

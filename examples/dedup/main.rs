@@ -103,9 +103,9 @@ use omnicanal::resolver::{Resolver, Settings};
 use omnicanal::timeline::Timelines;
 
 use args::{Command, Input, Mode, Options, UsageError};
-use output::RecordIndex;
 use progress::Progress;
 use summary::{EventsSummary, Summary};
+use support::attach::RecordIndex;
 
 fn main() -> ExitCode {
     // Lossy rather than `std::env::args`, which panics on a non-UTF-8

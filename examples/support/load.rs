@@ -25,6 +25,8 @@
 //! When none or several do, the event stays an orphan and is counted.
 
 use std::collections::HashMap;
+
+use super::attach::RecordIndex;
 use std::error::Error;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -153,7 +155,7 @@ pub fn load(job: &JobFile, base_dir: &Path) -> Result<Loaded, Box<dyn Error>> {
     }
     let n_events = events.len();
     let keys: Vec<&SourceKey> = raw.iter().map(|r| &r.key).collect();
-    let events_attached_by_id = attach_by_id(&mut events, &keys);
+    let events_attached_by_id = RecordIndex::new(&normalized).attach(&mut events) as usize;
     let by_key: HashMap<&SourceKey, RecordId> = keys
         .iter()
         .enumerate()
@@ -181,34 +183,4 @@ pub fn load(job: &JobFile, base_dir: &Path) -> Result<Loaded, Box<dyn Error>> {
         counts,
         rejects,
     })
-}
-
-/// Re-keys events whose key names no record to the one record with their
-/// source id, when exactly one has it (see the module docs). Returns how
-/// many were re-keyed.
-pub fn attach_by_id(events: &mut [Event], keys: &[&SourceKey]) -> usize {
-    let known: std::collections::HashSet<&SourceKey> = keys.iter().copied().collect();
-    // id → its one key, or None once a second record has the same id.
-    let mut by_id: HashMap<&str, Option<&SourceKey>> = HashMap::with_capacity(keys.len());
-    for key in keys {
-        by_id
-            .entry(key.id.as_str())
-            .and_modify(|k| {
-                if k.is_some_and(|k| k != *key) {
-                    *k = None;
-                }
-            })
-            .or_insert(Some(key));
-    }
-    let mut attached = 0;
-    for event in events.iter_mut() {
-        if known.contains(&event.source) {
-            continue;
-        }
-        if let Some(Some(key)) = by_id.get(event.source.id.as_str()) {
-            event.source = (*key).clone();
-            attached += 1;
-        }
-    }
-    attached
 }

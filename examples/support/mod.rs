@@ -78,6 +78,8 @@ impl PhasePeaks {
     }
 }
 
+pub mod attach;
+
 // Behind `io` because the other examples (`scale`, `synth`) build without it.
 #[cfg(feature = "io")]
 pub mod load;
