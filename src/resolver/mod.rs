@@ -269,7 +269,7 @@ impl Resolver {
             .par_iter()
             .zip(vectors.par_chunks(stride.max(1)))
             .filter_map(|(pair, levels)| {
-                let weight = pair_weight(&model, tf.as_ref(), records, pair, levels);
+                let weight = pair_weight(&model, tf.as_ref(), pair, levels);
                 (weight >= threshold).then(|| Edge::new(pair.lo, pair.hi, weight))
             })
             .collect();
@@ -345,7 +345,7 @@ impl Resolver {
             .term_frequency
             .then(|| TermFrequencies::count(records, &self.settings.comparisons));
         let tf_values = match &tf {
-            Some(tf) => tf.for_pair(model, records, (a.index(), b.index()), &levels),
+            Some(tf) => tf.for_pair(model, (a.index(), b.index()), &levels),
             None => Vec::new(),
         };
         let weights = model.explain(&levels, &tf_values);
@@ -570,7 +570,6 @@ fn compare_pairs<G: crate::compare::GenericValues + Sync>(
 fn pair_weight(
     model: &Model,
     tf: Option<&TermFrequencies>,
-    records: &[NormalizedRecord],
     pair: &CandidatePair,
     levels: &[u8],
 ) -> f64 {
@@ -578,13 +577,7 @@ fn pair_weight(
         Some(tf) if levels.len() <= MAX_COMPARISONS => {
             let mut values = [None; MAX_COMPARISONS];
             let values = &mut values[..levels.len()];
-            tf.fill(
-                model,
-                records,
-                (pair.lo.index(), pair.hi.index()),
-                levels,
-                values,
-            );
+            tf.fill(model, (pair.lo.index(), pair.hi.index()), levels, values);
             model.match_weight_tf(levels, values)
         }
         _ => model.match_weight(levels),

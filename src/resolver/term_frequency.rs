@@ -14,73 +14,121 @@ const EXACT: u8 = 1;
 /// Per record and per name, the relative frequency of its given and family
 /// name among the records: a value's frequency over the frequency of the
 /// value two records agree on, on average (Σf² / Σf). Computed once per
-/// batch, so scoring a pair costs no hashing.
+/// batch, with names interned to ids, so scoring a pair compares integers.
 #[derive(Clone, Default)]
 pub struct TermFrequencies {
-    /// `(given, family)` relative frequencies, per record, per name.
-    per_record: Vec<Vec<(f64, f64)>>,
+    /// All records' names, record after record.
+    names: Vec<NameFrequency>,
+    /// Where each record's names start in `names` (one more entry than
+    /// records: the end).
+    starts: Vec<u32>,
     given_comparison: Option<usize>,
     family_comparison: Option<usize>,
 }
 
+/// One name of one record: interned given and family names (`u32::MAX` for
+/// none) and their relative frequencies.
+#[derive(Clone, Copy)]
+struct NameFrequency {
+    given: u32,
+    family: u32,
+    given_relative: f64,
+    family_relative: f64,
+}
+
+const NO_NAME: u32 = u32::MAX;
+
 impl std::fmt::Debug for TermFrequencies {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TermFrequencies")
-            .field("records", &self.per_record.len())
+            .field("records", &self.starts.len().saturating_sub(1))
             .finish()
+    }
+}
+
+/// Interned values and how many records hold each.
+#[derive(Default)]
+struct Counts<'r> {
+    ids: HashMap<&'r str, u32>,
+    counts: Vec<f64>,
+}
+
+impl<'r> Counts<'r> {
+    fn id(&mut self, value: &'r str) -> u32 {
+        if value.is_empty() {
+            return NO_NAME;
+        }
+        let next = self.counts.len() as u32;
+        let id = *self.ids.entry(value).or_insert(next);
+        if id == next {
+            self.counts.push(0.0);
+        }
+        id
+    }
+
+    /// The model's u for an exact agreement is the average frequency of an
+    /// agreeing value, measured on its own pairs; a value's frequency
+    /// relative to that average keeps the adjustment on the model's scale.
+    fn relative(&self) -> Vec<f64> {
+        let total: f64 = self.counts.iter().sum();
+        let squares: f64 = self.counts.iter().map(|c| c * c).sum();
+        let mean_agreeing = if total > 0.0 { squares / total } else { 1.0 };
+        self.counts.iter().map(|c| c / mean_agreeing).collect()
     }
 }
 
 impl TermFrequencies {
     /// Counts each record's distinct given and family names once.
     pub fn count(records: &[NormalizedRecord], comparisons: &ComparisonSettings) -> Self {
-        let mut given: HashMap<&str, f64> = HashMap::new();
-        let mut family: HashMap<&str, f64> = HashMap::new();
+        let mut given = Counts::default();
+        let mut family = Counts::default();
+        let mut names = Vec::with_capacity(records.len());
+        let mut starts = Vec::with_capacity(records.len() + 1);
         for record in records {
-            for (i, name) in record.names.iter().enumerate() {
-                let earlier = &record.names[..i];
-                if !name.given.is_empty() && earlier.iter().all(|n| n.given != name.given) {
-                    *given.entry(&name.given).or_default() += 1.0;
+            let first = names.len();
+            starts.push(first as u32);
+            for name in &record.names {
+                let (g, f) = (given.id(&name.given), family.id(&name.family));
+                let own = &names[first..];
+                if g != NO_NAME && own.iter().all(|n: &NameFrequency| n.given != g) {
+                    given.counts[g as usize] += 1.0;
                 }
-                if !name.family.is_empty() && earlier.iter().all(|n| n.family != name.family) {
-                    *family.entry(&name.family).or_default() += 1.0;
+                if f != NO_NAME && own.iter().all(|n: &NameFrequency| n.family != f) {
+                    family.counts[f as usize] += 1.0;
                 }
+                names.push(NameFrequency {
+                    given: g,
+                    family: f,
+                    given_relative: 1.0,
+                    family_relative: 1.0,
+                });
             }
         }
-        // The model's u for an exact agreement is the average frequency of
-        // an agreeing value, measured on its own pairs; scaling it by a
-        // value's frequency relative to that average keeps the adjustment on
-        // the model's scale.
-        let mean_agreeing = |table: &HashMap<&str, f64>| {
-            let total: f64 = table.values().sum();
-            let squares: f64 = table.values().map(|c| c * c).sum();
-            if total > 0.0 { squares / total } else { 1.0 }
-        };
-        let (given_mean, family_mean) = (mean_agreeing(&given), mean_agreeing(&family));
-        let relative = |table: &HashMap<&str, f64>, value: &str, mean: f64| {
-            table.get(value).map_or(1.0, |c| c / mean)
-        };
-        let per_record = records
-            .iter()
-            .map(|r| {
-                r.names
-                    .iter()
-                    .map(|n| {
-                        (
-                            relative(&given, &n.given, given_mean),
-                            relative(&family, &n.family, family_mean),
-                        )
-                    })
-                    .collect()
-            })
-            .collect();
+        starts.push(names.len() as u32);
+        let (given_relative, family_relative) = (given.relative(), family.relative());
+        for n in &mut names {
+            if n.given != NO_NAME {
+                n.given_relative = given_relative[n.given as usize];
+            }
+            if n.family != NO_NAME {
+                n.family_relative = family_relative[n.family as usize];
+            }
+        }
         let position = |pred: fn(&ComparisonKind) -> bool| {
             comparisons.comparisons.iter().position(|c| pred(&c.kind))
         };
         TermFrequencies {
-            per_record,
+            names,
+            starts,
             given_comparison: position(|k| matches!(k, ComparisonKind::GivenName { .. })),
             family_comparison: position(|k| matches!(k, ComparisonKind::FamilyName { .. })),
+        }
+    }
+
+    fn names_of(&self, record: usize) -> &[NameFrequency] {
+        match (self.starts.get(record), self.starts.get(record + 1)) {
+            (Some(&a), Some(&b)) => self.names.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
         }
     }
 
@@ -92,12 +140,11 @@ impl TermFrequencies {
     pub fn for_pair(
         &self,
         model: &Model,
-        records: &[NormalizedRecord],
         (a, b): (usize, usize),
         levels: &[u8],
     ) -> Vec<Option<f64>> {
         let mut out = vec![None; levels.len()];
-        self.fill(model, records, (a, b), levels, &mut out);
+        self.fill(model, (a, b), levels, &mut out);
         out
     }
 
@@ -105,17 +152,18 @@ impl TermFrequencies {
     pub fn fill(
         &self,
         model: &Model,
-        records: &[NormalizedRecord],
         (a, b): (usize, usize),
         levels: &[u8],
         out: &mut [Option<f64>],
     ) {
         out.iter_mut().for_each(|v| *v = None);
-        let (Some(ra), Some(rb), Some(fa)) =
-            (records.get(a), records.get(b), self.per_record.get(a))
-        else {
+        let exact =
+            |i: Option<usize>| i.filter(|&i| levels.get(i) == Some(&EXACT) && i < out.len());
+        let (given_at, family_at) = (exact(self.given_comparison), exact(self.family_comparison));
+        if given_at.is_none() && family_at.is_none() {
             return;
-        };
+        }
+        let (na, nb) = (self.names_of(a), self.names_of(b));
         let u_exact = |i: usize| {
             model
                 .comparisons
@@ -123,31 +171,63 @@ impl TermFrequencies {
                 .and_then(|c| c.u.get(usize::from(EXACT)))
                 .copied()
         };
-        let rarest =
-            |same: fn(&crate::normalize::PersonName, &crate::normalize::PersonName) -> bool,
-             pick: fn(&(f64, f64)) -> f64| {
-                let mut best: Option<f64> = None;
-                for (x, fx) in ra.names.iter().zip(fa) {
-                    if rb.names.iter().any(|y| same(x, y)) {
-                        let f = pick(fx);
-                        best = Some(best.map_or(f, |b: f64| b.min(f)));
-                    }
-                }
-                best
-            };
-        if let Some(i) = self.given_comparison {
-            if levels.get(i) == Some(&EXACT) && i < out.len() {
-                out[i] = rarest(|x, y| !x.given.is_empty() && x.given == y.given, |f| f.0)
-                    .zip(u_exact(i))
-                    .map(|(relative, u)| relative * u);
-            }
+        let rarest = |id: fn(&NameFrequency) -> u32, relative: fn(&NameFrequency) -> f64| {
+            na.iter()
+                .filter(|x| id(x) != NO_NAME && nb.iter().any(|y| id(y) == id(x)))
+                .map(relative)
+                .reduce(f64::min)
+        };
+        if let Some(i) = given_at {
+            out[i] = rarest(|n| n.given, |n| n.given_relative)
+                .zip(u_exact(i))
+                .map(|(relative, u)| relative * u);
         }
-        if let Some(i) = self.family_comparison {
-            if levels.get(i) == Some(&EXACT) && i < out.len() {
-                out[i] = rarest(|x, y| !x.family.is_empty() && x.family == y.family, |f| f.1)
-                    .zip(u_exact(i))
-                    .map(|(relative, u)| relative * u);
-            }
+        if let Some(i) = family_at {
+            out[i] = rarest(|n| n.family, |n| n.family_relative)
+                .zip(u_exact(i))
+                .map(|(relative, u)| relative * u);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::normalize;
+    use crate::score::Model;
+    use crate::{Channel, Record, SourceKey};
+
+    fn person(id: &str, given: &str, family: &str) -> NormalizedRecord {
+        let record = Record::builder(SourceKey::new(Channel::Web, id).expect("key"))
+            .given_name(given)
+            .and_then(|b| b.family_name(family))
+            .map(|b| b.build())
+            .expect("record");
+        normalize(&record)
+    }
+
+    #[test]
+    fn a_common_name_gets_a_larger_u_than_a_rare_one() {
+        let mut records: Vec<_> = (0..8)
+            .map(|i| person(&i.to_string(), "Jean", "Martin"))
+            .collect();
+        records.push(person("r1", "Yannick", "Kerherve"));
+        records.push(person("r2", "Yannick", "Kerherve"));
+        let comparisons = ComparisonSettings::default();
+        let tf = TermFrequencies::count(&records, &comparisons);
+        let model = Model::default_for(&comparisons.shape(), &["g", "f", "b", "e", "p", "a", "i"]);
+        let levels = [1, 1, 0, 0, 0, 0, 0];
+        let common = tf.for_pair(&model, (0, 1), &levels);
+        let rare = tf.for_pair(&model, (8, 9), &levels);
+        let (Some(uc), Some(ur)) = (common[1], rare[1]) else {
+            panic!("exact family agreements are adjusted");
+        };
+        assert!(uc > ur, "martin {uc} vs kerherve {ur}");
+        // No adjustment where the level is not exact, nor across names.
+        assert_eq!(
+            tf.for_pair(&model, (0, 1), &[2, 3, 0, 0, 0, 0, 0]),
+            vec![None; 7]
+        );
+        assert_eq!(tf.for_pair(&model, (0, 8), &levels)[1], None);
     }
 }
