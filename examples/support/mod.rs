@@ -12,6 +12,14 @@ pub fn peak_rss_bytes() -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// Resident set size of this process now (VmRSS), in bytes; None off Linux.
+pub fn current_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
 /// Resets the peak RSS counter so the next reading covers only what follows
 /// (Linux ≥ 4.0: writing 5 to clear_refs). Returns false where unsupported.
 pub fn reset_peak_rss() -> bool {
