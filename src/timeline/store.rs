@@ -227,10 +227,10 @@ impl Timelines {
         F: Fn(&SourceKey) -> Option<RecordId> + Sync,
     {
         check_capacity(0, events.len())?;
-        let placements = place(&events, &record_of, customer_of_record, 0);
+        let (placements, sources) = place(&events, &record_of, customer_of_record, 0);
         // check_capacity guarantees this fits.
         let next_seq = events.len() as u32;
-        Ok(assemble(events, placements, next_seq))
+        Ok(assemble(events, placements, Some(sources), next_seq))
     }
 
     /// [`build`](Self::build) with records given as their source keys:
@@ -262,7 +262,9 @@ impl Timelines {
         F: Fn(&SourceKey) -> Option<RecordId> + Sync,
     {
         check_capacity(self.next_seq, events.len())?;
-        let placements = place(&events, &record_of, customer_of_record, self.next_seq);
+        // The source table made by `place` covers the new events only: the
+        // rebuild interns the sources of all events again.
+        let (placements, _) = place(&events, &record_of, customer_of_record, self.next_seq);
         Ok(self.rebuild(|_| true, events, placements))
     }
 
@@ -330,7 +332,7 @@ impl Timelines {
             .saturating_add(u32::try_from(extra.len()).unwrap_or(u32::MAX));
         events.extend(extra);
         placements.extend(extra_placements);
-        assemble(events, placements, next_seq)
+        assemble(events, placements, None, next_seq)
     }
 
     fn customer_per_position(&self) -> Vec<u32> {
@@ -521,7 +523,9 @@ fn check_capacity(next_seq: u32, adding: usize) -> Result<()> {
     Ok(())
 }
 
-/// Where each event goes. `record_of` is called once per distinct source key,
+/// Where each event goes, and the source table of the placed events (what
+/// [`intern_sources`] would make from them, made here from the distinct keys
+/// at no extra pass). `record_of` is called once per distinct source key,
 /// not once per event: a customer has a few records and tens of events, and
 /// the caller's lookup (typically a SipHash map whose keys live elsewhere on
 /// the heap) was a third of the build's time when asked per event.
@@ -530,7 +534,7 @@ fn place<F>(
     record_of: &F,
     customer_of_record: &[u32],
     first_seq: u32,
-) -> Vec<Result<Placement, OrphanReason>>
+) -> (Vec<Result<Placement, OrphanReason>>, SourceTable)
 where
     F: Fn(&SourceKey) -> Option<RecordId> + Sync,
 {
@@ -545,7 +549,36 @@ where
             Ok((record.0, customer))
         })
         .collect();
-    key_of_event
+
+    // A key's events are all placed or all orphans, so the placed keys in
+    // order of first appearance are the distinct keys without the orphans'.
+    // Orphans' keys stay out of the store.
+    let mut channels = EnumInterner::new(4);
+    let mut table = SourceTable {
+        source: Vec::new(),
+        channels: Vec::new(),
+        channel: Vec::new(),
+        ids: StrTable::with_capacity(distinct.len(), distinct.iter().map(|k| k.id.len()).sum()),
+        record: Vec::new(),
+    };
+    let mut final_id = vec![NONE; distinct.len()];
+    for ((key, resolved), final_id) in distinct.iter().zip(&resolved).zip(&mut final_id) {
+        if let Ok((record, _)) = resolved {
+            *final_id = table.ids.push(&key.id) as u32;
+            table
+                .channel
+                .push(channels.intern(&key.channel, channel_slot(&key.channel)));
+            table.record.push(*record);
+        }
+    }
+    table.channels = channels.table;
+    table.ids.shrink_to_fit();
+    table.source = key_of_event
+        .par_iter()
+        .map(|&k| final_id[k as usize])
+        .collect();
+
+    let placements = key_of_event
         .par_iter()
         .enumerate()
         .map(|(i, &k)| {
@@ -557,7 +590,8 @@ where
                 seq: first_seq + i as u32,
             })
         })
-        .collect()
+        .collect();
+    (placements, table)
 }
 
 /// Each event's source key as an index into the distinct keys, in order of
@@ -767,10 +801,12 @@ fn intern_sources(events: &[Event], placed: &[Result<Placement, OrphanReason>]) 
 }
 
 /// Sorts, packs columns, and hands back the orphans. `placements[i]` is
-/// `events[i]`'s placement.
+/// `events[i]`'s placement; `sources`, when given, is the source table that
+/// [`place`] made for these events, else it is made here.
 fn assemble(
     mut events: Vec<Event>,
     placements: Vec<Result<Placement, OrphanReason>>,
+    sources: Option<SourceTable>,
     next_seq: u32,
 ) -> TimelineBuild {
     // Interning is sequential per table; the three independent table groups
@@ -780,7 +816,7 @@ fn assemble(
         || {
             rayon::join(
                 || intern_order_refs(&events, &placements),
-                || intern_sources(&events, &placements),
+                || sources.unwrap_or_else(|| intern_sources(&events, &placements)),
             )
         },
     );
@@ -882,12 +918,19 @@ fn assemble(
     let (attribute_positions, attribute_values) = attributes.into_iter().unzip();
     drop(keys);
 
-    // Orphans leave whole; the placed events are dropped in parallel.
+    // Orphans leave whole (swapped for an empty event, which allocates
+    // nothing); the rest is freed off the caller's path.
     let orphans: Vec<Orphan> = events
-        .into_par_iter()
-        .zip(placements.into_par_iter())
-        .filter_map(|(event, p)| p.err().map(|reason| Orphan { event, reason }))
+        .iter_mut()
+        .zip(&placements)
+        .filter_map(|(event, p)| {
+            p.err().map(|reason| Orphan {
+                event: std::mem::replace(event, empty_event()),
+                reason,
+            })
+        })
         .collect();
+    drop_in_background(events);
 
     let timelines = Timelines {
         customers,
@@ -917,6 +960,37 @@ fn assemble(
         next_seq,
     };
     TimelineBuild { timelines, orphans }
+}
+
+/// An event holding no heap memory, left where an orphan was taken out.
+fn empty_event() -> Event {
+    Event {
+        id: String::new(),
+        source: SourceKey {
+            channel: Channel::Store,
+            id: String::new(),
+        },
+        timestamp: Timestamp::UNIX_EPOCH,
+        channel: Channel::Store,
+        kind: EventKind::Purchase,
+        amount: None,
+        order_ref: None,
+        store: None,
+        attributes: Vec::new(),
+    }
+}
+
+/// Frees the input events on a thread of their own: four heap strings per
+/// event made freeing them a third of the build's time (glibc's `free` is
+/// per block), and the caller need not wait for it. If no thread can be
+/// started, the closure and the events in it are dropped here instead.
+fn drop_in_background(events: Vec<Event>) {
+    if events.is_empty() {
+        return;
+    }
+    let _detached = std::thread::Builder::new()
+        .name("omnicanal-timeline-free".into())
+        .spawn(move || drop(events));
 }
 
 /// One event of a store, read in place: accessors borrow from the store, and
