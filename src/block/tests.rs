@@ -91,6 +91,17 @@ fn rules_without_phonetic() -> Vec<BlockingRule> {
         .collect()
 }
 
+/// Rules with their own block caps removed, so the settings' cap applies.
+fn without_own_caps(rules: Vec<BlockingRule>) -> Vec<BlockingRule> {
+    rules
+        .into_iter()
+        .map(|mut r| {
+            r.max_block_size = None;
+            r
+        })
+        .collect()
+}
+
 /// The default rules but the names-only one, for tests about the others.
 fn rules_without_names_only() -> Vec<BlockingRule> {
     BlockingRule::default_rules()
@@ -254,13 +265,34 @@ fn oversized_block_is_skipped_and_reported_not_dropped() {
         })
         .collect();
     let blocker = Blocker::new(BlockingSettings {
-        rules: rules_without_phonetic(),
+        rules: without_own_caps(rules_without_phonetic()),
         max_block_size: 3,
         ..BlockingSettings::default()
     })
     .unwrap();
     let blocking = blocker.block(&records).unwrap();
     assert!(blocking.pairs.is_empty());
+    // The same block under the settings' default cap, with the rule's own cap
+    // of 3: skipped too — a rule's cap wins over the settings'.
+    let own_cap: Vec<BlockingRule> = without_own_caps(rules_without_phonetic())
+        .into_iter()
+        .map(|r| {
+            if r.name == "family_city" {
+                r.with_max_block_size(3)
+            } else {
+                r
+            }
+        })
+        .collect();
+    let with_own_cap = Blocker::new(BlockingSettings {
+        rules: own_cap,
+        ..BlockingSettings::default()
+    })
+    .unwrap()
+    .block(&records)
+    .unwrap();
+    assert!(with_own_cap.pairs.is_empty());
+    assert_eq!(with_own_cap.report.skipped_blocks.len(), 1);
     let skipped = &blocking.report.skipped_blocks;
     assert_eq!(skipped.len(), 1);
     assert_eq!(skipped[0].size, 4);
@@ -825,7 +857,12 @@ fn oracle_pairs(
         for b in a + 1..records.len() {
             let first_rule = keys[a]
                 .intersection(&keys[b])
-                .filter(|k| sizes[k] <= settings.max_block_size)
+                .filter(|k| {
+                    let cap = settings.rules[k.0]
+                        .max_block_size
+                        .unwrap_or(settings.max_block_size);
+                    sizes[k] <= cap
+                })
                 .map(|(rule, _)| *rule)
                 .min();
             if let Some(rule) = first_rule {
