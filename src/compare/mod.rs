@@ -74,10 +74,12 @@ mod generic;
 mod identifier;
 mod name;
 mod phone;
+mod prepared;
 mod settings;
 mod similarity;
 
 pub use generic::{GenericValueSet, GenericValues, NoGenericValues};
+pub use prepared::Prepared;
 pub use settings::{Comparison, ComparisonKind, ComparisonSettings, ELSE_LEVEL, NULL_LEVEL};
 
 use crate::error::Error;
