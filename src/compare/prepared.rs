@@ -28,14 +28,25 @@
 //! The levels are exactly those of [`Comparator::compare`]: a test runs both
 //! on random records and on a synthetic batch and asserts they agree.
 
+//! # Layout
+//!
+//! A random pair touches two random records, so the cost of a comparison is
+//! mostly cache misses, not arithmetic. Each record's keys are therefore
+//! packed as `u64` words, contiguously, in one array: a header (counts, birth
+//! date), then its names, usable emails, phones, addresses and identifier
+//! kinds, a few adjacent cache lines that the hardware fetches together. The
+//! records themselves are read only to confirm an equal hash on the text, to
+//! compute Jaro–Winkler once a bound lets it through, and for the rare levels
+//! that need more (house numbers, identifier values).
+
 use rayon::prelude::*;
 
 use super::generic::GenericValues;
 use super::similarity::{STACK_CHARS, jaro_winkler, within_one_edit};
 use super::{Comparator, ComparisonKind, address, date, email, identifier, name, phone, stronger};
 use crate::normalize::nickname::canonical_given;
-use crate::normalize::{Email, NormalizedAddress, NormalizedRecord, PersonName, Phone, PhoneKind};
-use crate::record::RecordId;
+use crate::normalize::{NormalizedRecord, PartialDate, PersonName, PhoneKind};
+use crate::record::{IdentifierKind, RecordId};
 
 /// Records per parallel preparation task.
 const CHUNK: usize = 4096;
@@ -45,116 +56,19 @@ const CHUNK: usize = 4096;
 /// so this is only insurance against floating-point surprises.
 const BOUND_MARGIN: f64 = 1e-9;
 
-/// A string with its hash: unequal hashes settle most equality checks with
-/// one integer compare.
-#[derive(Clone, Copy)]
-struct Word<'a> {
-    text: &'a str,
-    hash: u64,
-}
+/// Words per header and per key of each kind.
+const HEADER_WORDS: usize = 2;
+const NAME_WORDS: usize = 9;
+const EMAIL_WORDS: usize = 6;
+const PHONE_WORDS: usize = 4;
+const ADDRESS_WORDS: usize = 6;
+const IDENTIFIER_WORDS: usize = 1;
 
-impl<'a> Word<'a> {
-    fn new(text: &'a str) -> Self {
-        Word {
-            text,
-            hash: text_hash(text.as_bytes()),
-        }
-    }
+/// A character count at or above this is "long": no bound, no filter.
+const LONG: usize = 0xffff;
 
-    /// Exact equality; the hash only speeds up the common "different" case.
-    fn same(&self, other: &Word<'_>) -> bool {
-        self.hash == other.hash && self.text == other.text
-    }
-}
-
-/// A string with what bounds its similarity to another without computing it.
-#[derive(Clone, Copy)]
-struct Fuzzy<'a> {
-    word: Word<'a>,
-    /// Length in characters.
-    chars: usize,
-    /// Bit `c mod 64` set for each character `c`. Two characters may share a
-    /// bit, which only loosens the bounds, never breaks them.
-    mask: u64,
-    /// The first four characters, `\0`-padded (padding can only overstate a
-    /// common prefix, which keeps the bound an upper bound).
-    prefix: [char; 4],
-}
-
-impl<'a> Fuzzy<'a> {
-    fn new(text: &'a str) -> Self {
-        let mut chars = 0;
-        let mut mask = 0u64;
-        let mut prefix = ['\0'; 4];
-        for c in text.chars() {
-            if let Some(slot) = prefix.get_mut(chars) {
-                *slot = c;
-            }
-            chars += 1;
-            mask |= 1 << (u32::from(c) % 64);
-        }
-        Fuzzy {
-            word: Word::new(text),
-            chars,
-            mask,
-            prefix,
-        }
-    }
-
-    fn text(&self) -> &'a str {
-        self.word.text
-    }
-
-    /// Characters of `self` that cannot have a partner in `other`, at least.
-    fn missing_from(&self, other: &Fuzzy<'_>) -> usize {
-        (self.mask & !other.mask).count_ones() as usize
-    }
-
-    /// False when `self` and `other` are surely more than one edit apart: an
-    /// edit changes the length by at most one character and brings at most
-    /// one new character to either side.
-    fn may_be_one_edit(&self, other: &Fuzzy<'_>) -> bool {
-        self.chars.abs_diff(other.chars) <= 1
-            && self.missing_from(other) <= 1
-            && other.missing_from(self) <= 1
-    }
-
-    /// An upper bound of `jaro_winkler(self, other)`.
-    ///
-    /// Jaro is `(m/|a| + m/|b| + (m − t)/m) / 3` with `m` matched characters
-    /// and `t` transpositions; `m` is at most the length of each side minus
-    /// its characters absent from the other, and `t ≥ 0`. Winkler's boost
-    /// `j + 0.1·p·(1 − j)` grows with `j` and with the common prefix `p`, so
-    /// the boost of the bound with the bound's prefix bounds the real one.
-    /// Over-long strings (which the metric computes differently) get no bound.
-    fn jaro_winkler_bound(&self, other: &Fuzzy<'_>) -> f64 {
-        if self.chars > STACK_CHARS || other.chars > STACK_CHARS {
-            return f64::INFINITY;
-        }
-        if self.chars == 0 || other.chars == 0 {
-            return 1.0;
-        }
-        let matches = (self.chars - self.missing_from(other).min(self.chars))
-            .min(other.chars - other.missing_from(self).min(other.chars));
-        if matches == 0 {
-            return 0.0;
-        }
-        let m = matches as f64;
-        let jaro = (m / self.chars as f64 + m / other.chars as f64 + 1.0) / 3.0;
-        let prefix = self
-            .prefix
-            .iter()
-            .zip(&other.prefix)
-            .take_while(|(x, y)| x == y)
-            .count();
-        jaro + 0.1 * prefix as f64 * (1.0 - jaro)
-    }
-
-    /// True when Jaro–Winkler surely stays below `lowest`.
-    fn surely_below(&self, other: &Fuzzy<'_>, lowest: f64) -> bool {
-        self.jaro_winkler_bound(other) < lowest - BOUND_MARGIN
-    }
-}
+/// No character (an `Option<char>` packed in 32 bits).
+const NO_CHAR: u64 = 0xffff_ffff;
 
 /// A fast, deterministic 64-bit string hash (eight bytes per step). Only used
 /// inside one [`Prepared`], never stored: quality matters for speed only,
@@ -175,75 +89,233 @@ fn text_hash(bytes: &[u8]) -> u64 {
     h ^ (h >> 31)
 }
 
-/// A range of a flat array of keys.
-#[derive(Clone, Copy, Default)]
-struct Span {
-    start: usize,
-    end: usize,
+/// A string reduced to what bounds its similarity to another without
+/// computing it: three words.
+#[derive(Clone, Copy)]
+struct Fuzzy {
+    hash: u64,
+    /// Bit `c mod 64` set for each character `c`. Two characters may share a
+    /// bit, which only loosens the bounds, never breaks them.
+    mask: u64,
+    /// The first four characters, 12 low bits of each, 0-padded: truncation
+    /// and padding can only overstate a common prefix, which keeps the bound
+    /// an upper bound.
+    prefix: u64,
+    /// Length in characters, saturated at [`LONG`].
+    chars: usize,
 }
 
-impl Span {
-    fn of<T>(self, all: &[T]) -> &[T] {
-        all.get(self.start..self.end).unwrap_or(&[])
+impl Fuzzy {
+    fn push(text: &str, out: &mut Vec<u64>) {
+        let mut chars = 0usize;
+        let mut mask = 0u64;
+        let mut prefix = 0u64;
+        for c in text.chars() {
+            if chars < 4 {
+                prefix |= (u64::from(c) & 0xfff) << (12 * chars);
+            }
+            chars += 1;
+            mask |= 1 << (u32::from(c) % 64);
+        }
+        out.push(text_hash(text.as_bytes()));
+        out.push(mask);
+        out.push(prefix | ((chars.min(LONG) as u64) << 48));
     }
 
-    fn shifted(self, by: usize) -> Span {
-        Span {
-            start: self.start + by,
-            end: self.end + by,
+    fn read(words: &[u64; 3]) -> Fuzzy {
+        Fuzzy {
+            hash: words[0],
+            mask: words[1],
+            prefix: words[2] & 0xffff_ffff_ffff,
+            chars: (words[2] >> 48) as usize,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.chars == 0
+    }
+
+    /// Characters of `self` that cannot have a partner in `other`, at least.
+    fn missing_from(&self, other: &Fuzzy) -> usize {
+        (self.mask & !other.mask).count_ones() as usize
+    }
+
+    /// False when `self` and `other` are surely more than one edit apart: an
+    /// edit changes the length by at most one character and brings at most
+    /// one new character to either side.
+    fn may_be_one_edit(&self, other: &Fuzzy) -> bool {
+        if self.chars >= LONG || other.chars >= LONG {
+            return true;
+        }
+        self.chars.abs_diff(other.chars) <= 1
+            && self.missing_from(other) <= 1
+            && other.missing_from(self) <= 1
+    }
+
+    /// An upper bound of `jaro_winkler(self, other)`.
+    ///
+    /// Jaro is `(m/|a| + m/|b| + (m − t)/m) / 3` with `m` matched characters
+    /// and `t` transpositions; `m` is at most the length of each side minus
+    /// its characters absent from the other, and `t ≥ 0`. Winkler's boost
+    /// `j + 0.1·p·(1 − j)` grows with `j` and with the common prefix `p`, so
+    /// the boost of the bound with the bound's prefix bounds the real one.
+    /// Over-long strings (which the metric computes differently) get no bound.
+    fn jaro_winkler_bound(&self, other: &Fuzzy) -> f64 {
+        if self.chars > STACK_CHARS || other.chars > STACK_CHARS {
+            return f64::INFINITY;
+        }
+        if self.chars == 0 || other.chars == 0 {
+            return 1.0;
+        }
+        let matches = (self.chars - self.missing_from(other).min(self.chars))
+            .min(other.chars - other.missing_from(self).min(other.chars));
+        if matches == 0 {
+            return 0.0;
+        }
+        let m = matches as f64;
+        let jaro = (m / self.chars as f64 + m / other.chars as f64 + 1.0) / 3.0;
+        let differ = self.prefix ^ other.prefix;
+        let prefix = ((differ.trailing_zeros() / 12) as usize).min(4);
+        jaro + 0.1 * prefix as f64 * (1.0 - jaro)
+    }
+
+    /// True when Jaro–Winkler surely stays below `lowest`.
+    fn surely_below(&self, other: &Fuzzy, lowest: f64) -> bool {
+        self.jaro_winkler_bound(other) < lowest - BOUND_MARGIN
+    }
+}
+
+/// Equal hashes, then equal texts (read only then).
+fn same<'t>(h: u64, g: u64, x: impl FnOnce() -> &'t str, y: impl FnOnce() -> &'t str) -> bool {
+    h == g && x() == y()
+}
+
+/// The fixed-size array of `N` words at `at`, if there.
+fn fixed_words<const N: usize>(all: &[u64], at: usize) -> Option<&[u64; N]> {
+    all.get(at..at + N).and_then(|w| w.try_into().ok())
+}
+
+fn fuzzy_at(key: &[u64], at: usize) -> Fuzzy {
+    fixed_words::<3>(key, at).map_or(
+        Fuzzy {
+            hash: 0,
+            mask: 0,
+            prefix: 0,
+            chars: 0,
+        },
+        Fuzzy::read,
+    )
+}
+
+fn char_of(word: u64) -> u64 {
+    word & NO_CHAR
+}
+
+fn pack_char(c: Option<char>) -> u64 {
+    c.map_or(NO_CHAR, u64::from)
+}
+
+/// Where a record's key sections start, from its header.
+#[derive(Clone, Copy)]
+struct Header {
+    names: usize,
+    emails: usize,
+    phones: usize,
+    addresses: usize,
+    identifiers: usize,
+    /// Some count did not fit the header: compare on the plain path.
+    overflow: bool,
+    birth: Option<PartialDate>,
+}
+
+impl Header {
+    fn push(record: &NormalizedRecord, counts: [usize; 5], out: &mut Vec<u64>) {
+        let fits = counts.iter().all(|&c| c < 0xffff);
+        let c = |i: usize| (counts[i].min(0xffff)) as u64;
+        out.push(c(0) | c(1) << 16 | c(2) << 32 | c(3) << 48);
+        let opt = |v: Option<u8>| v.map_or(0, |v| 0x100 | u64::from(v));
+        let birth = record.birth.map_or(0, |d| {
+            1 | u64::from(d.year) << 1 | opt(d.month) << 17 | opt(d.day) << 26
+        });
+        out.push(c(4) | u64::from(!fits) << 16 | birth << 17);
+    }
+
+    fn read(words: &[u64; 2]) -> Header {
+        let count = |w: u64, i: u32| ((w >> (16 * i)) & 0xffff) as usize;
+        let birth = words[1] >> 17;
+        let opt = |v: u64| (v & 0x100 != 0).then_some((v & 0xff) as u8);
+        Header {
+            names: count(words[0], 0),
+            emails: count(words[0], 1),
+            phones: count(words[0], 2),
+            addresses: count(words[0], 3),
+            identifiers: count(words[1], 0),
+            overflow: words[1] & (1 << 16) != 0,
+            birth: (birth & 1 != 0).then(|| PartialDate {
+                year: ((birth >> 1) & 0xffff) as u16,
+                month: opt(birth >> 17),
+                day: opt(birth >> 26),
+            }),
         }
     }
 }
 
-/// Where one record's keys lie in the flat arrays.
-#[derive(Clone, Copy, Default)]
-struct Spans {
-    names: Span,
-    emails: Span,
-    phones: Span,
-    addresses: Span,
+/// One record's words and header, with the record for texts.
+#[derive(Clone, Copy)]
+struct View<'p> {
+    record: &'p NormalizedRecord,
+    words: &'p [u64],
+    header: Header,
 }
 
-/// One person name, prepared.
-struct NameKeys<'a> {
-    given: Fuzzy<'a>,
-    /// The canonical given name, or the written one when none was derived.
-    canonical: Word<'a>,
-    family: Fuzzy<'a>,
-    /// The canonical readings of the written given name as a nickname, in
-    /// `Prepared::readings`.
-    readings: Span,
-    /// When the written given name is only initials, its first letter.
-    initials_head: Option<char>,
-    /// The first initial of the canonical given name.
-    canonical_head: Option<char>,
+impl<'p> View<'p> {
+    fn names(&self) -> impl Iterator<Item = (usize, &'p [u64])> + 'p {
+        section(self.words, HEADER_WORDS, self.header.names, NAME_WORDS)
+    }
+
+    fn emails(&self) -> impl Iterator<Item = (usize, &'p [u64])> + 'p {
+        let at = HEADER_WORDS + self.header.names * NAME_WORDS;
+        section(self.words, at, self.header.emails, EMAIL_WORDS)
+    }
+
+    fn phones(&self) -> impl Iterator<Item = (usize, &'p [u64])> + 'p {
+        let at = HEADER_WORDS + self.header.names * NAME_WORDS + self.header.emails * EMAIL_WORDS;
+        section(self.words, at, self.header.phones, PHONE_WORDS)
+    }
+
+    fn addresses(&self) -> impl Iterator<Item = (usize, &'p [u64])> + 'p {
+        let at = HEADER_WORDS
+            + self.header.names * NAME_WORDS
+            + self.header.emails * EMAIL_WORDS
+            + self.header.phones * PHONE_WORDS;
+        section(self.words, at, self.header.addresses, ADDRESS_WORDS)
+    }
+
+    fn identifier_kinds(&self) -> &'p [u64] {
+        let at = HEADER_WORDS
+            + self.header.names * NAME_WORDS
+            + self.header.emails * EMAIL_WORDS
+            + self.header.phones * PHONE_WORDS
+            + self.header.addresses * ADDRESS_WORDS;
+        self.words
+            .get(at..at + self.header.identifiers * IDENTIFIER_WORDS)
+            .unwrap_or(&[])
+    }
+
 }
 
-/// One usable email, prepared.
-struct EmailKeys<'a> {
-    normalized: Fuzzy<'a>,
-    /// Local part and domain, when the address has an `@`.
-    parts: Option<(&'a str, Word<'a>)>,
-    /// Hash and length (characters) of the local part as said aloud
-    /// (`email::local_key`).
-    local_key_hash: u64,
-    local_key_chars: usize,
-    /// Whether the local part only spells a name of its own record.
-    spells_a_name: bool,
-}
-
-/// One usable phone, prepared.
-struct PhoneKeys<'a> {
-    e164: Fuzzy<'a>,
-    mobile: bool,
-}
-
-/// One usable address, prepared.
-struct AddressKeys<'a> {
-    address: &'a NormalizedAddress,
-    postcode: Option<Word<'a>>,
-    city: Option<Word<'a>>,
-    street: Option<Fuzzy<'a>>,
+/// `count` keys of `size` words from `at`, numbered from 0.
+fn section(
+    words: &[u64],
+    at: usize,
+    count: usize,
+    size: usize,
+) -> impl Iterator<Item = (usize, &[u64])> {
+    words
+        .get(at..at + count * size)
+        .unwrap_or(&[])
+        .chunks_exact(size)
+        .enumerate()
 }
 
 /// A batch of records prepared for many comparisons by one [`Comparator`]:
@@ -253,12 +325,11 @@ struct AddressKeys<'a> {
 pub struct Prepared<'a, G> {
     comparator: &'a Comparator<G>,
     records: &'a [NormalizedRecord],
-    spans: Vec<Spans>,
-    names: Vec<NameKeys<'a>>,
-    readings: Vec<Word<'static>>,
-    emails: Vec<EmailKeys<'a>>,
-    phones: Vec<PhoneKeys<'a>>,
-    addresses: Vec<AddressKeys<'a>>,
+    /// Record `i`'s words are `words[offsets[i]..offsets[i + 1]]`.
+    offsets: Vec<usize>,
+    words: Vec<u64>,
+    /// Nickname readings (hash, text), referred to by name keys.
+    readings: Vec<(u64, &'static str)>,
 }
 
 impl<G> std::fmt::Debug for Prepared<'_, G> {
@@ -269,13 +340,20 @@ impl<G> std::fmt::Debug for Prepared<'_, G> {
     }
 }
 
+/// One chunk's preparation: offsets relative to its own words.
+struct Part {
+    lens: Vec<usize>,
+    words: Vec<u64>,
+    readings: Vec<(u64, &'static str)>,
+}
+
 impl<G: GenericValues + Sync> Comparator<G> {
     /// Prepares a batch for many comparisons: per-record work (nickname
     /// readings, generic-value checks, hashes, lengths) done once, in
     /// parallel, instead of once per pair. Then
-    /// `Prepared::compare``(i, j, out)` gives exactly what
+    /// [`Prepared::compare`]`(i, j, out)` gives exactly what
     /// [`compare`](Self::compare)`(&records[i], &records[j], out)` gives, several
-    /// times faster. Memory: about 200 bytes per name, email, phone and
+    /// times faster. Memory: about 60 bytes per name, email, phone and
     /// address of the batch; the records are borrowed, not copied.
     ///
     /// ```
@@ -304,182 +382,229 @@ impl<G: GenericValues + Sync> Comparator<G> {
     /// assert_eq!(levels[..2], [1, 3]); // exact given name, close family name
     /// ```
     pub fn prepare<'a>(&'a self, records: &'a [NormalizedRecord]) -> Prepared<'a, G> {
-        let parts: Vec<Prepared<'a, G>> = records
+        let parts: Vec<Part> = records
             .par_chunks(CHUNK)
             .map(|chunk| {
-                let mut part = Prepared::empty(self, records);
+                let mut part = Part {
+                    lens: Vec::with_capacity(chunk.len()),
+                    words: Vec::with_capacity(chunk.len() * 32),
+                    readings: Vec::new(),
+                };
                 for record in chunk {
-                    part.push(record);
+                    let before = part.words.len();
+                    self.push_keys(record, &mut part);
+                    part.lens.push(part.words.len() - before);
                 }
                 part
             })
             .collect();
-        let mut all = Prepared::empty(self, records);
-        all.spans.reserve(records.len());
+        let mut offsets = Vec::with_capacity(records.len() + 1);
+        offsets.push(0);
+        let mut words = Vec::with_capacity(parts.iter().map(|p| p.words.len()).sum());
+        let mut readings = Vec::new();
         for part in parts {
-            all.append(part);
+            // Reading indexes in name keys are relative to the part: shift
+            // them by the readings already gathered.
+            let shift = readings.len() as u64;
+            let mut at = words.len();
+            words.extend(part.words);
+            for len in part.lens {
+                let end = at + len;
+                if let Some(record) = words.get_mut(at..end) {
+                    shift_readings(record, shift);
+                }
+                offsets.push(end);
+                at = end;
+            }
+            readings.extend(part.readings);
         }
-        all
+        Prepared {
+            comparator: self,
+            records,
+            offsets,
+            words,
+            readings,
+        }
+    }
+
+    /// Appends one record's header and keys to `part`.
+    fn push_keys(&self, record: &NormalizedRecord, part: &mut Part) {
+        let generic = &self.generic;
+        let out = &mut part.words;
+        let header_at = out.len();
+        out.extend([0; HEADER_WORDS]);
+
+        for person in &record.names {
+            Fuzzy::push(&person.given, out);
+            Fuzzy::push(&person.family, out);
+            let canonical = name::canonical(person);
+            out.push(text_hash(canonical.as_bytes()));
+            let readings = canonical_given(&person.given);
+            let start = part.readings.len() as u64;
+            part.readings
+                .extend(readings.iter().map(|r| (text_hash(r.as_bytes()), *r)));
+            let len = (part.readings.len() as u64 - start).min(0xffff);
+            out.push(start << 16 | len);
+            let initials_head = name::initials_only(&person.given)
+                .and_then(|letters| letters.chars().find(|&c| c != ' '));
+            // The first letter of the first non-empty token: what
+            // `name::initials` yields first.
+            let canonical_head = canonical.chars().find(|&c| c != ' ');
+            out.push(pack_char(initials_head) | pack_char(canonical_head) << 32);
+        }
+
+        let mut emails = 0;
+        for (k, e) in record.emails.iter().enumerate() {
+            if !e.identifying || e.normalized.is_empty() || generic.email(&e.normalized) {
+                continue;
+            }
+            emails += 1;
+            Fuzzy::push(&e.normalized, out);
+            let parts = email::split(&e.normalized);
+            let (mut local_hash, mut local_chars) = (0x9e37_79b9_7f4a_7c15_u64, 0u64);
+            if let Some((local, _)) = parts {
+                for c in email::local_key(local) {
+                    local_hash = (local_hash ^ u64::from(c))
+                        .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                        .rotate_left(29);
+                    local_chars += 1;
+                }
+            }
+            out.push(local_hash);
+            out.push(local_chars);
+            let spells = email::spells_a_name(&e.normalized, &record.names);
+            out.push(
+                u64::from(parts.is_some()) | u64::from(spells) << 1 | (k as u64 & 0xffff_ffff) << 32,
+            );
+        }
+
+        let mut phones = 0;
+        for (k, p) in record.phones.iter().enumerate() {
+            if p.e164.is_empty() || generic.phone(&p.e164) {
+                continue;
+            }
+            phones += 1;
+            Fuzzy::push(&p.e164, out);
+            out.push(u64::from(p.kind == PhoneKind::Mobile) | (k as u64 & 0xffff_ffff) << 32);
+        }
+
+        let mut addresses = 0;
+        for (k, x) in record.addresses.iter().enumerate() {
+            if x.is_empty() || generic.address(x) {
+                continue;
+            }
+            addresses += 1;
+            let hash = |v: &Option<String>| v.as_deref().map_or(0, |v| text_hash(v.as_bytes()));
+            out.push(hash(&x.postcode));
+            out.push(hash(&x.city));
+            Fuzzy::push(x.street.as_deref().unwrap_or_default(), out);
+            let country = x.country.map_or(0, |c| {
+                let [p, q] = c.as_str().as_bytes().try_into().unwrap_or([0, 0]);
+                0x1_0000 | u64::from(p) << 8 | u64::from(q)
+            });
+            out.push(
+                u64::from(x.postcode.is_some())
+                    | u64::from(x.city.is_some()) << 1
+                    | u64::from(x.street.is_some()) << 2
+                    | country << 3
+                    | (k as u64 & 0xffff_ffff) << 32,
+            );
+        }
+
+        let mut identifiers = 0;
+        for (kind, value) in &record.identifiers {
+            if value.is_empty() {
+                continue;
+            }
+            identifiers += 1;
+            out.push(kind_code(kind));
+        }
+
+        let counts = [record.names.len(), emails, phones, addresses, identifiers];
+        let mut header = Vec::with_capacity(HEADER_WORDS);
+        Header::push(record, counts, &mut header);
+        if let Some(slot) = out.get_mut(header_at..header_at + HEADER_WORDS) {
+            slot.copy_from_slice(&header);
+        }
+    }
+}
+
+/// A code per identifier kind: equal kinds give equal codes (different kinds
+/// may too, which only sends the pair to the exact identifier comparison).
+fn kind_code(kind: &IdentifierKind) -> u64 {
+    match kind {
+        IdentifierKind::LoyaltyCard => 1,
+        IdentifierKind::AccountId => 2,
+        IdentifierKind::AppUserId => 3,
+        IdentifierKind::DeviceId => 4,
+        IdentifierKind::Named(name) => text_hash(name.as_bytes()) | 0x100,
+    }
+}
+
+/// Adds `shift` to the reading index of each name key of one record's words.
+fn shift_readings(record: &mut [u64], shift: u64) {
+    let names = record.first().map_or(0, |w| (w & 0xffff) as usize);
+    for k in 0..names {
+        let at = HEADER_WORDS + k * NAME_WORDS + 7;
+        if let Some(word) = record.get_mut(at) {
+            *word += shift << 16;
+        }
+    }
+}
+
+/// A name key, decoded from its words.
+struct NameKey<'p> {
+    given: Fuzzy,
+    family: Fuzzy,
+    canonical: u64,
+    readings: &'p [(u64, &'static str)],
+    initials_head: u64,
+    canonical_head: u64,
+    /// The record and the name's position in it: read only to confirm.
+    record: &'p NormalizedRecord,
+    k: usize,
+}
+
+impl<'p> NameKey<'p> {
+    fn person(&self) -> Option<&'p PersonName> {
+        self.record.names.get(self.k)
+    }
+    fn given(&self) -> &'p str {
+        self.person().map_or("", |p| p.given.as_str())
+    }
+    fn family(&self) -> &'p str {
+        self.person().map_or("", |p| p.family.as_str())
+    }
+    fn canonical(&self) -> &'p str {
+        self.person().map_or("", name::canonical)
     }
 }
 
 impl<'a, G: GenericValues> Prepared<'a, G> {
-    fn empty(comparator: &'a Comparator<G>, records: &'a [NormalizedRecord]) -> Self {
-        Prepared {
-            comparator,
-            records,
-            spans: Vec::new(),
-            names: Vec::new(),
-            readings: Vec::new(),
-            emails: Vec::new(),
-            phones: Vec::new(),
-            addresses: Vec::new(),
-        }
-    }
-
-    /// Prepares one more record (the next record id).
-    fn push(&mut self, record: &'a NormalizedRecord) {
-        let generic = &self.comparator.generic;
-        let start = self.names.len();
-        for person in &record.names {
-            let key = self.name_keys(person);
-            self.names.push(key);
-        }
-        let names = Span {
-            start,
-            end: self.names.len(),
-        };
-
-        let start = self.emails.len();
-        let usable = |e: &&'a Email| {
-            e.identifying && !e.normalized.is_empty() && !generic.email(&e.normalized)
-        };
-        for e in record.emails.iter().filter(usable) {
-            let parts = email::split(&e.normalized);
-            let (mut local_key_hash, mut local_key_chars) = (0x9e37_79b9_7f4a_7c15_u64, 0);
-            if let Some((local, _)) = parts {
-                for c in email::local_key(local) {
-                    local_key_hash = (local_key_hash ^ u64::from(u32::from(c)))
-                        .wrapping_mul(0x9e37_79b9_7f4a_7c15)
-                        .rotate_left(29);
-                    local_key_chars += 1;
-                }
-            }
-            self.emails.push(EmailKeys {
-                normalized: Fuzzy::new(&e.normalized),
-                parts: parts.map(|(local, domain)| (local, Word::new(domain))),
-                local_key_hash,
-                local_key_chars,
-                spells_a_name: email::spells_a_name(&e.normalized, &record.names),
-            });
-        }
-        let emails = Span {
-            start,
-            end: self.emails.len(),
-        };
-
-        let start = self.phones.len();
-        for p in record
-            .phones
-            .iter()
-            .filter(|p: &&Phone| !p.e164.is_empty() && !generic.phone(&p.e164))
-        {
-            self.phones.push(PhoneKeys {
-                e164: Fuzzy::new(&p.e164),
-                mobile: p.kind == PhoneKind::Mobile,
-            });
-        }
-        let phones = Span {
-            start,
-            end: self.phones.len(),
-        };
-
-        let start = self.addresses.len();
-        for x in record
-            .addresses
-            .iter()
-            .filter(|x: &&NormalizedAddress| !x.is_empty() && !generic.address(x))
-        {
-            self.addresses.push(AddressKeys {
-                address: x,
-                postcode: x.postcode.as_deref().map(Word::new),
-                city: x.city.as_deref().map(Word::new),
-                street: x.street.as_deref().map(Fuzzy::new),
-            });
-        }
-        let addresses = Span {
-            start,
-            end: self.addresses.len(),
-        };
-
-        self.spans.push(Spans {
-            names,
-            emails,
-            phones,
-            addresses,
-        });
-    }
-
-    fn name_keys(&mut self, person: &'a PersonName) -> NameKeys<'a> {
-        let start = self.readings.len();
-        self.readings
-            .extend(canonical_given(&person.given).iter().map(|r| Word::new(r)));
-        let canonical = name::canonical(person);
-        let initials_head = name::initials_only(&person.given)
-            .and_then(|letters| letters.chars().find(|&c| c != ' '));
-        NameKeys {
-            given: Fuzzy::new(&person.given),
-            canonical: Word::new(canonical),
-            family: Fuzzy::new(&person.family),
-            readings: Span {
-                start,
-                end: self.readings.len(),
-            },
-            initials_head,
-            // The first letter of the first non-empty token: what
-            // `name::initials` yields first.
-            canonical_head: canonical.chars().find(|&c| c != ' '),
-        }
-    }
-
-    /// Appends a part prepared from the records that follow this one's.
-    fn append(&mut self, part: Prepared<'a, G>) {
-        let (names, readings, emails, phones, addresses) = (
-            self.names.len(),
-            self.readings.len(),
-            self.emails.len(),
-            self.phones.len(),
-            self.addresses.len(),
-        );
-        self.spans.extend(part.spans.into_iter().map(|s| Spans {
-            names: s.names.shifted(names),
-            emails: s.emails.shifted(emails),
-            phones: s.phones.shifted(phones),
-            addresses: s.addresses.shifted(addresses),
-        }));
-        self.names.extend(part.names.into_iter().map(|mut n| {
-            n.readings = n.readings.shifted(readings);
-            n
-        }));
-        self.readings.extend(part.readings);
-        self.emails.extend(part.emails);
-        self.phones.extend(part.phones);
-        self.addresses.extend(part.addresses);
-    }
-
     /// How many records were prepared.
     pub fn len(&self) -> usize {
-        self.spans.len()
+        self.offsets.len().saturating_sub(1)
     }
 
     /// True when no record was prepared.
     pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
+        self.len() == 0
     }
 
     /// The records, as given to [`Comparator::prepare`].
     pub fn records(&self) -> &'a [NormalizedRecord] {
         self.records
+    }
+
+    fn view(&self, id: RecordId) -> Option<View<'_>> {
+        let i = id.index();
+        let (&start, &end) = (self.offsets.get(i)?, self.offsets.get(i + 1)?);
+        let words = self.words.get(start..end)?;
+        Some(View {
+            record: self.records.get(i)?,
+            words,
+            header: Header::read(fixed_words::<HEADER_WORDS>(words, 0)?),
+        })
     }
 
     /// Writes the level of each comparison of records `a` and `b` (their
@@ -489,66 +614,77 @@ impl<'a, G: GenericValues> Prepared<'a, G> {
     /// ones are not computed. False (and `out` untouched) when an id is out
     /// of range. Allocates nothing.
     pub fn compare(&self, a: RecordId, b: RecordId, out: &mut [u8]) -> bool {
-        let (Some(ra), Some(rb), Some(sa), Some(sb)) = (
-            self.records.get(a.index()),
-            self.records.get(b.index()),
-            self.spans.get(a.index()),
-            self.spans.get(b.index()),
-        ) else {
+        let (Some(x), Some(y)) = (self.view(a), self.view(b)) else {
             return false;
         };
+        if x.header.overflow || y.header.overflow {
+            self.comparator.compare(x.record, y.record, out);
+            return true;
+        }
         for (slot, comparison) in out.iter_mut().zip(&self.comparator.settings.comparisons) {
             *slot = match &comparison.kind {
-                ComparisonKind::GivenName { jaro_winkler } => self.given_level(
-                    sa.names.of(&self.names),
-                    sb.names.of(&self.names),
-                    jaro_winkler,
-                ),
+                ComparisonKind::GivenName { jaro_winkler } => {
+                    self.given_level(&x, &y, jaro_winkler)
+                }
                 ComparisonKind::FamilyName {
                     close_jaro_winkler,
                     jaro_winkler,
-                } => family_level(
-                    sa.names.of(&self.names),
-                    sb.names.of(&self.names),
-                    *close_jaro_winkler,
-                    jaro_winkler,
-                ),
-                ComparisonKind::BirthDate => date::birth_level(ra.birth.as_ref(), rb.birth.as_ref()),
+                } => self.family_level(&x, &y, *close_jaro_winkler, jaro_winkler),
+                ComparisonKind::BirthDate => {
+                    date::birth_level(x.header.birth.as_ref(), y.header.birth.as_ref())
+                }
                 ComparisonKind::Email {
                     same_local_part_min_len,
-                } => email_level(
-                    sa.emails.of(&self.emails),
-                    sb.emails.of(&self.emails),
-                    *same_local_part_min_len,
-                ),
+                } => email_level(&x, &y, *same_local_part_min_len),
                 ComparisonKind::Phone {
                     mobile_suffix_digits,
-                } => phone_level(
-                    sa.phones.of(&self.phones),
-                    sb.phones.of(&self.phones),
-                    *mobile_suffix_digits,
-                ),
+                } => phone_level(&x, &y, *mobile_suffix_digits),
                 ComparisonKind::Address {
                     street_jaro_winkler,
-                } => address_level(
-                    sa.addresses.of(&self.addresses),
-                    sb.addresses.of(&self.addresses),
-                    *street_jaro_winkler,
-                ),
+                } => address_level(&x, &y, *street_jaro_winkler),
                 ComparisonKind::Identifier { strong, weak } => {
-                    identifier::identifier_level(&ra.identifiers, &rb.identifiers, strong, weak)
+                    let (p, q) = (x.identifier_kinds(), y.identifier_kinds());
+                    // No kind in common: null, without reading the records.
+                    if p.iter().any(|k| q.contains(k)) {
+                        identifier::identifier_level(
+                            &x.record.identifiers,
+                            &y.record.identifiers,
+                            strong,
+                            weak,
+                        )
+                    } else {
+                        0
+                    }
                 }
             };
         }
         true
     }
 
+    fn name_key<'p>(&'p self, view: &View<'p>, k: usize, key: &[u64]) -> NameKey<'p> {
+        let readings = key.get(7).copied().unwrap_or(0);
+        let (start, len) = ((readings >> 16) as usize, (readings & 0xffff) as usize);
+        let heads = key.get(8).copied().unwrap_or(NO_CHAR | NO_CHAR << 32);
+        NameKey {
+            given: fuzzy_at(key, 0),
+            family: fuzzy_at(key, 3),
+            canonical: key.get(6).copied().unwrap_or(0),
+            readings: self.readings.get(start..start + len).unwrap_or(&[]),
+            initials_head: char_of(heads),
+            canonical_head: char_of(heads >> 32),
+            record: view.record,
+            k,
+        }
+    }
+
     /// `name::given_level` on prepared names.
-    fn given_level(&self, a: &[NameKeys<'_>], b: &[NameKeys<'_>], thresholds: &[f64]) -> u8 {
+    fn given_level(&self, a: &View<'_>, b: &View<'_>, thresholds: &[f64]) -> u8 {
         let mut best = 0;
-        for x in a {
-            for y in b {
-                best = stronger(best, self.given_pair(x, y, thresholds, best));
+        for (i, x) in a.names() {
+            let x = self.name_key(a, i, x);
+            for (j, y) in b.names() {
+                let y = self.name_key(b, j, y);
+                best = stronger(best, given_pair(&x, &y, thresholds, best));
                 if best == name::GIVEN_EXACT {
                     return best;
                 }
@@ -557,97 +693,102 @@ impl<'a, G: GenericValues> Prepared<'a, G> {
         best
     }
 
-    /// `name::given_pair` on prepared names, step for step.
-    fn given_pair(&self, x: &NameKeys<'_>, y: &NameKeys<'_>, thresholds: &[f64], best: u8) -> u8 {
-        if x.given.chars == 0 || y.given.chars == 0 {
-            return 0;
+    /// `name::family_level` on prepared names.
+    fn family_level(
+        &self,
+        a: &View<'_>,
+        b: &View<'_>,
+        close_jaro_winkler: f64,
+        thresholds: &[f64],
+    ) -> u8 {
+        let mut best = 0;
+        for (i, x) in a.names() {
+            let x = self.name_key(a, i, x);
+            for (j, y) in b.names() {
+                let y = self.name_key(b, j, y);
+                best = stronger(
+                    best,
+                    family_pair(&x, &y, close_jaro_winkler, thresholds, best),
+                );
+                if best == name::FAMILY_EXACT {
+                    return best;
+                }
+            }
         }
-        if x.given.word.same(&y.given.word) {
-            return name::GIVEN_EXACT;
-        }
-        if swapped(x, y) {
-            return name::GIVEN_SWAPPED;
-        }
-        if x.canonical.same(&y.canonical) || self.reads_as(x, y) || self.reads_as(y, x) {
-            return name::GIVEN_NICKNAME;
-        }
-        let initials = |x: &NameKeys<'_>, y: &NameKeys<'_>| {
-            x.initials_head.is_some()
-                && x.initials_head == y.canonical_head
-                && name::initials_agree(x.given.text(), y.canonical.text)
-        };
-        if initials(x, y) || initials(y, x) {
-            return name::GIVEN_INITIALS;
-        }
-        let else_level = name::GIVEN_FIRST_FUZZY + thresholds.len() as u8;
-        if best != 0 && best < name::GIVEN_FIRST_FUZZY {
-            return else_level;
-        }
-        let Some(&lowest) = thresholds.last() else {
-            return name::GIVEN_FIRST_FUZZY;
-        };
-        if x.given.surely_below(&y.given, lowest) {
-            return else_level;
-        }
-        name::bucket(
-            jaro_winkler(x.given.text(), y.given.text()),
-            thresholds,
-            name::GIVEN_FIRST_FUZZY,
-        )
+        best
     }
+}
 
-    /// One of `x`'s nickname readings is `y`'s written or canonical name.
-    fn reads_as(&self, x: &NameKeys<'_>, y: &NameKeys<'_>) -> bool {
-        x.readings
-            .of(&self.readings)
-            .iter()
-            .any(|r| r.same(&y.given.word) || r.same(&y.canonical))
+/// `name::given_pair` on prepared names, step for step.
+fn given_pair(x: &NameKey<'_>, y: &NameKey<'_>, thresholds: &[f64], best: u8) -> u8 {
+    if x.given.is_empty() || y.given.is_empty() {
+        return 0;
     }
+    if same(x.given.hash, y.given.hash, || x.given(), || y.given()) {
+        return name::GIVEN_EXACT;
+    }
+    if swapped(x, y) {
+        return name::GIVEN_SWAPPED;
+    }
+    if same(x.canonical, y.canonical, || x.canonical(), || y.canonical())
+        || reads_as(x, y)
+        || reads_as(y, x)
+    {
+        return name::GIVEN_NICKNAME;
+    }
+    let initials = |x: &NameKey<'_>, y: &NameKey<'_>| {
+        x.initials_head != NO_CHAR
+            && x.initials_head == y.canonical_head
+            && name::initials_agree(x.given(), y.canonical())
+    };
+    if initials(x, y) || initials(y, x) {
+        return name::GIVEN_INITIALS;
+    }
+    let else_level = name::GIVEN_FIRST_FUZZY + thresholds.len() as u8;
+    if best != 0 && best < name::GIVEN_FIRST_FUZZY {
+        return else_level;
+    }
+    let Some(&lowest) = thresholds.last() else {
+        return name::GIVEN_FIRST_FUZZY;
+    };
+    if x.given.surely_below(&y.given, lowest) {
+        return else_level;
+    }
+    name::bucket(
+        jaro_winkler(x.given(), y.given()),
+        thresholds,
+        name::GIVEN_FIRST_FUZZY,
+    )
+}
+
+/// One of `x`'s nickname readings is `y`'s written or canonical name.
+fn reads_as(x: &NameKey<'_>, y: &NameKey<'_>) -> bool {
+    x.readings.iter().any(|&(hash, text)| {
+        same(hash, y.given.hash, || text, || y.given()) || same(hash, y.canonical, || text, || y.canonical())
+    })
 }
 
 /// Given and family names exchanged between the two records' boxes.
-fn swapped(x: &NameKeys<'_>, y: &NameKeys<'_>) -> bool {
-    x.given.chars != 0
-        && x.family.chars != 0
-        && x.given.word.same(&y.family.word)
-        && x.family.word.same(&y.given.word)
-}
-
-/// `name::family_level` on prepared names.
-fn family_level(
-    a: &[NameKeys<'_>],
-    b: &[NameKeys<'_>],
-    close_jaro_winkler: f64,
-    thresholds: &[f64],
-) -> u8 {
-    let mut best = 0;
-    for x in a {
-        for y in b {
-            best = stronger(
-                best,
-                family_pair(x, y, close_jaro_winkler, thresholds, best),
-            );
-            if best == name::FAMILY_EXACT {
-                return best;
-            }
-        }
-    }
-    best
+fn swapped(x: &NameKey<'_>, y: &NameKey<'_>) -> bool {
+    !x.given.is_empty()
+        && !x.family.is_empty()
+        && same(x.given.hash, y.family.hash, || x.given(), || y.family())
+        && same(x.family.hash, y.given.hash, || x.family(), || y.given())
 }
 
 /// `name::family_pair` on prepared names, step for step.
 fn family_pair(
-    x: &NameKeys<'_>,
-    y: &NameKeys<'_>,
+    x: &NameKey<'_>,
+    y: &NameKey<'_>,
     close_jaro_winkler: f64,
     thresholds: &[f64],
     best: u8,
 ) -> u8 {
     let (f, g) = (&x.family, &y.family);
-    if f.chars == 0 || g.chars == 0 {
+    if f.is_empty() || g.is_empty() {
         return 0;
     }
-    if f.word.same(&g.word) {
+    if same(f.hash, g.hash, || x.family(), || y.family()) {
         return name::FAMILY_EXACT;
     }
     if swapped(x, y) {
@@ -659,7 +800,7 @@ fn family_pair(
     }
     let long_enough =
         f.chars >= name::MIN_CHARS_FOR_ONE_EDIT && g.chars >= name::MIN_CHARS_FOR_ONE_EDIT;
-    if long_enough && f.may_be_one_edit(g) && within_one_edit(f.text(), g.text(), true) {
+    if long_enough && f.may_be_one_edit(g) && within_one_edit(x.family(), y.family(), true) {
         return name::FAMILY_CLOSE;
     }
     let lowest = thresholds
@@ -668,19 +809,56 @@ fn family_pair(
     if f.surely_below(g, lowest) {
         return else_level;
     }
-    let similarity = jaro_winkler(f.text(), g.text());
+    let similarity = jaro_winkler(x.family(), y.family());
     if similarity >= close_jaro_winkler {
         return name::FAMILY_CLOSE;
     }
     name::bucket(similarity, thresholds, name::FAMILY_FIRST_FUZZY)
 }
 
+/// An email key, decoded from its words.
+struct EmailKey<'p> {
+    normalized: Fuzzy,
+    local_hash: u64,
+    local_chars: u64,
+    has_at: bool,
+    spells_a_name: bool,
+    /// The record and the email's position in it: read only when needed.
+    record: &'p NormalizedRecord,
+    k: usize,
+}
+
+impl<'p> EmailKey<'p> {
+    fn text(&self) -> &'p str {
+        self.record
+            .emails
+            .get(self.k)
+            .map_or("", |e| e.normalized.as_str())
+    }
+}
+
+fn email_key<'p>(view: &View<'p>, key: &[u64]) -> EmailKey<'p> {
+    let word = |i: usize| key.get(i).copied().unwrap_or(0);
+    let flags = word(5);
+    EmailKey {
+        normalized: fuzzy_at(key, 0),
+        local_hash: word(3),
+        local_chars: word(4),
+        has_at: flags & 1 != 0,
+        spells_a_name: flags & 2 != 0,
+        record: view.record,
+        k: (flags >> 32) as usize,
+    }
+}
+
 /// `email::email_level` on prepared (usable) emails.
-fn email_level(a: &[EmailKeys<'_>], b: &[EmailKeys<'_>], min_len: usize) -> u8 {
+fn email_level(a: &View<'_>, b: &View<'_>, min_len: usize) -> u8 {
     let mut best = 0;
-    for x in a {
-        for y in b {
-            let level = email_pair(x, y, min_len);
+    for (_, x) in a.emails() {
+        let x = email_key(a, x);
+        for (_, y) in b.emails() {
+            let y = email_key(b, y);
+            let level = email_pair(&x, &y, min_len);
             let name_only = level != email::EXACT
                 && level != email::ELSE
                 && (x.spells_a_name || y.spells_a_name);
@@ -696,34 +874,68 @@ fn email_level(a: &[EmailKeys<'_>], b: &[EmailKeys<'_>], min_len: usize) -> u8 {
 }
 
 /// `email::pair` on prepared emails, step for step.
-fn email_pair(x: &EmailKeys<'_>, y: &EmailKeys<'_>, min_len: usize) -> u8 {
-    if x.normalized.word.same(&y.normalized.word) {
+fn email_pair(x: &EmailKey<'_>, y: &EmailKey<'_>, min_len: usize) -> u8 {
+    if same(x.normalized.hash, y.normalized.hash, || x.text(), || y.text()) {
         return email::EXACT;
     }
-    if let (Some((xl, xd)), Some((yl, yd))) = (&x.parts, &y.parts) {
-        if !xd.same(yd)
-            && x.local_key_hash == y.local_key_hash
-            && x.local_key_chars == y.local_key_chars
-            && x.local_key_chars >= min_len.max(1)
-            && email::local_key(xl).eq(email::local_key(yl))
-        {
-            return email::SAME_LOCAL_PART;
+    if x.has_at
+        && y.has_at
+        && x.local_hash == y.local_hash
+        && x.local_chars == y.local_chars
+        && x.local_chars >= min_len.max(1) as u64
+    {
+        if let (Some((xl, xd)), Some((yl, yd))) = (email::split(x.text()), email::split(y.text())) {
+            if xd != yd && email::local_key(xl).eq(email::local_key(yl)) {
+                return email::SAME_LOCAL_PART;
+            }
         }
     }
-    if x.normalized.may_be_one_edit(&y.normalized)
-        && within_one_edit(x.normalized.text(), y.normalized.text(), true)
-    {
+    if x.normalized.may_be_one_edit(&y.normalized) && within_one_edit(x.text(), y.text(), true) {
         return email::ONE_EDIT;
     }
     email::ELSE
 }
 
+/// A phone key, decoded: its bounds and whether it is a mobile.
+fn phone_key(key: &[u64]) -> (Fuzzy, bool) {
+    let flags = key.get(3).copied().unwrap_or(0);
+    (fuzzy_at(key, 0), flags & 1 != 0)
+}
+
+/// A phone's text, read from its record only when needed.
+fn phone_text<'p>(view: &View<'p>, key: &[u64]) -> &'p str {
+    let k = key.get(3).map_or(usize::MAX, |flags| (flags >> 32) as usize);
+    view.record.phones.get(k).map_or("", |p| p.e164.as_str())
+}
+
 /// `phone::phone_level` on prepared (usable) phones.
-fn phone_level(a: &[PhoneKeys<'_>], b: &[PhoneKeys<'_>], suffix_digits: usize) -> u8 {
+fn phone_level(a: &View<'_>, b: &View<'_>, suffix_digits: usize) -> u8 {
     let mut best = 0;
-    for x in a {
-        for y in b {
-            best = stronger(best, phone_pair(x, y, suffix_digits));
+    for (_, x) in a.phones() {
+        let (xf, x_mobile) = phone_key(x);
+        for (_, y) in b.phones() {
+            let (yf, y_mobile) = phone_key(y);
+            let level = if xf.hash == yf.hash && phone_text(a, x) == phone_text(b, y) {
+                if x_mobile && y_mobile {
+                    phone::SAME_MOBILE
+                } else {
+                    phone::SAME_LANDLINE
+                }
+            } else if x_mobile && y_mobile {
+                let (p, q) = (phone_text(a, x), phone_text(b, y));
+                let same_suffix = matches!(
+                    (phone::suffix(p, suffix_digits), phone::suffix(q, suffix_digits)),
+                    (Some(s), Some(t)) if s == t
+                );
+                if same_suffix || (xf.may_be_one_edit(&yf) && within_one_edit(p, q, true)) {
+                    phone::MOBILE_CLOSE
+                } else {
+                    phone::ELSE
+                }
+            } else {
+                phone::ELSE
+            };
+            best = stronger(best, level);
             if best == phone::SAME_MOBILE {
                 return best;
             }
@@ -732,36 +944,12 @@ fn phone_level(a: &[PhoneKeys<'_>], b: &[PhoneKeys<'_>], suffix_digits: usize) -
     best
 }
 
-/// `phone::pair` on prepared phones, step for step.
-fn phone_pair(x: &PhoneKeys<'_>, y: &PhoneKeys<'_>, suffix_digits: usize) -> u8 {
-    if x.e164.word.same(&y.e164.word) {
-        return if x.mobile && y.mobile {
-            phone::SAME_MOBILE
-        } else {
-            phone::SAME_LANDLINE
-        };
-    }
-    if x.mobile && y.mobile {
-        let same_suffix = matches!(
-            (phone::suffix(x.e164.text(), suffix_digits), phone::suffix(y.e164.text(), suffix_digits)),
-            (Some(p), Some(q)) if p == q
-        );
-        if same_suffix
-            || (x.e164.may_be_one_edit(&y.e164)
-                && within_one_edit(x.e164.text(), y.e164.text(), true))
-        {
-            return phone::MOBILE_CLOSE;
-        }
-    }
-    phone::ELSE
-}
-
 /// `address::address_level` on prepared (usable) addresses.
-fn address_level(a: &[AddressKeys<'_>], b: &[AddressKeys<'_>], street_jaro_winkler: f64) -> u8 {
+fn address_level(a: &View<'_>, b: &View<'_>, street_jaro_winkler: f64) -> u8 {
     let mut best = 0;
-    for x in a {
-        for y in b {
-            best = stronger(best, address_pair(x, y, street_jaro_winkler));
+    for (_, x) in a.addresses() {
+        for (_, y) in b.addresses() {
+            best = stronger(best, address_pair((a, x), (b, y), street_jaro_winkler));
             if best == address::SAME_STREET_NUMBER {
                 return best;
             }
@@ -770,30 +958,43 @@ fn address_level(a: &[AddressKeys<'_>], b: &[AddressKeys<'_>], street_jaro_winkl
     best
 }
 
-/// Both present and equal.
-fn agree(x: Option<&Word<'_>>, y: Option<&Word<'_>>) -> bool {
-    matches!((x, y), (Some(p), Some(q)) if p.same(q))
-}
-
 /// `address::pair` on prepared addresses, step for step.
-fn address_pair(x: &AddressKeys<'_>, y: &AddressKeys<'_>, street_jaro_winkler: f64) -> u8 {
-    let comparable = (x.postcode.is_some() && y.postcode.is_some())
-        || (x.city.is_some() && y.city.is_some());
+fn address_pair(
+    (a, x): (&View<'_>, &[u64]),
+    (b, y): (&View<'_>, &[u64]),
+    street_jaro_winkler: f64,
+) -> u8 {
+    let word = |key: &[u64], i: usize| key.get(i).copied().unwrap_or(0);
+    let (fx, fy) = (word(x, 5), word(y, 5));
+    let has = |flags: u64, bit: u32| flags & (1 << bit) != 0;
+    let comparable = (has(fx, 0) && has(fy, 0)) || (has(fx, 1) && has(fy, 1));
     if !comparable {
         return 0;
     }
-    let (xa, ya) = (x.address, y.address);
-    if let (Some(p), Some(q)) = (xa.country, ya.country) {
-        if p != q {
-            return address::ELSE;
-        }
+    let country = |flags: u64| (flags >> 3) & 0x1_ffff;
+    let (cx, cy) = (country(fx), country(fy));
+    if cx != 0 && cy != 0 && cx != cy {
+        return address::ELSE;
     }
-    if agree(x.postcode.as_ref(), y.postcode.as_ref()) {
-        let same_street = match (&x.street, &y.street) {
+    // The records are read only once the hashes agree.
+    let records = || {
+        a.record
+            .addresses
+            .get((fx >> 32) as usize)
+            .zip(b.record.addresses.get((fy >> 32) as usize))
+    };
+    let hashes_agree = |i: usize, bit: u32| has(fx, bit) && has(fy, bit) && word(x, i) == word(y, i);
+    let postcodes = hashes_agree(0, 0)
+        .then(records)
+        .flatten()
+        .filter(|(xa, ya)| xa.postcode == ya.postcode);
+    if let Some((xa, ya)) = postcodes {
+        let same_street = match (xa.street.as_deref(), ya.street.as_deref()) {
             (Some(s), Some(t)) => {
-                s.word.same(&t.word)
-                    || (!s.surely_below(t, street_jaro_winkler)
-                        && jaro_winkler(s.text(), t.text()) >= street_jaro_winkler)
+                let (fs, ft) = (fuzzy_at(x, 2), fuzzy_at(y, 2));
+                same(fs.hash, ft.hash, || s, || t)
+                    || (!fs.surely_below(&ft, street_jaro_winkler)
+                        && jaro_winkler(s, t) >= street_jaro_winkler)
             }
             _ => false,
         };
@@ -810,7 +1011,11 @@ fn address_pair(x: &AddressKeys<'_>, y: &AddressKeys<'_>, street_jaro_winkler: f
         }
         return address::SAME_STREET;
     }
-    if agree(x.city.as_ref(), y.city.as_ref()) {
+    let cities = hashes_agree(1, 1)
+        .then(records)
+        .flatten()
+        .is_some_and(|(xa, ya)| xa.city == ya.city);
+    if cities {
         return address::SAME_CITY;
     }
     address::ELSE
@@ -819,15 +1024,21 @@ fn address_pair(x: &AddressKeys<'_>, y: &AddressKeys<'_>, street_jaro_winkler: f
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fuzzy(text: &str) -> Fuzzy {
+        let mut words = Vec::new();
+        Fuzzy::push(text, &mut words);
+        fuzzy_at(&words, 0)
+    }
     use proptest::prelude::*;
 
     #[test]
     fn bound_is_tight_on_equal_multisets_and_prunes_strangers() {
-        let (a, b) = (Fuzzy::new("martha"), Fuzzy::new("marhta"));
+        let (a, b) = (fuzzy("martha"), fuzzy("marhta"));
         assert!(a.jaro_winkler_bound(&b) >= jaro_winkler("martha", "marhta"));
-        let (a, b) = (Fuzzy::new("marie"), Fuzzy::new("thomas"));
+        let (a, b) = (fuzzy("marie"), fuzzy("thomas"));
         assert!(a.surely_below(&b, 0.85));
-        assert!(!Fuzzy::new("dupont").surely_below(&Fuzzy::new("dupond"), 0.88));
+        assert!(!fuzzy("dupont").surely_below(&fuzzy("dupond"), 0.88));
     }
 
     #[test]
@@ -838,29 +1049,29 @@ mod tests {
             ("dupont", "dupon"),
             ("lefevre", "lefèvre"),
         ] {
-            assert!(Fuzzy::new(a).may_be_one_edit(&Fuzzy::new(b)), "{a} {b}");
+            assert!(fuzzy(a).may_be_one_edit(&fuzzy(b)), "{a} {b}");
         }
-        assert!(!Fuzzy::new("dupont").may_be_one_edit(&Fuzzy::new("durand")));
-        assert!(!Fuzzy::new("dupont").may_be_one_edit(&Fuzzy::new("dup")));
+        assert!(!fuzzy("dupont").may_be_one_edit(&fuzzy("durand")));
+        assert!(!fuzzy("dupont").may_be_one_edit(&fuzzy("dup")));
     }
 
     proptest! {
         #[test]
         fn jaro_winkler_never_exceeds_its_bound(a in "[a-f ]{0,10}", b in "[a-f ]{0,10}") {
             let s = jaro_winkler(&a, &b);
-            prop_assert!(s <= Fuzzy::new(&a).jaro_winkler_bound(&Fuzzy::new(&b)));
+            prop_assert!(s <= fuzzy(&a).jaro_winkler_bound(&fuzzy(&b)));
         }
 
         #[test]
         fn jaro_winkler_never_exceeds_its_bound_any_text(a in "\\PC{0,20}", b in "\\PC{0,20}") {
             let s = jaro_winkler(&a, &b);
-            prop_assert!(s <= Fuzzy::new(&a).jaro_winkler_bound(&Fuzzy::new(&b)));
+            prop_assert!(s <= fuzzy(&a).jaro_winkler_bound(&fuzzy(&b)));
         }
 
         #[test]
         fn one_edit_filter_never_drops_a_one_edit_pair(a in "[ab\u{e9} ]{0,6}", b in "[ab\u{e9} ]{0,6}") {
             if within_one_edit(&a, &b, true) {
-                prop_assert!(Fuzzy::new(&a).may_be_one_edit(&Fuzzy::new(&b)));
+                prop_assert!(fuzzy(&a).may_be_one_edit(&fuzzy(&b)));
             }
         }
     }

@@ -1036,3 +1036,91 @@ proptest! {
         assert_prepared_equals_plain(&corner, &records, all_pairs(n));
     }
 }
+
+/// Timing harness, not a law: `cargo test --release --all-features --lib
+/// compare::tests::timing -- --ignored --nocapture` (set
+/// `RAYON_NUM_THREADS=1` for single-thread figures). Prints process CPU time
+/// per pair (not wall-clock, so other load on the machine does not count)
+/// for the plain and prepared paths on candidate and random pairs of the
+/// scale benchmark's 50k-record batch, after checking the paths agree.
+#[cfg(feature = "synth")]
+#[test]
+#[ignore = "timing harness; run in release"]
+fn timing() {
+    use crate::block::{Blocker, BlockingSettings};
+    use crate::normalize::{NormalizeOptions, Normalizer};
+    use crate::record::RecordId;
+    use crate::synth::{EventRates, SynthConfig, generate};
+
+    let dataset = generate(&SynthConfig {
+        persons: 26_882,
+        seed: 42,
+        events: EventRates::none(),
+        ..SynthConfig::default()
+    });
+    let normalizer =
+        Normalizer::new(NormalizeOptions::default()).unwrap_or_else(|_| unreachable!());
+    let records: Vec<_> = dataset
+        .records
+        .iter()
+        .map(|r| normalizer.normalize(r))
+        .collect();
+    let blocking = Blocker::new(BlockingSettings::default())
+        .and_then(|b| b.block(&records))
+        .unwrap_or_else(|_| unreachable!());
+    let candidates: Vec<(RecordId, RecordId)> =
+        blocking.pairs.iter().map(|p| (p.lo, p.hi)).collect();
+    let n = records.len() as u64;
+    let random: Vec<(RecordId, RecordId)> = (1..=1_000_000u64)
+        .map(|k| {
+            let x = k.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (k << 17);
+            let x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            (RecordId((x % n) as u32), RecordId(((x >> 32) % n) as u32))
+        })
+        .collect();
+    let comparator = Comparator::default();
+    let mut row = vec![0u8; comparator.len()];
+    let mut sink = 0u64;
+    let started = cpu_seconds();
+    let prepared = comparator.prepare(&records);
+    let prepare = cpu_seconds() - started;
+    println!(
+        "prepare  {:>7.3} µs/record ({} records)",
+        prepare * 1e6 / records.len() as f64,
+        records.len()
+    );
+    for (label, pairs) in [("candidate", &candidates), ("random", &random)] {
+        let started = cpu_seconds();
+        for &(a, b) in pairs.iter() {
+            comparator.compare(&records[a.index()], &records[b.index()], &mut row);
+            sink += row.iter().map(|&l| u64::from(l)).sum::<u64>();
+        }
+        let plain = cpu_seconds() - started;
+        let started = cpu_seconds();
+        for &(a, b) in pairs.iter() {
+            prepared.compare(a, b, &mut row);
+            sink -= row.iter().map(|&l| u64::from(l)).sum::<u64>();
+        }
+        let fast = cpu_seconds() - started;
+        println!(
+            "{label:<9} plain {:>6.3} µs/pair, prepared {:>6.3} µs/pair ({} pairs)",
+            plain * 1e6 / pairs.len() as f64,
+            fast * 1e6 / pairs.len() as f64,
+            pairs.len()
+        );
+    }
+    assert_eq!(sink, 0, "the two paths disagree");
+}
+
+/// CPU seconds used by this process so far (user + system, from
+/// `/proc/self/stat`, 10 ms resolution); 0 where there is no procfs.
+#[cfg(feature = "synth")]
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at `)`.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 here.
+    (ticks(11) + ticks(12)) / 100.0
+}
