@@ -58,10 +58,10 @@ const BOUND_MARGIN: f64 = 1e-9;
 
 /// Words per header and per key of each kind.
 const HEADER_WORDS: usize = 2;
-const NAME_WORDS: usize = 9;
-const EMAIL_WORDS: usize = 6;
-const PHONE_WORDS: usize = 4;
-const ADDRESS_WORDS: usize = 6;
+const NAME_WORDS: usize = 12;
+const EMAIL_WORDS: usize = 7;
+const PHONE_WORDS: usize = 5;
+const ADDRESS_WORDS: usize = 9;
 const IDENTIFIER_WORDS: usize = 1;
 
 /// A character count at or above this is "long": no bound, no filter.
@@ -89,11 +89,50 @@ fn text_hash(bytes: &[u8]) -> u64 {
     h ^ (h >> 31)
 }
 
+/// Two words that stand for a string: the string itself when it has at most
+/// 15 bytes (its length in the top byte), so equal tokens are equal strings
+/// and the text is never read; a longer string's hash and a marker, so equal
+/// tokens still need the texts compared. Most names, postcodes, cities and
+/// phones are short.
+type Token = [u64; 2];
+
+/// The top byte of a long string's token (a short one holds its length there).
+const LONG_MARKER: u64 = 0xff << 56;
+
+fn token(text: &str) -> Token {
+    let bytes = text.as_bytes();
+    if bytes.len() <= 15 {
+        let mut buf = [0u8; 16];
+        buf[..bytes.len()].copy_from_slice(bytes);
+        buf[15] = bytes.len() as u8;
+        let v = u128::from_le_bytes(buf);
+        [v as u64, (v >> 64) as u64]
+    } else {
+        [text_hash(bytes), LONG_MARKER]
+    }
+}
+
+/// The token holds the whole string.
+fn is_inline(t: &Token) -> bool {
+    t[1] & LONG_MARKER != LONG_MARKER
+}
+
+/// The bytes and length of an inline token.
+fn inline_bytes(t: &Token) -> (u128, usize) {
+    let v = u128::from(t[0]) | u128::from(t[1]) << 64;
+    (v & ((1u128 << 120) - 1), (t[1] >> 56) as usize)
+}
+
+/// Equal strings: equal tokens, then (long strings only) equal texts.
+fn same<'t>(x: Token, y: Token, tx: impl FnOnce() -> &'t str, ty: impl FnOnce() -> &'t str) -> bool {
+    x == y && (is_inline(&x) || tx() == ty())
+}
+
 /// A string reduced to what bounds its similarity to another without
 /// computing it: three words.
 #[derive(Clone, Copy)]
 struct Fuzzy {
-    hash: u64,
+    token: Token,
     /// Bit `c mod 64` set for each character `c`. Two characters may share a
     /// bit, which only loosens the bounds, never breaks them.
     mask: u64,
@@ -117,17 +156,17 @@ impl Fuzzy {
             chars += 1;
             mask |= 1 << (u32::from(c) % 64);
         }
-        out.push(text_hash(text.as_bytes()));
+        out.extend(token(text));
         out.push(mask);
         out.push(prefix | ((chars.min(LONG) as u64) << 48));
     }
 
-    fn read(words: &[u64; 3]) -> Fuzzy {
+    fn read(words: &[u64; 4]) -> Fuzzy {
         Fuzzy {
-            hash: words[0],
-            mask: words[1],
-            prefix: words[2] & 0xffff_ffff_ffff,
-            chars: (words[2] >> 48) as usize,
+            token: [words[0], words[1]],
+            mask: words[2],
+            prefix: words[3] & 0xffff_ffff_ffff,
+            chars: (words[3] >> 48) as usize,
         }
     }
 
@@ -185,20 +224,15 @@ impl Fuzzy {
     }
 }
 
-/// Equal hashes, then equal texts (read only then).
-fn same<'t>(h: u64, g: u64, x: impl FnOnce() -> &'t str, y: impl FnOnce() -> &'t str) -> bool {
-    h == g && x() == y()
-}
-
 /// The fixed-size array of `N` words at `at`, if there.
 fn fixed_words<const N: usize>(all: &[u64], at: usize) -> Option<&[u64; N]> {
     all.get(at..at + N).and_then(|w| w.try_into().ok())
 }
 
 fn fuzzy_at(key: &[u64], at: usize) -> Fuzzy {
-    fixed_words::<3>(key, at).map_or(
+    fixed_words::<4>(key, at).map_or(
         Fuzzy {
-            hash: 0,
+            token: [0, 0],
             mask: 0,
             prefix: 0,
             chars: 0,
@@ -328,8 +362,8 @@ pub struct Prepared<'a, G> {
     /// Record `i`'s words are `words[offsets[i]..offsets[i + 1]]`.
     offsets: Vec<usize>,
     words: Vec<u64>,
-    /// Nickname readings (hash, text), referred to by name keys.
-    readings: Vec<(u64, &'static str)>,
+    /// Nickname readings (token, text), referred to by name keys.
+    readings: Vec<(Token, &'static str)>,
 }
 
 impl<G> std::fmt::Debug for Prepared<'_, G> {
@@ -344,7 +378,7 @@ impl<G> std::fmt::Debug for Prepared<'_, G> {
 struct Part {
     lens: Vec<usize>,
     words: Vec<u64>,
-    readings: Vec<(u64, &'static str)>,
+    readings: Vec<(Token, &'static str)>,
 }
 
 impl<G: GenericValues + Sync> Comparator<G> {
@@ -438,11 +472,11 @@ impl<G: GenericValues + Sync> Comparator<G> {
             Fuzzy::push(&person.given, out);
             Fuzzy::push(&person.family, out);
             let canonical = name::canonical(person);
-            out.push(text_hash(canonical.as_bytes()));
+            out.extend(token(canonical));
             let readings = canonical_given(&person.given);
             let start = part.readings.len() as u64;
             part.readings
-                .extend(readings.iter().map(|r| (text_hash(r.as_bytes()), *r)));
+                .extend(readings.iter().map(|r| (token(r), *r)));
             let len = (part.readings.len() as u64 - start).min(0xffff);
             out.push(start << 16 | len);
             let initials_head = name::initials_only(&person.given)
@@ -485,7 +519,11 @@ impl<G: GenericValues + Sync> Comparator<G> {
             }
             phones += 1;
             Fuzzy::push(&p.e164, out);
-            out.push(u64::from(p.kind == PhoneKind::Mobile) | (k as u64 & 0xffff_ffff) << 32);
+            out.push(
+                u64::from(p.kind == PhoneKind::Mobile)
+                    | u64::from(p.e164.is_ascii()) << 1
+                    | (k as u64 & 0xffff_ffff) << 32,
+            );
         }
 
         let mut addresses = 0;
@@ -494,9 +532,8 @@ impl<G: GenericValues + Sync> Comparator<G> {
                 continue;
             }
             addresses += 1;
-            let hash = |v: &Option<String>| v.as_deref().map_or(0, |v| text_hash(v.as_bytes()));
-            out.push(hash(&x.postcode));
-            out.push(hash(&x.city));
+            out.extend(token(x.postcode.as_deref().unwrap_or_default()));
+            out.extend(token(x.city.as_deref().unwrap_or_default()));
             Fuzzy::push(x.street.as_deref().unwrap_or_default(), out);
             let country = x.country.map_or(0, |c| {
                 let [p, q] = c.as_str().as_bytes().try_into().unwrap_or([0, 0]);
@@ -545,19 +582,22 @@ fn kind_code(kind: &IdentifierKind) -> u64 {
 fn shift_readings(record: &mut [u64], shift: u64) {
     let names = record.first().map_or(0, |w| (w & 0xffff) as usize);
     for k in 0..names {
-        let at = HEADER_WORDS + k * NAME_WORDS + 7;
+        let at = HEADER_WORDS + k * NAME_WORDS + READINGS_WORD;
         if let Some(word) = record.get_mut(at) {
             *word += shift << 16;
         }
     }
 }
 
+/// Where a name key keeps its reading range.
+const READINGS_WORD: usize = 10;
+
 /// A name key, decoded from its words.
 struct NameKey<'p> {
     given: Fuzzy,
     family: Fuzzy,
-    canonical: u64,
-    readings: &'p [(u64, &'static str)],
+    canonical: Token,
+    readings: &'p [(Token, &'static str)],
     initials_head: u64,
     canonical_head: u64,
     /// The record and the name's position in it: read only to confirm.
@@ -662,13 +702,14 @@ impl<'a, G: GenericValues> Prepared<'a, G> {
     }
 
     fn name_key<'p>(&'p self, view: &View<'p>, k: usize, key: &[u64]) -> NameKey<'p> {
-        let readings = key.get(7).copied().unwrap_or(0);
+        let word = |i: usize| key.get(i).copied().unwrap_or(0);
+        let readings = word(READINGS_WORD);
         let (start, len) = ((readings >> 16) as usize, (readings & 0xffff) as usize);
-        let heads = key.get(8).copied().unwrap_or(NO_CHAR | NO_CHAR << 32);
+        let heads = key.get(11).copied().unwrap_or(NO_CHAR | NO_CHAR << 32);
         NameKey {
             given: fuzzy_at(key, 0),
-            family: fuzzy_at(key, 3),
-            canonical: key.get(6).copied().unwrap_or(0),
+            family: fuzzy_at(key, 4),
+            canonical: [word(8), word(9)],
             readings: self.readings.get(start..start + len).unwrap_or(&[]),
             initials_head: char_of(heads),
             canonical_head: char_of(heads >> 32),
@@ -724,7 +765,7 @@ fn given_pair(x: &NameKey<'_>, y: &NameKey<'_>, thresholds: &[f64], best: u8) ->
     if x.given.is_empty() || y.given.is_empty() {
         return 0;
     }
-    if same(x.given.hash, y.given.hash, || x.given(), || y.given()) {
+    if same(x.given.token, y.given.token, || x.given(), || y.given()) {
         return name::GIVEN_EXACT;
     }
     if swapped(x, y) {
@@ -763,8 +804,9 @@ fn given_pair(x: &NameKey<'_>, y: &NameKey<'_>, thresholds: &[f64], best: u8) ->
 
 /// One of `x`'s nickname readings is `y`'s written or canonical name.
 fn reads_as(x: &NameKey<'_>, y: &NameKey<'_>) -> bool {
-    x.readings.iter().any(|&(hash, text)| {
-        same(hash, y.given.hash, || text, || y.given()) || same(hash, y.canonical, || text, || y.canonical())
+    x.readings.iter().any(|&(reading, text)| {
+        same(reading, y.given.token, || text, || y.given())
+            || same(reading, y.canonical, || text, || y.canonical())
     })
 }
 
@@ -772,8 +814,8 @@ fn reads_as(x: &NameKey<'_>, y: &NameKey<'_>) -> bool {
 fn swapped(x: &NameKey<'_>, y: &NameKey<'_>) -> bool {
     !x.given.is_empty()
         && !x.family.is_empty()
-        && same(x.given.hash, y.family.hash, || x.given(), || y.family())
-        && same(x.family.hash, y.given.hash, || x.family(), || y.given())
+        && same(x.given.token, y.family.token, || x.given(), || y.family())
+        && same(x.family.token, y.given.token, || x.family(), || y.given())
 }
 
 /// `name::family_pair` on prepared names, step for step.
@@ -788,7 +830,7 @@ fn family_pair(
     if f.is_empty() || g.is_empty() {
         return 0;
     }
-    if same(f.hash, g.hash, || x.family(), || y.family()) {
+    if same(f.token, g.token, || x.family(), || y.family()) {
         return name::FAMILY_EXACT;
     }
     if swapped(x, y) {
@@ -839,11 +881,11 @@ impl<'p> EmailKey<'p> {
 
 fn email_key<'p>(view: &View<'p>, key: &[u64]) -> EmailKey<'p> {
     let word = |i: usize| key.get(i).copied().unwrap_or(0);
-    let flags = word(5);
+    let flags = word(6);
     EmailKey {
         normalized: fuzzy_at(key, 0),
-        local_hash: word(3),
-        local_chars: word(4),
+        local_hash: word(4),
+        local_chars: word(5),
         has_at: flags & 1 != 0,
         spells_a_name: flags & 2 != 0,
         record: view.record,
@@ -875,7 +917,7 @@ fn email_level(a: &View<'_>, b: &View<'_>, min_len: usize) -> u8 {
 
 /// `email::pair` on prepared emails, step for step.
 fn email_pair(x: &EmailKey<'_>, y: &EmailKey<'_>, min_len: usize) -> u8 {
-    if same(x.normalized.hash, y.normalized.hash, || x.text(), || y.text()) {
+    if same(x.normalized.token, y.normalized.token, || x.text(), || y.text()) {
         return email::EXACT;
     }
     if x.has_at
@@ -897,37 +939,59 @@ fn email_pair(x: &EmailKey<'_>, y: &EmailKey<'_>, min_len: usize) -> u8 {
 }
 
 /// A phone key, decoded: its bounds and whether it is a mobile.
-fn phone_key(key: &[u64]) -> (Fuzzy, bool) {
-    let flags = key.get(3).copied().unwrap_or(0);
-    (fuzzy_at(key, 0), flags & 1 != 0)
+fn phone_key(key: &[u64]) -> (Fuzzy, bool, bool) {
+    let flags = key.get(4).copied().unwrap_or(0);
+    (fuzzy_at(key, 0), flags & 1 != 0, flags & 2 != 0)
 }
 
 /// A phone's text, read from its record only when needed.
 fn phone_text<'p>(view: &View<'p>, key: &[u64]) -> &'p str {
-    let k = key.get(3).map_or(usize::MAX, |flags| (flags >> 32) as usize);
+    let k = key.get(4).map_or(usize::MAX, |flags| (flags >> 32) as usize);
     view.record.phones.get(k).map_or("", |p| p.e164.as_str())
+}
+
+/// `phone::suffix` equality on two ASCII strings held whole in their tokens:
+/// both at least `digits` long and their last `digits` bytes equal.
+fn same_inline_suffix(x: &Token, y: &Token, digits: usize) -> bool {
+    let ((p, m), (q, n)) = (inline_bytes(x), inline_bytes(y));
+    if digits > m || digits > n || digits == 0 {
+        // `suffix` of zero digits is the empty string on both sides.
+        return digits == 0;
+    }
+    let last = |v: u128, len: usize| (v >> (8 * (len - digits))) & ((1u128 << (8 * digits)) - 1);
+    last(p, m) == last(q, n)
 }
 
 /// `phone::phone_level` on prepared (usable) phones.
 fn phone_level(a: &View<'_>, b: &View<'_>, suffix_digits: usize) -> u8 {
     let mut best = 0;
     for (_, x) in a.phones() {
-        let (xf, x_mobile) = phone_key(x);
+        let (xf, x_mobile, x_ascii) = phone_key(x);
         for (_, y) in b.phones() {
-            let (yf, y_mobile) = phone_key(y);
-            let level = if xf.hash == yf.hash && phone_text(a, x) == phone_text(b, y) {
+            let (yf, y_mobile, y_ascii) = phone_key(y);
+            let level = if same(xf.token, yf.token, || phone_text(a, x), || phone_text(b, y)) {
                 if x_mobile && y_mobile {
                     phone::SAME_MOBILE
                 } else {
                     phone::SAME_LANDLINE
                 }
             } else if x_mobile && y_mobile {
-                let (p, q) = (phone_text(a, x), phone_text(b, y));
-                let same_suffix = matches!(
-                    (phone::suffix(p, suffix_digits), phone::suffix(q, suffix_digits)),
-                    (Some(s), Some(t)) if s == t
-                );
-                if same_suffix || (xf.may_be_one_edit(&yf) && within_one_edit(p, q, true)) {
+                let whole = x_ascii && y_ascii && is_inline(&xf.token) && is_inline(&yf.token);
+                let same_suffix = if whole {
+                    same_inline_suffix(&xf.token, &yf.token, suffix_digits)
+                } else {
+                    matches!(
+                        (
+                            phone::suffix(phone_text(a, x), suffix_digits),
+                            phone::suffix(phone_text(b, y), suffix_digits)
+                        ),
+                        (Some(s), Some(t)) if s == t
+                    )
+                };
+                if same_suffix
+                    || (xf.may_be_one_edit(&yf)
+                        && within_one_edit(phone_text(a, x), phone_text(b, y), true))
+                {
                     phone::MOBILE_CLOSE
                 } else {
                     phone::ELSE
@@ -965,7 +1029,7 @@ fn address_pair(
     street_jaro_winkler: f64,
 ) -> u8 {
     let word = |key: &[u64], i: usize| key.get(i).copied().unwrap_or(0);
-    let (fx, fy) = (word(x, 5), word(y, 5));
+    let (fx, fy) = (word(x, 8), word(y, 8));
     let has = |flags: u64, bit: u32| flags & (1 << bit) != 0;
     let comparable = (has(fx, 0) && has(fy, 0)) || (has(fx, 1) && has(fy, 1));
     if !comparable {
@@ -976,23 +1040,27 @@ fn address_pair(
     if cx != 0 && cy != 0 && cx != cy {
         return address::ELSE;
     }
-    // The records are read only once the hashes agree.
+    // The records are read only once the tokens agree.
     let records = || {
         a.record
             .addresses
             .get((fx >> 32) as usize)
             .zip(b.record.addresses.get((fy >> 32) as usize))
     };
-    let hashes_agree = |i: usize, bit: u32| has(fx, bit) && has(fy, bit) && word(x, i) == word(y, i);
-    let postcodes = hashes_agree(0, 0)
+    let tokens_agree = |i: usize, bit: u32| {
+        has(fx, bit) && has(fy, bit) && word(x, i) == word(y, i) && word(x, i + 1) == word(y, i + 1)
+    };
+    // Short postcodes and cities agree on their tokens alone; long ones are
+    // confirmed on the text.
+    let postcodes = tokens_agree(0, 0)
         .then(records)
         .flatten()
         .filter(|(xa, ya)| xa.postcode == ya.postcode);
     if let Some((xa, ya)) = postcodes {
         let same_street = match (xa.street.as_deref(), ya.street.as_deref()) {
             (Some(s), Some(t)) => {
-                let (fs, ft) = (fuzzy_at(x, 2), fuzzy_at(y, 2));
-                same(fs.hash, ft.hash, || s, || t)
+                let (fs, ft) = (fuzzy_at(x, 4), fuzzy_at(y, 4));
+                same(fs.token, ft.token, || s, || t)
                     || (!fs.surely_below(&ft, street_jaro_winkler)
                         && jaro_winkler(s, t) >= street_jaro_winkler)
             }
@@ -1011,10 +1079,9 @@ fn address_pair(
         }
         return address::SAME_STREET;
     }
-    let cities = hashes_agree(1, 1)
-        .then(records)
-        .flatten()
-        .is_some_and(|(xa, ya)| xa.city == ya.city);
+    let cities = tokens_agree(2, 1)
+        && (is_inline(&[word(x, 2), word(x, 3)])
+            || records().is_some_and(|(xa, ya)| xa.city == ya.city));
     if cities {
         return address::SAME_CITY;
     }

@@ -1089,6 +1089,21 @@ fn timing() {
         prepare * 1e6 / records.len() as f64,
         records.len()
     );
+    if let Ok(only) = std::env::var("TIMING_PREPARED_ONLY") {
+        // For profiles: the prepared path alone, ten times over.
+        let pairs = if only == "random" { &random } else { &candidates };
+        let started = cpu_seconds();
+        for _ in 0..10 {
+            for &(a, b) in pairs.iter() {
+                prepared.compare(a, b, &mut row);
+                sink += row.iter().map(|&l| u64::from(l)).sum::<u64>();
+            }
+        }
+        let fast = cpu_seconds() - started;
+        println!("{only} prepared {:>6.3} µs/pair", fast * 1e6 / (10 * pairs.len()) as f64);
+        assert!(sink > 0);
+        return;
+    }
     for (label, pairs) in [("candidate", &candidates), ("random", &random)] {
         let started = cpu_seconds();
         for &(a, b) in pairs.iter() {
