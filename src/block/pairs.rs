@@ -57,10 +57,11 @@ impl KeyIndex {
         rules: &[CompiledRule],
         generic: &GenericValues,
     ) -> KeyIndex {
+        // One builder per worker, reused across its chunks: it remembers
+        // the phonetic keys of the names it has met.
         let chunks: Vec<(Vec<usize>, Vec<BlockKey>)> = records
             .par_chunks(CHUNK)
-            .map(|chunk| {
-                let mut builder = KeyBuilder::default();
+            .map_init(KeyBuilder::default, |builder, chunk| {
                 let mut lens = Vec::with_capacity(chunk.len());
                 let mut keys = Vec::with_capacity(chunk.len() * 8);
                 for record in chunk {
