@@ -386,18 +386,9 @@ fn push_nonempty(buf: &mut String, value: &str) -> bool {
 
 /// Appends the decimal digits of `n` (by hand: `write!` costs a formatter
 /// call per key on the hot path).
-fn push_number(buf: &mut String, mut n: u32) {
+fn push_number(buf: &mut String, n: u32) {
     let mut digits = [0u8; 10];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
+    for &d in decimal(n, &mut digits) {
         buf.push(char::from(d));
     }
 }
@@ -411,6 +402,45 @@ fn first_given(name: &PersonName) -> &str {
         &name.given_canonical
     };
     given.split(' ').next().unwrap_or_default()
+}
+
+/// The hash of [`write_address_value`]'s text, streamed piece by piece
+/// (FNV-1a reads bytes in order, so the pieces hash as their concatenation):
+/// no buffer, no allocation. None when the address has no street-level value.
+pub(crate) fn address_value_hash(address: &NormalizedAddress) -> Option<u64> {
+    let street = address.street.as_deref().filter(|s| !s.is_empty())?;
+    let place = address
+        .postcode
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .or(address.city.as_deref().filter(|c| !c.is_empty()))?;
+    let mut hasher = KeyHasher::new();
+    if let Some(number) = address.number {
+        let mut digits = [0u8; 10];
+        hasher.write(decimal(number, &mut digits));
+    }
+    hasher
+        .write(b" ")
+        .write(address.number_suffix.as_deref().unwrap_or_default().as_bytes())
+        .write(b" ")
+        .write(street.as_bytes())
+        .write(b" ")
+        .write(place.as_bytes());
+    Some(hasher.finish())
+}
+
+/// The decimal digits of `n`, written at the end of `digits`.
+fn decimal(mut n: u32, digits: &mut [u8; 10]) -> &[u8] {
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    &digits[i..]
 }
 
 /// The street-level identity of an address: number, suffix, street and the
@@ -460,6 +490,31 @@ mod tests {
             push_number(&mut buf, n);
             assert_eq!(buf, n.to_string());
         }
+    }
+
+    #[test]
+    fn streamed_address_hash_equals_the_hash_of_the_written_value() {
+        let mut address = NormalizedAddress {
+            number: Some(12),
+            number_suffix: Some("bis".into()),
+            street: Some("rue de la paix".into()),
+            postcode: Some("75002".into()),
+            city: Some("paris".into()),
+            country: None,
+        };
+        for step in 0..4 {
+            match step {
+                1 => address.number = None,
+                2 => address.postcode = None,
+                3 => address.number_suffix = None,
+                _ => {}
+            }
+            let mut buf = String::new();
+            assert!(write_address_value(&address, &mut buf));
+            assert_eq!(address_value_hash(&address), Some(hash_bytes(buf.as_bytes())));
+        }
+        address.city = None;
+        assert_eq!(address_value_hash(&address), None);
     }
 
     #[test]

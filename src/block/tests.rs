@@ -1005,7 +1005,7 @@ proptest! {
 /// --all-features --lib block::tests::timing -- --ignored --nocapture`.
 /// Prints process CPU time per record (not wall-clock, so other load on the
 /// machine does not count) of blocking the scale benchmark's 50k-record
-/// batch, five runs, and checks the runs agree.
+/// batch, twenty runs, and checks the runs agree.
 #[cfg(feature = "synth")]
 #[test]
 #[ignore = "timing harness; run in release"]
@@ -1028,21 +1028,22 @@ fn timing() {
         .collect();
     let blocker = Blocker::new(BlockingSettings::default()).unwrap_or_else(|_| unreachable!());
     let mut first: Option<Blocking> = None;
-    for _ in 0..5 {
-        let started = cpu_seconds();
+    let runs = 20;
+    let started = cpu_seconds();
+    for _ in 0..runs {
         let blocking = blocker.block(&records).unwrap_or_else(|_| unreachable!());
-        let spent = cpu_seconds() - started;
-        println!(
-            "block {:>6.3} µs/record ({} records, {} pairs)",
-            spent * 1e6 / records.len() as f64,
-            records.len(),
-            blocking.pairs.len()
-        );
         match &first {
             Some(f) => assert_eq!(f, &blocking),
             None => first = Some(blocking),
         }
     }
+    let spent = cpu_seconds() - started;
+    println!(
+        "block {:>6.3} µs/record ({} records, {} pairs, mean of {runs} runs)",
+        spent * 1e6 / (runs * records.len()) as f64,
+        records.len(),
+        first.map_or(0, |f| f.pairs.len()),
+    );
 }
 
 /// CPU seconds used by this process so far (user + system, from
@@ -1055,4 +1056,18 @@ fn cpu_seconds() -> f64 {
     let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
     // utime and stime are fields 14 and 15 of the whole line, 12 and 13 here.
     (ticks(11) + ticks(12)) / 100.0
+}
+
+proptest! {
+    #[test]
+    fn radix_sort_equals_a_stable_sort(
+        keys in prop::collection::vec(prop_oneof![any::<u64>(), 0u64..4, (0u64..4).prop_map(|k| k << 60)], 0..300)
+    ) {
+        // (key, position): stability shows in the positions of equal keys.
+        let mut items: Vec<(u64, usize)> = keys.iter().copied().zip(0..).collect();
+        let mut expected = items.clone();
+        expected.sort_by_key(|&(k, _)| k);
+        super::pairs::radix_sort_by_key(&mut items, |&(k, _)| k);
+        prop_assert_eq!(items, expected);
+    }
 }
