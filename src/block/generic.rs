@@ -237,11 +237,7 @@ impl std::fmt::Debug for GenericValues {
 
 /// Pushes `(value hash, family hash)` for each of the record's values and
 /// distinct family names.
-fn value_incidences(
-    record: &NormalizedRecord,
-    families: &mut Vec<u64>,
-    out: &mut Vec<(u64, u64)>,
-) {
+fn value_incidences(record: &NormalizedRecord, families: &mut Vec<u64>, out: &mut Vec<(u64, u64)>) {
     families.clear();
     families.extend(
         record

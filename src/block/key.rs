@@ -421,7 +421,13 @@ pub(crate) fn address_value_hash(address: &NormalizedAddress) -> Option<u64> {
     }
     hasher
         .write(b" ")
-        .write(address.number_suffix.as_deref().unwrap_or_default().as_bytes())
+        .write(
+            address
+                .number_suffix
+                .as_deref()
+                .unwrap_or_default()
+                .as_bytes(),
+        )
         .write(b" ")
         .write(street.as_bytes())
         .write(b" ")
@@ -511,7 +517,10 @@ mod tests {
             }
             let mut buf = String::new();
             assert!(write_address_value(&address, &mut buf));
-            assert_eq!(address_value_hash(&address), Some(hash_bytes(buf.as_bytes())));
+            assert_eq!(
+                address_value_hash(&address),
+                Some(hash_bytes(buf.as_bytes()))
+            );
         }
         address.city = None;
         assert_eq!(address_value_hash(&address), None);

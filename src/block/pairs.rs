@@ -278,7 +278,7 @@ pub(crate) fn radix_sort_by_key<T: Copy>(items: &mut Vec<T>, key: impl Fn(&T) ->
     let (mut src, mut dst) = (&mut *items, &mut other);
     let mut in_other = false;
     for (pass, count) in counts.iter().enumerate() {
-        if count.iter().any(|&c| c == len) {
+        if count.contains(&len) {
             continue;
         }
         let mut offsets = [0usize; 256];
@@ -289,7 +289,9 @@ pub(crate) fn radix_sort_by_key<T: Copy>(items: &mut Vec<T>, key: impl Fn(&T) ->
         }
         for item in src.iter() {
             let digit = ((key(item) >> (8 * pass)) & 0xff) as usize;
-            if let (Some(slot), Some(offset)) = (dst.get_mut(offsets[digit]), offsets.get_mut(digit)) {
+            if let (Some(slot), Some(offset)) =
+                (dst.get_mut(offsets[digit]), offsets.get_mut(digit))
+            {
                 *slot = *item;
                 *offset += 1;
             }

@@ -862,7 +862,10 @@ fn pairs_equal_the_naive_oracle_on_a_synthetic_batch() {
         max_block_size: 4,
         ..BlockingSettings::default()
     };
-    let blocking = Blocker::new(settings.clone()).unwrap().block(&records).unwrap();
+    let blocking = Blocker::new(settings.clone())
+        .unwrap()
+        .block(&records)
+        .unwrap();
     let got: BTreeMap<(u32, u32), u8> = blocking
         .pairs
         .iter()
@@ -1053,7 +1056,12 @@ fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // utime and stime are fields 14 and 15 of the whole line, 12 and 13 here.
     (ticks(11) + ticks(12)) / 100.0
 }

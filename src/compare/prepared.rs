@@ -9,10 +9,11 @@
 //! [`Comparator::prepare`] does that work once per record and
 //! [`Prepared::compare`] is left with what truly depends on the pair:
 //!
-//! * **Hashed strings.** Every value compared for equality carries a 64-bit
-//!   hash; two different hashes settle "not equal" with one integer compare,
-//!   equal hashes are confirmed on the text, so a collision never changes a
-//!   level.
+//! * **Tokens instead of strings.** Every value compared for equality
+//!   carries a two-word token: the string itself when it has at most 15
+//!   bytes (most names, postcodes, cities, phones), so equal tokens are equal
+//!   strings; a 64-bit hash otherwise, confirmed on the text when two hashes
+//!   agree, so a collision never changes a level.
 //! * **Bounds before Jaro–Winkler.** Each fuzzy value keeps its length in
 //!   characters, a 64-bit set of its characters and its first four
 //!   characters. Characters of one string absent from the other can never be
@@ -27,7 +28,7 @@
 //!
 //! The levels are exactly those of [`Comparator::compare`]: a test runs both
 //! on random records and on a synthetic batch and asserts they agree.
-
+//!
 //! # Layout
 //!
 //! A random pair touches two random records, so the cost of a comparison is
@@ -35,7 +36,7 @@
 //! packed as `u64` words, contiguously, in one array: a header (counts, birth
 //! date), then its names, usable emails, phones, addresses and identifier
 //! kinds, a few adjacent cache lines that the hardware fetches together. The
-//! records themselves are read only to confirm an equal hash on the text, to
+//! records themselves are read only to confirm two equal long-string hashes, to
 //! compute Jaro–Winkler once a bound lets it through, and for the rare levels
 //! that need more (house numbers, identifier values).
 
@@ -80,7 +81,9 @@ fn text_hash(bytes: &[u8]) -> u64 {
     for chunk in &mut chunks {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        h = (h ^ u64::from_le_bytes(word)).wrapping_mul(K).rotate_left(29);
+        h = (h ^ u64::from_le_bytes(word))
+            .wrapping_mul(K)
+            .rotate_left(29);
     }
     let rest = chunks.remainder();
     let mut word = [0u8; 8];
@@ -124,7 +127,12 @@ fn inline_bytes(t: &Token) -> (u128, usize) {
 }
 
 /// Equal strings: equal tokens, then (long strings only) equal texts.
-fn same<'t>(x: Token, y: Token, tx: impl FnOnce() -> &'t str, ty: impl FnOnce() -> &'t str) -> bool {
+fn same<'t>(
+    x: Token,
+    y: Token,
+    tx: impl FnOnce() -> &'t str,
+    ty: impl FnOnce() -> &'t str,
+) -> bool {
     x == y && (is_inline(&x) || tx() == ty())
 }
 
@@ -335,7 +343,6 @@ impl<'p> View<'p> {
             .get(at..at + self.header.identifiers * IDENTIFIER_WORDS)
             .unwrap_or(&[])
     }
-
 }
 
 /// `count` keys of `size` words from `at`, numbered from 0.
@@ -508,7 +515,9 @@ impl<G: GenericValues + Sync> Comparator<G> {
             out.push(local_chars);
             let spells = email::spells_a_name(&e.normalized, &record.names);
             out.push(
-                u64::from(parts.is_some()) | u64::from(spells) << 1 | (k as u64 & 0xffff_ffff) << 32,
+                u64::from(parts.is_some())
+                    | u64::from(spells) << 1
+                    | (k as u64 & 0xffff_ffff) << 32,
             );
         }
 
@@ -917,7 +926,12 @@ fn email_level(a: &View<'_>, b: &View<'_>, min_len: usize) -> u8 {
 
 /// `email::pair` on prepared emails, step for step.
 fn email_pair(x: &EmailKey<'_>, y: &EmailKey<'_>, min_len: usize) -> u8 {
-    if same(x.normalized.token, y.normalized.token, || x.text(), || y.text()) {
+    if same(
+        x.normalized.token,
+        y.normalized.token,
+        || x.text(),
+        || y.text(),
+    ) {
         return email::EXACT;
     }
     if x.has_at
@@ -946,7 +960,9 @@ fn phone_key(key: &[u64]) -> (Fuzzy, bool, bool) {
 
 /// A phone's text, read from its record only when needed.
 fn phone_text<'p>(view: &View<'p>, key: &[u64]) -> &'p str {
-    let k = key.get(4).map_or(usize::MAX, |flags| (flags >> 32) as usize);
+    let k = key
+        .get(4)
+        .map_or(usize::MAX, |flags| (flags >> 32) as usize);
     view.record.phones.get(k).map_or("", |p| p.e164.as_str())
 }
 

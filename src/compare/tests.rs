@@ -1010,10 +1010,7 @@ fn prepared_equals_plain_on_a_synthetic_batch() {
         .and_then(|b| b.block(&records))
         .unwrap_or_else(|_| unreachable!());
     assert!(blocking.pairs.len() > 1000);
-    let candidates = blocking
-        .pairs
-        .iter()
-        .map(|p| (p.lo.index(), p.hi.index()));
+    let candidates = blocking.pairs.iter().map(|p| (p.lo.index(), p.hi.index()));
     let n = records.len();
     // A fixed multiplicative walk over pairs stands in for random pairs.
     let strangers = (0..20_000u64).map(|k| {
@@ -1091,7 +1088,11 @@ fn timing() {
     );
     if let Ok(only) = std::env::var("TIMING_PREPARED_ONLY") {
         // For profiles: the prepared path alone, ten times over.
-        let pairs = if only == "random" { &random } else { &candidates };
+        let pairs = if only == "random" {
+            &random
+        } else {
+            &candidates
+        };
         let started = cpu_seconds();
         for _ in 0..10 {
             for &(a, b) in pairs.iter() {
@@ -1100,7 +1101,10 @@ fn timing() {
             }
         }
         let fast = cpu_seconds() - started;
-        println!("{only} prepared {:>6.3} µs/pair", fast * 1e6 / (10 * pairs.len()) as f64);
+        println!(
+            "{only} prepared {:>6.3} µs/pair",
+            fast * 1e6 / (10 * pairs.len()) as f64
+        );
         assert!(sink > 0);
         return;
     }
@@ -1135,7 +1139,12 @@ fn cpu_seconds() -> f64 {
     // Fields after the command name (which may hold spaces) start at `)`.
     let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // utime and stime are fields 14 and 15 of the whole line, 12 and 13 here.
     (ticks(11) + ticks(12)) / 100.0
 }
