@@ -25,7 +25,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::key::{KeyHasher, hash_bytes, write_address_value};
+use super::key::{KeyHasher, address_value_hash, hash_bytes};
 use crate::normalize::{Email, NormalizedAddress, NormalizedRecord, Phone};
 use crate::record::IdentifierKind;
 
@@ -146,9 +146,8 @@ impl GenericValues {
             .flat_map_iter(|chunk| {
                 let mut out = Vec::new();
                 let mut families = Vec::new();
-                let mut buf = String::new();
                 for record in chunk {
-                    value_incidences(record, &mut families, &mut buf, &mut out);
+                    value_incidences(record, &mut families, &mut out);
                 }
                 out
             })
@@ -208,10 +207,9 @@ impl GenericValues {
 
     /// True when the address, at street level, is generic.
     pub fn is_generic_address(&self, address: &NormalizedAddress) -> bool {
-        let mut buf = String::new();
         !self.is_empty()
-            && write_address_value(address, &mut buf)
-            && self.contains(GenericField::Address, &buf)
+            && address_value_hash(address)
+                .is_some_and(|h| self.contains_hash(tagged(GenericField::Address, h)))
     }
 
     /// True when this identifier value of this kind is generic.
@@ -239,12 +237,7 @@ impl std::fmt::Debug for GenericValues {
 
 /// Pushes `(value hash, family hash)` for each of the record's values and
 /// distinct family names.
-fn value_incidences(
-    record: &NormalizedRecord,
-    families: &mut Vec<u64>,
-    buf: &mut String,
-    out: &mut Vec<(u64, u64)>,
-) {
+fn value_incidences(record: &NormalizedRecord, families: &mut Vec<u64>, out: &mut Vec<(u64, u64)>) {
     families.clear();
     families.extend(
         record
@@ -266,9 +259,8 @@ fn value_incidences(
         push(value_hash(GenericField::Phone, &phone.e164));
     }
     for address in &record.addresses {
-        buf.clear();
-        if write_address_value(address, buf) {
-            push(value_hash(GenericField::Address, buf));
+        if let Some(h) = address_value_hash(address) {
+            push(tagged(GenericField::Address, h));
         }
     }
     for (kind, value) in &record.identifiers {

@@ -17,12 +17,15 @@
 //! stage scores as non-matches; it never removes one. At 10M records and
 //! ~10⁸ keys the expected number of colliding key pairs is below 10⁻¹.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::BuildHasherDefault;
 
 use serde::{Deserialize, Serialize};
 
 use super::generic::{GenericField, GenericValues};
 use super::rule::{BlockingRule, KeyPart, PartSource, RuleId};
+use crate::normalize::nickname::FnvHasher;
 use crate::normalize::phonetic::phonetic_key;
 use crate::normalize::{
     Email, NormalizedAddress, NormalizedRecord, PartialDate, PersonName, Phone,
@@ -108,6 +111,8 @@ const SEPARATOR: char = '\x1f';
 pub(crate) struct CompiledRule {
     pub(crate) id: u8,
     groups: Vec<(PartSource, Vec<KeyPart>)>,
+    /// Whether a part needs a name's phonetic keys.
+    phonetic: bool,
 }
 
 impl CompiledRule {
@@ -120,13 +125,24 @@ impl CompiledRule {
                 None => groups.push((source, vec![part.clone()])),
             }
         }
-        CompiledRule { id, groups }
+        let phonetic = rule.key.iter().any(|part| {
+            matches!(
+                part,
+                KeyPart::FamilyPhonetic | KeyPart::GivenPhonetic | KeyPart::NamePhonetics
+            )
+        });
+        CompiledRule {
+            id,
+            groups,
+            phonetic,
+        }
     }
 }
 
 /// One element of a record a group of parts reads.
 enum Element<'a> {
-    Name(&'a PersonName),
+    /// A name and its position in the record.
+    Name(&'a PersonName, usize),
     Birth(PartialDate),
     Address(&'a NormalizedAddress),
     Email(&'a Email),
@@ -135,9 +151,34 @@ enum Element<'a> {
 }
 
 /// Computes keys with one reusable buffer; one per worker thread.
+///
+/// Phonetic keys are remembered per distinct name: a batch has far fewer
+/// distinct family and given names than records, and Soundex2 costs a pass
+/// per letter group and an allocation, so each name is keyed once per
+/// builder and every later occurrence is one hash lookup.
 #[derive(Default)]
 pub(crate) struct KeyBuilder {
     buf: String,
+    /// Name → index of its phonetic key in `phonetic_keys`.
+    phonetic_ids: HashMap<Box<str>, u32, BuildHasherDefault<FnvHasher>>,
+    phonetic_keys: Vec<Box<str>>,
+    /// The current record's (family, first given) phonetic key ids, per name.
+    name_phonetics: Vec<(u32, u32)>,
+}
+
+impl KeyBuilder {
+    /// The id of the phonetic key of `name`, computed on first sight.
+    fn phonetic_id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.phonetic_ids.get(name) {
+            return id;
+        }
+        // Builders see at most one batch, whose size fits a u32, and each
+        // record gives a handful of names: the count stays far below 2^32.
+        let id = self.phonetic_keys.len() as u32;
+        self.phonetic_keys.push(phonetic_key(name).into_boxed_str());
+        self.phonetic_ids.insert(name.into(), id);
+        id
+    }
 }
 
 impl KeyBuilder {
@@ -151,12 +192,24 @@ impl KeyBuilder {
         out: &mut Vec<BlockKey>,
     ) {
         let start = out.len();
+        self.name_phonetics.clear();
+        if rules.iter().any(|rule| rule.phonetic) {
+            for name in &record.names {
+                let ids = (
+                    self.phonetic_id(&name.family),
+                    self.phonetic_id(first_given(name)),
+                );
+                self.name_phonetics.push(ids);
+            }
+        }
         for rule in rules {
             self.buf.clear();
             let ctx = Ctx {
                 record,
                 generic,
                 rule: rule.id,
+                name_phonetics: &self.name_phonetics,
+                phonetic_keys: &self.phonetic_keys,
             };
             expand(&ctx, &rule.groups, &mut self.buf, out);
         }
@@ -176,6 +229,20 @@ struct Ctx<'a> {
     record: &'a NormalizedRecord,
     generic: &'a GenericValues,
     rule: u8,
+    /// Per name of the record: ids of its family and first-given phonetic
+    /// keys in `phonetic_keys` (empty when no rule needs them).
+    name_phonetics: &'a [(u32, u32)],
+    phonetic_keys: &'a [Box<str>],
+}
+
+impl Ctx<'_> {
+    /// The (family, first given) phonetic keys of the record's name `k`.
+    fn phonetics(&self, k: usize) -> (&str, &str) {
+        let key = |id: u32| self.phonetic_keys.get(id as usize).map_or("", |k| &**k);
+        self.name_phonetics
+            .get(k)
+            .map_or(("", ""), |&(family, given)| (key(family), key(given)))
+    }
 }
 
 /// Depth-first over the groups: each element of the first group, then the
@@ -202,7 +269,11 @@ fn expand(
         buf.truncate(len);
     };
     match source {
-        PartSource::Name => record.names.iter().for_each(|n| visit(Element::Name(n))),
+        PartSource::Name => record
+            .names
+            .iter()
+            .enumerate()
+            .for_each(|(k, n)| visit(Element::Name(n, k))),
         PartSource::Birth => record.birth.iter().for_each(|b| visit(Element::Birth(*b))),
         PartSource::Address => record
             .addresses
@@ -235,11 +306,11 @@ fn append_part(ctx: &Ctx<'_>, part: &KeyPart, element: &Element<'_>, buf: &mut S
         (KeyPart::Identifier(kind), Element::Identifier(value)) => {
             !ctx.generic.is_generic_identifier(kind, value) && push_nonempty(buf, value)
         }
-        (KeyPart::FamilyName, Element::Name(name)) => push_nonempty(buf, &name.family),
-        (KeyPart::FamilyPhonetic, Element::Name(name)) => {
-            !name.family.is_empty() && push_nonempty(buf, &phonetic_key(&name.family))
+        (KeyPart::FamilyName, Element::Name(name, _)) => push_nonempty(buf, &name.family),
+        (KeyPart::FamilyPhonetic, Element::Name(name, k)) => {
+            !name.family.is_empty() && push_nonempty(buf, ctx.phonetics(*k).0)
         }
-        (KeyPart::FamilyPrefix(len), Element::Name(name)) => {
+        (KeyPart::FamilyPrefix(len), Element::Name(name, _)) => {
             name.family
                 .chars()
                 .filter(|c| *c != ' ')
@@ -247,24 +318,24 @@ fn append_part(ctx: &Ctx<'_>, part: &KeyPart, element: &Element<'_>, buf: &mut S
                 .for_each(|c| buf.push(c));
             buf.len() > start
         }
-        (KeyPart::GivenName, Element::Name(name)) => push_nonempty(buf, first_given(name)),
-        (KeyPart::GivenPhonetic, Element::Name(name)) => {
+        (KeyPart::GivenName, Element::Name(name, _)) => push_nonempty(buf, first_given(name)),
+        (KeyPart::GivenPhonetic, Element::Name(name, k)) => {
             let given = first_given(name);
-            !given.is_empty() && push_nonempty(buf, &phonetic_key(given))
+            !given.is_empty() && push_nonempty(buf, ctx.phonetics(*k).1)
         }
-        (KeyPart::NamePhonetics, Element::Name(name)) => {
+        (KeyPart::NamePhonetics, Element::Name(name, k)) => {
             let given = first_given(name);
             if name.family.is_empty() || given.is_empty() {
                 return false;
             }
-            let (a, b) = (phonetic_key(&name.family), phonetic_key(given));
+            let (a, b) = ctx.phonetics(*k);
             let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-            buf.push_str(&lo);
+            buf.push_str(lo);
             buf.push(SEPARATOR);
-            buf.push_str(&hi);
+            buf.push_str(hi);
             !lo.is_empty() && !hi.is_empty()
         }
-        (KeyPart::GivenInitial, Element::Name(name)) => {
+        (KeyPart::GivenInitial, Element::Name(name, _)) => {
             match name
                 .initials
                 .chars()
@@ -315,18 +386,9 @@ fn push_nonempty(buf: &mut String, value: &str) -> bool {
 
 /// Appends the decimal digits of `n` (by hand: `write!` costs a formatter
 /// call per key on the hot path).
-fn push_number(buf: &mut String, mut n: u32) {
+fn push_number(buf: &mut String, n: u32) {
     let mut digits = [0u8; 10];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
+    for &d in decimal(n, &mut digits) {
         buf.push(char::from(d));
     }
 }
@@ -340,6 +402,51 @@ fn first_given(name: &PersonName) -> &str {
         &name.given_canonical
     };
     given.split(' ').next().unwrap_or_default()
+}
+
+/// The hash of [`write_address_value`]'s text, streamed piece by piece
+/// (FNV-1a reads bytes in order, so the pieces hash as their concatenation):
+/// no buffer, no allocation. None when the address has no street-level value.
+pub(crate) fn address_value_hash(address: &NormalizedAddress) -> Option<u64> {
+    let street = address.street.as_deref().filter(|s| !s.is_empty())?;
+    let place = address
+        .postcode
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .or(address.city.as_deref().filter(|c| !c.is_empty()))?;
+    let mut hasher = KeyHasher::new();
+    if let Some(number) = address.number {
+        let mut digits = [0u8; 10];
+        hasher.write(decimal(number, &mut digits));
+    }
+    hasher
+        .write(b" ")
+        .write(
+            address
+                .number_suffix
+                .as_deref()
+                .unwrap_or_default()
+                .as_bytes(),
+        )
+        .write(b" ")
+        .write(street.as_bytes())
+        .write(b" ")
+        .write(place.as_bytes());
+    Some(hasher.finish())
+}
+
+/// The decimal digits of `n`, written at the end of `digits`.
+fn decimal(mut n: u32, digits: &mut [u8; 10]) -> &[u8] {
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    &digits[i..]
 }
 
 /// The street-level identity of an address: number, suffix, street and the
@@ -389,6 +496,34 @@ mod tests {
             push_number(&mut buf, n);
             assert_eq!(buf, n.to_string());
         }
+    }
+
+    #[test]
+    fn streamed_address_hash_equals_the_hash_of_the_written_value() {
+        let mut address = NormalizedAddress {
+            number: Some(12),
+            number_suffix: Some("bis".into()),
+            street: Some("rue de la paix".into()),
+            postcode: Some("75002".into()),
+            city: Some("paris".into()),
+            country: None,
+        };
+        for step in 0..4 {
+            match step {
+                1 => address.number = None,
+                2 => address.postcode = None,
+                3 => address.number_suffix = None,
+                _ => {}
+            }
+            let mut buf = String::new();
+            assert!(write_address_value(&address, &mut buf));
+            assert_eq!(
+                address_value_hash(&address),
+                Some(hash_bytes(buf.as_bytes()))
+            );
+        }
+        address.city = None;
+        assert_eq!(address_value_hash(&address), None);
     }
 
     #[test]

@@ -5,11 +5,11 @@ use super::similarity::jaro_winkler;
 use super::stronger;
 use crate::normalize::NormalizedAddress;
 
-const SAME_STREET_NUMBER: u8 = 1;
-const SAME_STREET: u8 = 2;
-const SAME_POSTCODE: u8 = 3;
-const SAME_CITY: u8 = 4;
-const ELSE: u8 = 5;
+pub(super) const SAME_STREET_NUMBER: u8 = 1;
+pub(super) const SAME_STREET: u8 = 2;
+pub(super) const SAME_POSTCODE: u8 = 3;
+pub(super) const SAME_CITY: u8 = 4;
+pub(super) const ELSE: u8 = 5;
 
 /// The best address level (see [`ComparisonKind::Address`](super::ComparisonKind::Address)).
 pub(crate) fn address_level(

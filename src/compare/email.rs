@@ -5,10 +5,10 @@ use super::similarity::within_one_edit;
 use super::stronger;
 use crate::normalize::{Email, PersonName};
 
-const EXACT: u8 = 1;
-const SAME_LOCAL_PART: u8 = 2;
-const ONE_EDIT: u8 = 3;
-const ELSE: u8 = 4;
+pub(super) const EXACT: u8 = 1;
+pub(super) const SAME_LOCAL_PART: u8 = 2;
+pub(super) const ONE_EDIT: u8 = 3;
+pub(super) const ELSE: u8 = 4;
 
 /// The best email level (see [`ComparisonKind::Email`](super::ComparisonKind::Email)).
 ///
@@ -64,7 +64,7 @@ fn pair(x: &Email, y: &Email, min_len: usize) -> u8 {
 /// The local part as a person would say it aloud, across providers: up to a
 /// `+tag`, without the separators `.`, `_`, `-` (gmail's normalized
 /// `jeandupont` and orange's `jean.dupont` are the same choice of name).
-fn local_key(local: &str) -> impl Iterator<Item = char> + '_ {
+pub(super) fn local_key(local: &str) -> impl Iterator<Item = char> + '_ {
     local
         .chars()
         .take_while(|&c| c != '+')
@@ -73,7 +73,7 @@ fn local_key(local: &str) -> impl Iterator<Item = char> + '_ {
 
 /// True when the address's local part, letters only, is a name of the record:
 /// given + family or family + given, or the given initial + family.
-fn spells_a_name(address: &str, names: &[PersonName]) -> bool {
+pub(super) fn spells_a_name(address: &str, names: &[PersonName]) -> bool {
     let Some((local, _)) = split(address) else {
         return false;
     };
@@ -106,6 +106,6 @@ fn spells_a_name(address: &str, names: &[PersonName]) -> bool {
 }
 
 /// Local part and domain, split at the last `@`.
-fn split(address: &str) -> Option<(&str, &str)> {
+pub(super) fn split(address: &str) -> Option<(&str, &str)> {
     address.rsplit_once('@')
 }

@@ -6,21 +6,21 @@ use crate::normalize::PersonName;
 use crate::normalize::nickname::canonical_given;
 
 /// Given-name levels (see [`ComparisonKind::GivenName`](super::ComparisonKind::GivenName)).
-const GIVEN_EXACT: u8 = 1;
-const GIVEN_SWAPPED: u8 = 2;
-const GIVEN_NICKNAME: u8 = 3;
-const GIVEN_INITIALS: u8 = 4;
-const GIVEN_FIRST_FUZZY: u8 = 5;
+pub(super) const GIVEN_EXACT: u8 = 1;
+pub(super) const GIVEN_SWAPPED: u8 = 2;
+pub(super) const GIVEN_NICKNAME: u8 = 3;
+pub(super) const GIVEN_INITIALS: u8 = 4;
+pub(super) const GIVEN_FIRST_FUZZY: u8 = 5;
 
 /// Family-name levels (see [`ComparisonKind::FamilyName`](super::ComparisonKind::FamilyName)).
-const FAMILY_EXACT: u8 = 1;
-const FAMILY_SWAPPED: u8 = 2;
-const FAMILY_CLOSE: u8 = 3;
-const FAMILY_FIRST_FUZZY: u8 = 4;
+pub(super) const FAMILY_EXACT: u8 = 1;
+pub(super) const FAMILY_SWAPPED: u8 = 2;
+pub(super) const FAMILY_CLOSE: u8 = 3;
+pub(super) const FAMILY_FIRST_FUZZY: u8 = 4;
 
 /// One edit in a name shorter than this is a different name (`li`/`le`,
 /// `roy`/`ray`), not a typo.
-const MIN_CHARS_FOR_ONE_EDIT: usize = 4;
+pub(super) const MIN_CHARS_FOR_ONE_EDIT: usize = 4;
 
 /// Given and family names exchanged between the two records' boxes.
 fn swapped(x: &PersonName, y: &PersonName) -> bool {
@@ -67,7 +67,7 @@ fn given_pair(x: &PersonName, y: &PersonName, thresholds: &[f64], best: u8) -> u
 
 /// The canonical given name (nicknames resolved), or the written one when
 /// the normalizer left it empty.
-fn canonical(name: &PersonName) -> &str {
+pub(super) fn canonical(name: &PersonName) -> &str {
     if name.given_canonical.is_empty() {
         &name.given
     } else {
@@ -93,14 +93,14 @@ fn same_canonical(x: &PersonName, y: &PersonName) -> bool {
 }
 
 /// The first-token-of-each-word letters of `s`: `jean francois` → `jf`.
-fn initials(s: &str) -> impl Iterator<Item = char> + '_ {
+pub(super) fn initials(s: &str) -> impl Iterator<Item = char> + '_ {
     s.split(' ').filter_map(|token| token.chars().next())
 }
 
 /// When `written` is only initials, those initials: `j` → `j`, `j f` → `jf`,
 /// `jf` → `jf` (one short token without a vowel is a run of initials; no
 /// French given name is written that way).
-fn initials_only(written: &str) -> Option<&str> {
+pub(super) fn initials_only(written: &str) -> Option<&str> {
     let all_single = written.split(' ').all(|t| t.chars().nth(1).is_none());
     if all_single {
         return Some(written);
@@ -116,7 +116,7 @@ fn initials_only(written: &str) -> Option<&str> {
 /// True when `written` is only initials and they agree with the initials of
 /// `other`: the shorter run is a prefix of the longer (`j` agrees with
 /// `jean francois`).
-fn initials_agree(written: &str, other: &str) -> bool {
+pub(super) fn initials_agree(written: &str, other: &str) -> bool {
     let Some(letters) = initials_only(written) else {
         return false;
     };
@@ -195,7 +195,7 @@ fn fuzzy_level(a: &str, b: &str, thresholds: &[f64], first: u8) -> u8 {
     bucket(jaro_winkler(a, b), thresholds, first)
 }
 
-fn bucket(similarity: f64, thresholds: &[f64], first: u8) -> u8 {
+pub(super) fn bucket(similarity: f64, thresholds: &[f64], first: u8) -> u8 {
     let index = thresholds
         .iter()
         .position(|&t| similarity >= t)

@@ -5,10 +5,10 @@ use super::similarity::within_one_edit;
 use super::stronger;
 use crate::normalize::{Phone, PhoneKind};
 
-const SAME_MOBILE: u8 = 1;
-const SAME_LANDLINE: u8 = 2;
-const MOBILE_CLOSE: u8 = 3;
-const ELSE: u8 = 4;
+pub(super) const SAME_MOBILE: u8 = 1;
+pub(super) const SAME_LANDLINE: u8 = 2;
+pub(super) const MOBILE_CLOSE: u8 = 3;
+pub(super) const ELSE: u8 = 4;
 
 /// The best phone level (see [`ComparisonKind::Phone`](super::ComparisonKind::Phone)).
 pub(crate) fn phone_level(
@@ -53,6 +53,6 @@ fn pair(x: &Phone, y: &Phone, suffix_digits: usize) -> u8 {
 }
 
 /// The last `digits` bytes of an E.164 number, when it has that many.
-fn suffix(e164: &str, digits: usize) -> Option<&str> {
+pub(super) fn suffix(e164: &str, digits: usize) -> Option<&str> {
     e164.len().checked_sub(digits).and_then(|i| e164.get(i..))
 }

@@ -856,3 +856,295 @@ proptest! {
         prop_assert_eq!(levels, explained);
     }
 }
+
+// ---- the prepared path equals the plain one ---------------------------------
+
+/// Every ordered pair of `records`, prepared and plain, must give the same
+/// levels (and the prepared path must accept every id in range).
+fn assert_prepared_equals_plain<G: GenericValues + Sync>(
+    comparator: &Comparator<G>,
+    records: &[NormalizedRecord],
+    pairs: impl IntoIterator<Item = (usize, usize)>,
+) -> usize {
+    let prepared = comparator.prepare(records);
+    assert_eq!(prepared.len(), records.len());
+    let mut fast = vec![0u8; comparator.len()];
+    let mut plain = vec![0u8; comparator.len()];
+    let mut checked = 0;
+    for (i, j) in pairs {
+        let ids = (
+            crate::record::RecordId(i as u32),
+            crate::record::RecordId(j as u32),
+        );
+        assert!(prepared.compare(ids.0, ids.1, &mut fast));
+        comparator.compare(&records[i], &records[j], &mut plain);
+        assert_eq!(fast, plain, "pair ({i}, {j})");
+        checked += 1;
+    }
+    checked
+}
+
+fn all_pairs(n: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..n).flat_map(move |i| (0..n).map(move |j| (i, j)))
+}
+
+/// Settings that exercise the corners: no fuzzy given-name level, a family
+/// comparison whose threshold is above `close`, a short mobile suffix.
+fn corner_settings() -> ComparisonSettings {
+    let mut s = ComparisonSettings::default();
+    s.comparisons[GIVEN].kind = ComparisonKind::GivenName {
+        jaro_winkler: vec![],
+    };
+    s.comparisons[FAMILY].kind = ComparisonKind::FamilyName {
+        close_jaro_winkler: 0.8,
+        jaro_winkler: vec![0.9, 0.7],
+    };
+    s.comparisons[EMAIL].kind = ComparisonKind::Email {
+        same_local_part_min_len: 0,
+    };
+    s.comparisons[PHONE].kind = ComparisonKind::Phone {
+        mobile_suffix_digits: 3,
+    };
+    s.comparisons[ADDRESS].kind = ComparisonKind::Address {
+        street_jaro_winkler: 0.5,
+    };
+    s
+}
+
+#[test]
+fn prepared_out_of_range_is_refused() {
+    let comparator = Comparator::default();
+    let records = [named(vec![name("marie", "", "dupont")])];
+    let prepared = comparator.prepare(&records);
+    let mut out = vec![9u8; comparator.len()];
+    let (zero, one) = (crate::record::RecordId(0), crate::record::RecordId(1));
+    assert!(!prepared.compare(zero, one, &mut out));
+    assert_eq!(out, [9; 7]);
+    assert!(prepared.compare(zero, zero, &mut out));
+    assert_eq!(out, [1, 1, 0, 0, 0, 0, 0]);
+}
+
+#[test]
+fn prepared_equals_plain_on_the_hand_cases() {
+    // Nicknames both ways, initials, swapped boxes, name-spelling emails,
+    // one-edit phones, streets just above and below the threshold.
+    let records = vec![
+        named(vec![name("fred", "frederic", "dupont")]),
+        named(vec![name("frederique", "", "dupond")]),
+        named(vec![name("j f", "", "martin"), name("jean", "", "martin")]),
+        named(vec![name("jean francois", "", "martin")]),
+        named(vec![name("martin", "", "pierre")]),
+        named(vec![name("pierre", "", "martin")]),
+        NormalizedRecord {
+            emails: vec![
+                email("marie.lefebvre@orange.fr", "marie.lefebvre@orange.fr"),
+                email("x", "mlefebvre@free.fr"),
+            ],
+            ..named(vec![name("marie", "", "lefebvre")])
+        },
+        NormalizedRecord {
+            emails: vec![email("x", "marielefebvre@gmail.com")],
+            phones: vec![phone("+33612345678")],
+            ..named(vec![name("marie", "", "lefebvre")])
+        },
+        NormalizedRecord {
+            emails: vec![email("x", "jean.dupont1@gmail.com")],
+            phones: vec![phone("+33612345687"), phone("+33140000000")],
+            addresses: vec![address(
+                Some(12),
+                None,
+                Some("rue de la paix"),
+                Some("75002"),
+                Some("paris"),
+            )],
+            ..empty("e")
+        },
+        NormalizedRecord {
+            emails: vec![email("x", "jean.dupont1@free.fr")],
+            phones: vec![phone("+33712345678"), phone("+33140000000")],
+            addresses: vec![address(
+                Some(12),
+                Some("bis"),
+                Some("rue de la pais"),
+                Some("75002"),
+                Some("paris"),
+            )],
+            ..empty("f")
+        },
+    ];
+    let n = records.len();
+    assert_prepared_equals_plain(&Comparator::default(), &records, all_pairs(n));
+    let corner = Comparator::new(corner_settings()).unwrap_or_else(|_| unreachable!());
+    assert_prepared_equals_plain(&corner, &records, all_pairs(n));
+    let mut generic = GenericValueSet::default();
+    generic.phones.insert("+33140000000".into());
+    generic.emails.insert("mlefebvre@free.fr".into());
+    let with_generic = Comparator::with_generic_values(ComparisonSettings::default(), &generic)
+        .unwrap_or_else(|_| unreachable!());
+    assert_prepared_equals_plain(&with_generic, &records, all_pairs(n));
+}
+
+/// The levels of the batch the scale benchmark resolves, candidate pairs and
+/// random pairs alike, are the same on both paths.
+#[cfg(feature = "synth")]
+#[test]
+fn prepared_equals_plain_on_a_synthetic_batch() {
+    use crate::block::{Blocker, BlockingSettings};
+    use crate::normalize::{NormalizeOptions, Normalizer};
+    use crate::synth::{EventRates, SynthConfig, generate};
+
+    let dataset = generate(&SynthConfig {
+        persons: 1500,
+        seed: 7,
+        events: EventRates::none(),
+        ..SynthConfig::default()
+    });
+    let normalizer =
+        Normalizer::new(NormalizeOptions::default()).unwrap_or_else(|_| unreachable!());
+    let records: Vec<_> = dataset
+        .records
+        .iter()
+        .map(|r| normalizer.normalize(r))
+        .collect();
+    let blocking = Blocker::new(BlockingSettings::default())
+        .and_then(|b| b.block(&records))
+        .unwrap_or_else(|_| unreachable!());
+    assert!(blocking.pairs.len() > 1000);
+    let candidates = blocking.pairs.iter().map(|p| (p.lo.index(), p.hi.index()));
+    let n = records.len();
+    // A fixed multiplicative walk over pairs stands in for random pairs.
+    let strangers = (0..20_000u64).map(|k| {
+        let x = k.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        ((x % n as u64) as usize, ((x >> 32) % n as u64) as usize)
+    });
+    let comparator = Comparator::default();
+    assert!(assert_prepared_equals_plain(&comparator, &records, candidates.clone()) > 1000);
+    assert_prepared_equals_plain(&comparator, &records, strangers.clone());
+    let corner = Comparator::new(corner_settings()).unwrap_or_else(|_| unreachable!());
+    assert_prepared_equals_plain(&corner, &records, candidates.chain(strangers));
+}
+
+proptest! {
+    #[test]
+    fn prepared_equals_plain(records in prop::collection::vec(record(), 1..6)) {
+        let n = records.len();
+        assert_prepared_equals_plain(&Comparator::default(), &records, all_pairs(n));
+        let corner = Comparator::new(corner_settings()).unwrap_or_else(|_| unreachable!());
+        assert_prepared_equals_plain(&corner, &records, all_pairs(n));
+    }
+}
+
+/// Timing harness, not a law: `cargo test --release --all-features --lib
+/// compare::tests::timing -- --ignored --nocapture` (set
+/// `RAYON_NUM_THREADS=1` for single-thread figures). Prints process CPU time
+/// per pair (not wall-clock, so other load on the machine does not count)
+/// for the plain and prepared paths on candidate and random pairs of the
+/// scale benchmark's 50k-record batch, after checking the paths agree.
+#[cfg(feature = "synth")]
+#[test]
+#[ignore = "timing harness; run in release"]
+fn timing() {
+    use crate::block::{Blocker, BlockingSettings};
+    use crate::normalize::{NormalizeOptions, Normalizer};
+    use crate::record::RecordId;
+    use crate::synth::{EventRates, SynthConfig, generate};
+
+    let dataset = generate(&SynthConfig {
+        persons: 26_882,
+        seed: 42,
+        events: EventRates::none(),
+        ..SynthConfig::default()
+    });
+    let normalizer =
+        Normalizer::new(NormalizeOptions::default()).unwrap_or_else(|_| unreachable!());
+    let records: Vec<_> = dataset
+        .records
+        .iter()
+        .map(|r| normalizer.normalize(r))
+        .collect();
+    let blocking = Blocker::new(BlockingSettings::default())
+        .and_then(|b| b.block(&records))
+        .unwrap_or_else(|_| unreachable!());
+    let candidates: Vec<(RecordId, RecordId)> =
+        blocking.pairs.iter().map(|p| (p.lo, p.hi)).collect();
+    let n = records.len() as u64;
+    let random: Vec<(RecordId, RecordId)> = (1..=1_000_000u64)
+        .map(|k| {
+            let x = k.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (k << 17);
+            let x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            (RecordId((x % n) as u32), RecordId(((x >> 32) % n) as u32))
+        })
+        .collect();
+    let comparator = Comparator::default();
+    let mut row = vec![0u8; comparator.len()];
+    let mut sink = 0u64;
+    let started = cpu_seconds();
+    let prepared = comparator.prepare(&records);
+    let prepare = cpu_seconds() - started;
+    println!(
+        "prepare  {:>7.3} µs/record ({} records)",
+        prepare * 1e6 / records.len() as f64,
+        records.len()
+    );
+    if let Ok(only) = std::env::var("TIMING_PREPARED_ONLY") {
+        // For profiles: the prepared path alone, ten times over.
+        let pairs = if only == "random" {
+            &random
+        } else {
+            &candidates
+        };
+        let started = cpu_seconds();
+        for _ in 0..10 {
+            for &(a, b) in pairs.iter() {
+                prepared.compare(a, b, &mut row);
+                sink += row.iter().map(|&l| u64::from(l)).sum::<u64>();
+            }
+        }
+        let fast = cpu_seconds() - started;
+        println!(
+            "{only} prepared {:>6.3} µs/pair",
+            fast * 1e6 / (10 * pairs.len()) as f64
+        );
+        assert!(sink > 0);
+        return;
+    }
+    for (label, pairs) in [("candidate", &candidates), ("random", &random)] {
+        let started = cpu_seconds();
+        for &(a, b) in pairs.iter() {
+            comparator.compare(&records[a.index()], &records[b.index()], &mut row);
+            sink += row.iter().map(|&l| u64::from(l)).sum::<u64>();
+        }
+        let plain = cpu_seconds() - started;
+        let started = cpu_seconds();
+        for &(a, b) in pairs.iter() {
+            prepared.compare(a, b, &mut row);
+            sink -= row.iter().map(|&l| u64::from(l)).sum::<u64>();
+        }
+        let fast = cpu_seconds() - started;
+        println!(
+            "{label:<9} plain {:>6.3} µs/pair, prepared {:>6.3} µs/pair ({} pairs)",
+            plain * 1e6 / pairs.len() as f64,
+            fast * 1e6 / pairs.len() as f64,
+            pairs.len()
+        );
+    }
+    assert_eq!(sink, 0, "the two paths disagree");
+}
+
+/// CPU seconds used by this process so far (user + system, from
+/// `/proc/self/stat`, 10 ms resolution); 0 where there is no procfs.
+#[cfg(feature = "synth")]
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at `)`.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 here.
+    (ticks(11) + ticks(12)) / 100.0
+}
