@@ -46,7 +46,7 @@ use crate::cluster::{
     Clustering, CustomerId, Edge, HouseholdGuard, MergeGuard, NamesGuard, RefusalReason,
     StrongFactsGuard, cluster,
 };
-use crate::compare::{Comparator, ComparisonKind, ComparisonSettings, LevelExplanation};
+use crate::compare::{Comparator, ComparisonKind, ComparisonSettings, LevelExplanation, Prepared};
 use crate::error::{Error, ErrorKind, Result};
 use crate::normalize::{NormalizedAddress, NormalizedRecord};
 use crate::record::RecordId;
@@ -247,13 +247,16 @@ impl Resolver {
         let started = Instant::now();
         let comparator = self.comparator(&blocking.generic)?;
         let stride = comparator.len();
-        let vectors = compare_pairs(&comparator, records, &blocking.pairs);
+        // Per-record work (nickname readings, generic checks, interned
+        // values) once, for the candidate pairs and the random pairs alike.
+        let prepared = comparator.prepare(records);
+        let vectors = compare_pairs(&prepared, stride, &blocking.pairs);
         timings.compare = started.elapsed();
 
         let started = Instant::now();
         let (model, u_report, training) = match &self.settings.model {
             Some(model) => (model.clone(), None, None),
-            None => self.train(&comparator, records, &blocking.pairs, &vectors)?,
+            None => self.train(&comparator, &prepared, records, &blocking.pairs, &vectors)?,
         };
         timings.train = started.elapsed();
 
@@ -372,6 +375,7 @@ impl Resolver {
     fn train<G: crate::compare::GenericValues + Sync>(
         &self,
         comparator: &Comparator<G>,
+        prepared: &Prepared<'_, G>,
         records: &[NormalizedRecord],
         candidate_pairs: &[CandidatePair],
         candidate_vectors: &[u8],
@@ -406,7 +410,7 @@ impl Resolver {
         }
         let random_pairs =
             sample::random_pairs(records.len(), training.u_sample_pairs, training.seed);
-        let random_vectors = compare_pairs(comparator, records, &random_pairs);
+        let random_vectors = compare_pairs(prepared, comparator.len(), &random_pairs);
         let (with_u, u_report) =
             crate::score::estimate_u(&start, &random_vectors, training.u_smoothing)?;
         let untrained: Vec<usize> = self
@@ -543,11 +547,10 @@ impl crate::compare::GenericValues for GenericAsEvidence<'_> {
 /// in pair order. Parallel over chunks; the output does not depend on the
 /// number of threads.
 fn compare_pairs<G: crate::compare::GenericValues + Sync>(
-    comparator: &Comparator<G>,
-    records: &[NormalizedRecord],
+    prepared: &Prepared<'_, G>,
+    stride: usize,
     pairs: &[CandidatePair],
 ) -> Vec<u8> {
-    let stride = comparator.len();
     let mut vectors = vec![0u8; pairs.len() * stride];
     if stride == 0 {
         return vectors;
@@ -557,11 +560,9 @@ fn compare_pairs<G: crate::compare::GenericValues + Sync>(
         .zip(pairs.par_chunks(1024))
         .for_each(|(out, pairs)| {
             for (row, pair) in out.chunks_mut(stride).zip(pairs) {
-                if let (Some(a), Some(b)) =
-                    (records.get(pair.lo.index()), records.get(pair.hi.index()))
-                {
-                    comparator.compare(a, b, row);
-                }
+                // Ids come from the blocker or the sampler over these very
+                // records: always in range (an out-of-range pair keeps nulls).
+                prepared.compare(pair.lo, pair.hi, row);
             }
         });
     vectors
