@@ -53,7 +53,13 @@ impl CustomerId {
     /// An empty slice gives the hash of nothing (the FNV offset basis); a real
     /// customer always has at least one member.
     pub fn from_members(members: &[SourceKey]) -> Self {
-        let smallest = members.iter().min_by(|x, y| {
+        CustomerId::from_member_refs(members.iter())
+    }
+
+    /// [`from_members`](Self::from_members) over borrowed keys: no key is
+    /// cloned to name a customer.
+    pub fn from_member_refs<'k>(members: impl IntoIterator<Item = &'k SourceKey>) -> Self {
+        let smallest = members.into_iter().min_by(|x, y| {
             (x.channel.name(), x.id.as_str()).cmp(&(y.channel.name(), y.id.as_str()))
         });
         match smallest {

@@ -280,14 +280,15 @@ impl Resolver {
 
         let started = Instant::now();
         let clustering = self.cluster_with_guards(records, &edges, threshold);
-        let customer_ids = clustering
-            .clusters()
-            .map(|(_, members)| {
-                let keys: Vec<_> = members
-                    .iter()
-                    .filter_map(|r| records.get(r.index()).map(|n| n.key.clone()))
-                    .collect();
-                CustomerId::from_members(&keys)
+        let member_lists: Vec<&[RecordId]> = clustering.clusters().map(|(_, m)| m).collect();
+        let customer_ids = member_lists
+            .par_iter()
+            .map(|members| {
+                CustomerId::from_member_refs(
+                    members
+                        .iter()
+                        .filter_map(|r| records.get(r.index()).map(|n| &n.key)),
+                )
             })
             .collect();
         timings.cluster = started.elapsed();
