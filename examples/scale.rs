@@ -284,28 +284,7 @@ fn diagnose(
                             .collect::<Vec<_>>()
                     );
                     for r in [a, b] {
-                        let r = &records[r as usize];
-                        eprintln!(
-                            "  {} names={:?} birth={:?} emails={:?} phones={:?} addr={:?}",
-                            r.key,
-                            r.names
-                                .iter()
-                                .map(|n| format!("{}|{}|{}", n.given, n.given_canonical, n.family))
-                                .collect::<Vec<_>>(),
-                            r.birth,
-                            r.emails
-                                .iter()
-                                .map(|e| e.normalized.clone())
-                                .collect::<Vec<_>>(),
-                            r.phones.iter().map(|p| p.e164.clone()).collect::<Vec<_>>(),
-                            r.addresses
-                                .iter()
-                                .map(|a| format!(
-                                    "{:?} {:?} {:?} {:?}",
-                                    a.number, a.street, a.postcode, a.city
-                                ))
-                                .collect::<Vec<_>>()
-                        );
+                        print_record(&records[r as usize]);
                     }
                 }
             }
@@ -351,28 +330,7 @@ fn diagnose(
                 .collect::<Vec<_>>()
         );
         for r in [e.a, e.b] {
-            let r = &records[r.index()];
-            eprintln!(
-                "  {} names={:?} birth={:?} emails={:?} phones={:?} addr={:?}",
-                r.key,
-                r.names
-                    .iter()
-                    .map(|n| format!("{}|{}|{}", n.given, n.given_canonical, n.family))
-                    .collect::<Vec<_>>(),
-                r.birth,
-                r.emails
-                    .iter()
-                    .map(|e| e.normalized.clone())
-                    .collect::<Vec<_>>(),
-                r.phones.iter().map(|p| p.e164.clone()).collect::<Vec<_>>(),
-                r.addresses
-                    .iter()
-                    .map(|a| format!(
-                        "{:?} {:?} {:?} {:?}",
-                        a.number, a.street, a.postcode, a.city
-                    ))
-                    .collect::<Vec<_>>()
-            );
+            print_record(&records[r.index()]);
         }
     }
     Ok(())
@@ -389,4 +347,29 @@ fn settings() -> Settings {
         settings.match_weight_threshold = t;
     }
     settings
+}
+
+/// One record's normalized values on stderr (synthetic data only).
+fn print_record(r: &omnicanal::normalize::NormalizedRecord) {
+    let names: Vec<_> = r
+        .names
+        .iter()
+        .map(|n| format!("{}|{}|{}", n.given, n.given_canonical, n.family))
+        .collect();
+    let emails: Vec<_> = r.emails.iter().map(|e| e.normalized.as_str()).collect();
+    let phones: Vec<_> = r.phones.iter().map(|p| p.e164.as_str()).collect();
+    let addresses: Vec<_> = r
+        .addresses
+        .iter()
+        .map(|a| {
+            format!(
+                "{:?} {:?} {:?} {:?}",
+                a.number, a.street, a.postcode, a.city
+            )
+        })
+        .collect();
+    eprintln!(
+        "  {} names={names:?} birth={:?} emails={emails:?} phones={phones:?} addr={addresses:?}",
+        r.key, r.birth
+    );
 }
