@@ -3,13 +3,19 @@
 //! peak memory and accuracy against the generator's ground truth.
 //!
 //! ```sh
-//! cargo run --release --features synth --example scale                 # 100k and 1M records
-//! cargo run --release --features synth --example scale -- 100000 1000000 10000000
+//! cargo run --release --all-features --example scale                 # 100k and 1M records
+//! cargo run --release --all-features --example scale -- 100000 1000000 10000000
 //! ```
 //!
 //! `--dry-run` counts candidate pairs per blocking rule without comparing them.
 //! Sizes are in records (the generator makes about 1.86 records per person).
 //! Run on a quiet machine; figures are wall-clock and machine-dependent.
+//!
+//! For tuning (synthetic data only, so values may be printed):
+//! - `OMNICANAL_THRESHOLD=BITS` overrides the match-weight threshold;
+//! - `OMNICANAL_PRINT_MODEL=1` prints the trained m and u per level;
+//! - `OMNICANAL_DIAG=N` explains up to N missed true pairs (not blocked, below
+//!   the threshold, or kept apart) and N false edges.
 
 mod support;
 
