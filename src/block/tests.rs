@@ -879,21 +879,7 @@ fn oracle_pairs(
 #[cfg(feature = "synth")]
 #[test]
 fn pairs_equal_the_naive_oracle_on_a_synthetic_batch() {
-    use crate::normalize::{NormalizeOptions, Normalizer};
-    use crate::synth::{EventRates, SynthConfig, generate};
-
-    let dataset = generate(&SynthConfig {
-        persons: 650,
-        seed: 11,
-        events: EventRates::none(),
-        ..SynthConfig::default()
-    });
-    let normalizer = Normalizer::new(NormalizeOptions::default()).unwrap();
-    let records: Vec<_> = dataset
-        .records
-        .iter()
-        .map(|r| normalizer.normalize(r))
-        .collect();
+    let records = crate::synth::normalized_batch(650, 11);
     let settings = BlockingSettings {
         // Small enough that some name blocks are skipped at this size.
         max_block_size: 4,
@@ -1039,68 +1025,6 @@ proptest! {
             prop_assert!(s.size > dry.max_block_size);
         }
     }
-}
-
-/// Timing harness, not a law: `RAYON_NUM_THREADS=1 cargo test --release
-/// --all-features --lib block::tests::timing -- --ignored --nocapture`.
-/// Prints process CPU time per record (not wall-clock, so other load on the
-/// machine does not count) of blocking the scale benchmark's 50k-record
-/// batch, twenty runs, and checks the runs agree.
-#[cfg(feature = "synth")]
-#[test]
-#[ignore = "timing harness; run in release"]
-fn timing() {
-    use crate::normalize::{NormalizeOptions, Normalizer};
-    use crate::synth::{EventRates, SynthConfig, generate};
-
-    let dataset = generate(&SynthConfig {
-        persons: 26_882,
-        seed: 42,
-        events: EventRates::none(),
-        ..SynthConfig::default()
-    });
-    let normalizer =
-        Normalizer::new(NormalizeOptions::default()).unwrap_or_else(|_| unreachable!());
-    let records: Vec<_> = dataset
-        .records
-        .iter()
-        .map(|r| normalizer.normalize(r))
-        .collect();
-    let blocker = Blocker::new(BlockingSettings::default()).unwrap_or_else(|_| unreachable!());
-    let mut first: Option<Blocking> = None;
-    let runs = 20;
-    let started = cpu_seconds();
-    for _ in 0..runs {
-        let blocking = blocker.block(&records).unwrap_or_else(|_| unreachable!());
-        match &first {
-            Some(f) => assert_eq!(f, &blocking),
-            None => first = Some(blocking),
-        }
-    }
-    let spent = cpu_seconds() - started;
-    println!(
-        "block {:>6.3} µs/record ({} records, {} pairs, mean of {runs} runs)",
-        spent * 1e6 / (runs * records.len()) as f64,
-        records.len(),
-        first.map_or(0, |f| f.pairs.len()),
-    );
-}
-
-/// CPU seconds used by this process so far (user + system, from
-/// `/proc/self/stat`, 10 ms resolution); 0 where there is no procfs.
-#[cfg(feature = "synth")]
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 here.
-    (ticks(11) + ticks(12)) / 100.0
 }
 
 proptest! {

@@ -492,3 +492,20 @@ pub fn generate(config: &SynthConfig) -> Dataset {
         truth,
     }
 }
+
+/// Test data for other modules: `persons` generated persons without events,
+/// normalized with the default (French) options.
+#[cfg(test)]
+pub(crate) fn normalized_batch(persons: u64, seed: u64) -> Vec<crate::normalize::NormalizedRecord> {
+    let dataset = generate(&SynthConfig {
+        persons,
+        seed,
+        events: EventRates::none(),
+        ..SynthConfig::default()
+    });
+    dataset
+        .records
+        .iter()
+        .map(crate::normalize::normalize)
+        .collect()
+}
