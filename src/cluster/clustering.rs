@@ -227,6 +227,36 @@ pub fn explain_customer(clustering: &Clustering, cluster: ClusterIndex) -> Vec<E
     clustering.explain(cluster).to_vec()
 }
 
+/// [`cluster`] with ties between equally weighted edges broken by `rank`
+/// (one distinct value per record) instead of by record id.
+///
+/// Record ids are positions in the caller's slice, so a tie broken by id
+/// depends on the input order; a rank derived from the records themselves
+/// (the resolver uses the order of source keys) makes the partition the same
+/// for any permutation of the input. Ranks past `n_records` or repeated make
+/// the order fall back to record ids among the equals.
+pub fn cluster_ranked<G: MergeGuard + ?Sized>(
+    n_records: usize,
+    edges: &[Edge],
+    threshold: f64,
+    guard: &G,
+    rank: &[u32],
+) -> Clustering {
+    let ranked = |e: &Edge| {
+        let (x, y) = (
+            rank.get(e.a.index()).copied().unwrap_or(u32::MAX),
+            rank.get(e.b.index()).copied().unwrap_or(u32::MAX),
+        );
+        (x.min(y), x.max(y))
+    };
+    cluster_sorted_by(n_records, edges, threshold, guard, |p, q| {
+        q.weight
+            .total_cmp(&p.weight)
+            .then_with(|| ranked(p).cmp(&ranked(q)))
+            .then_with(|| p.cmp_strength(q))
+    })
+}
+
 /// Clusters `n_records` records (ids `0..n_records`) by uniting the records
 /// of every edge whose weight is at least `threshold`, strongest edge first,
 /// unless `guard` refuses.
@@ -268,6 +298,17 @@ pub fn cluster<G: MergeGuard + ?Sized>(
     threshold: f64,
     guard: &G,
 ) -> Clustering {
+    cluster_sorted_by(n_records, edges, threshold, guard, Edge::cmp_strength)
+}
+
+/// Union-find over the kept edges in the total order `order`.
+fn cluster_sorted_by<G: MergeGuard + ?Sized>(
+    n_records: usize,
+    edges: &[Edge],
+    threshold: f64,
+    guard: &G,
+    order: impl Fn(&Edge, &Edge) -> std::cmp::Ordering + Sync,
+) -> Clustering {
     let n = n_records.min(MAX_RECORDS);
     let mut stats = ClusterStats {
         records: n,
@@ -292,7 +333,7 @@ pub fn cluster<G: MergeGuard + ?Sized>(
         kept.push(edge);
     }
     // Unstable is fine: the order is total on everything an edge holds.
-    kept.par_sort_unstable_by(Edge::cmp_strength);
+    kept.par_sort_unstable_by(order);
 
     let mut sets: UnionFind<u32> = UnionFind::new(n);
     // Summaries by current representative; created on first touch.

@@ -52,7 +52,8 @@ mod profile;
 mod tests;
 
 pub use clustering::{
-    ClusterIndex, ClusterStats, Clustering, MAX_RECORDS, RefusedEdge, cluster, explain_customer,
+    ClusterIndex, ClusterStats, Clustering, MAX_RECORDS, RefusedEdge, cluster, cluster_ranked,
+    explain_customer,
 };
 pub use customer_id::CustomerId;
 pub use edge::Edge;

@@ -44,7 +44,7 @@ use serde::{Deserialize, Serialize};
 use crate::block::{Blocker, BlockingReport, BlockingSettings, CandidatePair, GenericValues};
 use crate::cluster::{
     Clustering, CustomerId, Edge, HouseholdGuard, MergeGuard, NamesGuard, RefusalReason,
-    StrongFactsGuard, cluster,
+    StrongFactsGuard, cluster_ranked,
 };
 use crate::compare::{Comparator, ComparisonKind, ComparisonSettings, LevelExplanation, Prepared};
 use crate::error::{Error, ErrorKind, Result};
@@ -239,6 +239,10 @@ impl Resolver {
             return Err(config("at most 2^32 - 1 records per resolution"));
         }
         let mut timings = StageTimings::default();
+        // Positions in `records` are the caller's order; everything that
+        // would otherwise depend on them (the u sample, ties between equal
+        // edges) goes through the records' source-key order instead.
+        let key_order = KeyOrder::of(records);
 
         let started = Instant::now();
         let blocking = self.blocker.block(records)?;
@@ -256,7 +260,14 @@ impl Resolver {
         let started = Instant::now();
         let (model, u_report, training) = match &self.settings.model {
             Some(model) => (model.clone(), None, None),
-            None => self.train(&comparator, &prepared, records, &blocking.pairs, &vectors)?,
+            None => self.train(
+                &comparator,
+                &prepared,
+                records,
+                &key_order,
+                &blocking.pairs,
+                &vectors,
+            )?,
         };
         timings.train = started.elapsed();
 
@@ -279,7 +290,7 @@ impl Resolver {
         timings.score = started.elapsed();
 
         let started = Instant::now();
-        let clustering = self.cluster_with_guards(records, &edges, threshold);
+        let clustering = self.cluster_with_guards(records, &edges, threshold, &key_order);
         let member_lists: Vec<&[RecordId]> = clustering.clusters().map(|(_, m)| m).collect();
         let customer_ids = member_lists
             .par_iter()
@@ -312,12 +323,13 @@ impl Resolver {
         records: &[NormalizedRecord],
         edges: &[Edge],
         threshold: f64,
+        key_order: &KeyOrder,
     ) -> Clustering {
         let s = &self.settings;
         let names = s.names_guard.then(|| NamesGuard::new(records));
         let facts = s.strong_facts_guard.then(|| StrongFactsGuard::new(records));
         let household = s.household_guard.then(|| HouseholdGuard::new(records));
-        cluster(
+        cluster_ranked(
             records.len(),
             edges,
             threshold,
@@ -326,6 +338,7 @@ impl Resolver {
                 OptionalGuard(facts),
                 OptionalGuard(household),
             ),
+            &key_order.rank,
         )
     }
 
@@ -378,6 +391,7 @@ impl Resolver {
         comparator: &Comparator<G>,
         prepared: &Prepared<'_, G>,
         records: &[NormalizedRecord],
+        key_order: &KeyOrder,
         candidate_pairs: &[CandidatePair],
         candidate_vectors: &[u8],
     ) -> Result<(Model, Option<UEstimateReport>, Option<TrainingReport>)> {
@@ -410,7 +424,7 @@ impl Resolver {
             return Ok((start, None, None));
         }
         let random_pairs =
-            sample::random_pairs(records.len(), training.u_sample_pairs, training.seed);
+            sample::random_pairs(&key_order.by_rank, training.u_sample_pairs, training.seed);
         let random_vectors = compare_pairs(prepared, comparator.len(), &random_pairs);
         let (with_u, u_report) =
             crate::score::estimate_u(&start, &random_vectors, training.u_smoothing)?;
@@ -434,6 +448,26 @@ impl Resolver {
             crate::score::train_em(&with_u, &training_vectors, &training.em)?;
         let model = population_model(&with_u, &candidate_model, report.pairs, records.len());
         Ok((model, Some(u_report), Some(report)))
+    }
+}
+
+/// The records in the order of their source keys: `by_rank[k]` is the record
+/// with the k-th smallest key, `rank[r]` the rank of record `r`. Source keys
+/// are unique, so the order is the same for any permutation of the input.
+struct KeyOrder {
+    by_rank: Vec<RecordId>,
+    rank: Vec<u32>,
+}
+
+impl KeyOrder {
+    fn of(records: &[NormalizedRecord]) -> Self {
+        let mut by_rank: Vec<RecordId> = (0..records.len() as u32).map(RecordId).collect();
+        by_rank.par_sort_unstable_by(|x, y| records[x.index()].key.cmp(&records[y.index()].key));
+        let mut rank = vec![0u32; records.len()];
+        for (k, r) in by_rank.iter().enumerate() {
+            rank[r.index()] = k as u32;
+        }
+        KeyOrder { by_rank, rank }
     }
 }
 
