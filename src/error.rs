@@ -34,6 +34,12 @@ pub enum ErrorKind {
         /// What is wrong with it.
         reason: String,
     },
+    /// A snapshot file that cannot be loaded: truncated, corrupted, of another
+    /// format or version, or not a snapshot at all.
+    Snapshot {
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Reading or writing a file failed.
     Io {
         /// The operating system's description.
@@ -50,6 +56,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::InvalidValue { reason } => write!(f, "invalid value: {reason}"),
             ErrorKind::Encoding => f.write_str("text is not valid in the declared encoding"),
             ErrorKind::Config { reason } => write!(f, "invalid configuration: {reason}"),
+            ErrorKind::Snapshot { reason } => write!(f, "unusable snapshot: {reason}"),
             ErrorKind::Io { reason } => write!(f, "i/o error: {reason}"),
         }
     }
