@@ -174,7 +174,36 @@ impl Blocker {
     /// values and the report. The record id of a record is its index in
     /// `records`. Fails only when there are more than `u32::MAX` records.
     pub fn block(&self, records: &[NormalizedRecord]) -> Result<Blocking> {
-        let (generic, index, blocks, skipped) = self.prepare(records)?;
+        self.block_inner(records, None)
+    }
+
+    /// [`block`](Self::block) with generic values found earlier, on another
+    /// population, instead of detecting them in `records`: a live resolver
+    /// keeps the values it was trained with, and its batch equivalent must
+    /// use the same ones.
+    pub fn block_with_generic(
+        &self,
+        records: &[NormalizedRecord],
+        generic: &GenericValues,
+    ) -> Result<Blocking> {
+        self.block_inner(records, Some(generic))
+    }
+
+    /// The block-size cap of a rule (its own, or the settings' default).
+    pub fn cap_of(&self, rule: RuleId) -> usize {
+        self.settings
+            .rules
+            .get(rule.index())
+            .and_then(|r| r.max_block_size)
+            .unwrap_or(self.settings.max_block_size)
+    }
+
+    fn block_inner(
+        &self,
+        records: &[NormalizedRecord],
+        generic: Option<&GenericValues>,
+    ) -> Result<Blocking> {
+        let (generic, index, blocks, skipped) = self.prepare(records, generic)?;
         let pairs = index.pairs(&blocks, &self.caps(), &skipped);
         let mut per_rule = vec![0u64; self.rules.len()];
         for pair in &pairs {
@@ -195,7 +224,7 @@ impl Blocker {
     /// pair: memory is the keys alone, so it can run on the full batch before
     /// the real job to tune rules and cap. Its report equals the real run's.
     pub fn dry_run(&self, records: &[NormalizedRecord]) -> Result<BlockingReport> {
-        let (generic, index, blocks, skipped) = self.prepare(records)?;
+        let (generic, index, blocks, skipped) = self.prepare(records, None)?;
         let counts = index.pair_counts(&blocks, &self.caps(), &skipped);
         let mut per_rule = vec![0u64; self.rules.len()];
         for (&block, n) in blocks.iter().zip(counts) {
@@ -220,13 +249,17 @@ impl Blocker {
     fn prepare(
         &self,
         records: &[NormalizedRecord],
+        known_generic: Option<&GenericValues>,
     ) -> Result<(GenericValues, KeyIndex, Vec<Block>, Vec<BlockKey>)> {
         if u32::try_from(records.len()).is_err() {
             return Err(Error::new(ErrorKind::InvalidValue {
                 reason: format!("{} records, at most {} per batch", records.len(), u32::MAX),
             }));
         }
-        let generic = self.detect_generic(records);
+        let generic = match known_generic {
+            Some(generic) => generic.clone(),
+            None => self.detect_generic(records),
+        };
         let index = KeyIndex::build(records, &self.rules, &generic);
         let blocks = index.blocks();
         // Blocks come in key order, so the skipped keys are sorted.

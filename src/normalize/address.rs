@@ -28,14 +28,14 @@
 //! follows them, which is what makes one removal pass (plus one for
 //! `3e étage` pairs) reach a fixed point.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Region;
 use super::text::{fold, fold_into};
 use crate::record::Address;
 
 /// A normalized address. Strings are folded.
-#[derive(Clone, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct NormalizedAddress {
     /// House number: `12`.
     pub number: Option<u32>,

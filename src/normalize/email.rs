@@ -39,10 +39,10 @@
 //! - or the top-level label is one reserved by RFC 2606 (`test`, `example`,
 //!   `invalid`, `localhost`) or `local`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A normalized email address.
-#[derive(Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Email {
     /// Trimmed and lower-cased, as the customer would recognise it.
     pub raw: String,

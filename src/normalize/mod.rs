@@ -143,7 +143,11 @@ pub struct FieldIssue {
 }
 
 /// A record's comparable form. Derived from a [`Record`] by [`normalize`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// Serializable both ways (snapshots of the live resolver keep records in
+/// this form), except for [`issues`](Self::issues), which report on the
+/// normalization that made the record and are not kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NormalizedRecord {
     /// The record's identity.
     pub key: SourceKey,
@@ -166,6 +170,7 @@ pub struct NormalizedRecord {
     /// When the source last updated the record.
     pub updated_at: Option<jiff::Timestamp>,
     /// Values that were present but unusable.
+    #[serde(skip)]
     pub issues: Vec<FieldIssue>,
 }
 

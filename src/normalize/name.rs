@@ -45,7 +45,7 @@
 
 use std::sync::LazyLock;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::nickname::{StaticTable, canonical_given, table_rows};
 use super::text::fold_into;
@@ -57,7 +57,7 @@ pub const MAX_NAMES: usize = 8;
 pub const MAX_TOKENS: usize = 16;
 
 /// A civility (title), removed from the name and kept aside.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Civility {
     /// M., Monsieur, Mr
@@ -74,7 +74,7 @@ pub enum Civility {
 
 /// One normalized person name. All strings are folded (see
 /// [`fold`](super::text::fold)), tokens joined by single spaces.
-#[derive(Clone, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PersonName {
     /// Given-name tokens as written: `jean francois`.
     pub given: String,

@@ -31,12 +31,12 @@
 //!   line gives one E.164;
 //! - `08` numbers are services: valid, of kind [`PhoneKind::Other`].
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Region;
 
 /// What kind of line a number is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PhoneKind {
     /// A mobile number (FR: 06, 07 and overseas mobiles).
@@ -48,7 +48,7 @@ pub enum PhoneKind {
 }
 
 /// A normalized phone number.
-#[derive(Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Phone {
     /// E.164: `+33612345678`.
     pub e164: String,

@@ -33,6 +33,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod live;
 mod sample;
 mod term_frequency;
 
@@ -54,7 +55,8 @@ use crate::score::{
     EmOptions, Explanation, Model, TermFrequencyAdjustment, TrainingReport, UEstimateReport,
 };
 
-pub use term_frequency::TermFrequencies;
+pub use live::{Change, LiveResolver};
+pub use term_frequency::{NameFrequencies, TermFrequencies};
 
 /// Everything a resolution run needs to know, as plain data. `Default` works
 /// out of the box on French retail data.
@@ -159,6 +161,19 @@ impl StageTimings {
     }
 }
 
+/// What a resolution learnt from its records besides the model: the generic
+/// values (shared by too many people to be evidence) and how common each
+/// name is. A live resolver keeps them frozen, so that a pair's weight never
+/// depends on which other records are loaded; [`Resolver::resolve_with`]
+/// runs a batch with them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Population {
+    /// Values blocking leaves out and comparisons treat as no evidence.
+    pub generic: GenericValues,
+    /// Relative frequencies of names, for the term-frequency adjustment.
+    pub names: NameFrequencies,
+}
+
 /// What a run produced.
 #[derive(Debug, Clone)]
 pub struct Resolution {
@@ -182,6 +197,8 @@ pub struct Resolution {
     pub edges_above_threshold: u64,
     /// Wall time per stage.
     pub timings: StageTimings,
+    /// The generic values and name frequencies the run used.
+    pub population: Population,
 }
 
 impl Resolution {
@@ -235,6 +252,30 @@ impl Resolver {
 
     /// Resolves a batch: every record ends in exactly one customer.
     pub fn resolve(&self, records: &[NormalizedRecord]) -> Result<Resolution> {
+        self.resolve_inner(records, None)
+            .map(|(resolution, _)| resolution)
+    }
+
+    /// Resolves a batch with the generic values and name frequencies of
+    /// another population (typically the one a live resolver was trained
+    /// on) instead of this batch's own: the batch equivalent of a
+    /// [`LiveResolver`] holding these records.
+    pub fn resolve_with(
+        &self,
+        records: &[NormalizedRecord],
+        population: &Population,
+    ) -> Result<Resolution> {
+        self.resolve_inner(records, Some(population))
+            .map(|(resolution, _)| resolution)
+    }
+
+    /// The pipeline; also returns every edge at or above the threshold (the
+    /// live resolver keeps them all, accepted or not).
+    pub(crate) fn resolve_inner(
+        &self,
+        records: &[NormalizedRecord],
+        population: Option<&Population>,
+    ) -> Result<(Resolution, Vec<Edge>)> {
         if records.len() >= u32::MAX as usize {
             return Err(config("at most 2^32 - 1 records per resolution"));
         }
@@ -245,7 +286,10 @@ impl Resolver {
         let key_order = KeyOrder::of(records);
 
         let started = Instant::now();
-        let blocking = self.blocker.block(records)?;
+        let blocking = match population {
+            Some(p) => self.blocker.block_with_generic(records, &p.generic)?,
+            None => self.blocker.block(records)?,
+        };
         timings.block = started.elapsed();
 
         let started = Instant::now();
@@ -272,11 +316,13 @@ impl Resolver {
         timings.train = started.elapsed();
 
         let started = Instant::now();
-        let tf = self
-            .settings
-            .training
-            .term_frequency
-            .then(|| TermFrequencies::count(records, &self.settings.comparisons));
+        let names = match population {
+            Some(p) => p.names.clone(),
+            None => NameFrequencies::count(records),
+        };
+        let tf = self.settings.training.term_frequency.then(|| {
+            TermFrequencies::with_frequencies(records, &self.settings.comparisons, &names)
+        });
         let threshold = self.settings.match_weight_threshold;
         let edges: Vec<Edge> = blocking
             .pairs
@@ -304,7 +350,7 @@ impl Resolver {
             .collect();
         timings.cluster = started.elapsed();
 
-        Ok(Resolution {
+        let resolution = Resolution {
             clustering,
             customer_ids,
             model,
@@ -314,7 +360,12 @@ impl Resolver {
             pairs_compared: blocking.pairs.len() as u64,
             edges_above_threshold: edges.len() as u64,
             timings,
-        })
+            population: Population {
+                generic: blocking.generic,
+                names,
+            },
+        };
+        Ok((resolution, edges))
     }
 
     /// Union-find over the edges with the guards the settings switch on.
@@ -396,28 +447,7 @@ impl Resolver {
         candidate_vectors: &[u8],
     ) -> Result<(Model, Option<UEstimateReport>, Option<TrainingReport>)> {
         let training = &self.settings.training;
-        let names: Vec<&str> = self
-            .settings
-            .comparisons
-            .comparisons
-            .iter()
-            .map(|c| c.name.as_str())
-            .collect();
-        let mut start = Model::default_for(&comparator.shape(), &names);
-        if training.term_frequency {
-            for (model, settings) in start
-                .comparisons
-                .iter_mut()
-                .zip(&self.settings.comparisons.comparisons)
-            {
-                if matches!(
-                    settings.kind,
-                    ComparisonKind::GivenName { .. } | ComparisonKind::FamilyName { .. }
-                ) {
-                    model.term_frequency = Some(TermFrequencyAdjustment::default());
-                }
-            }
-        }
+        let start = default_model(&self.settings);
         if candidate_pairs.len() < MIN_TRAINING_PAIRS {
             // Too few pairs to learn from: the documented defaults, whose
             // prior is a share of candidate pairs, not of all pairs.
@@ -449,6 +479,34 @@ impl Resolver {
         let model = population_model(&with_u, &candidate_model, report.pairs, records.len());
         Ok((model, Some(u_report), Some(report)))
     }
+}
+
+/// The documented default model for these settings (EM's starting point,
+/// and the model of batches too small to train on), with term-frequency
+/// adjustment on the name comparisons when the settings ask for it.
+fn default_model(settings: &Settings) -> Model {
+    let names: Vec<&str> = settings
+        .comparisons
+        .comparisons
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    let mut model = Model::default_for(&settings.comparisons.shape(), &names);
+    if settings.training.term_frequency {
+        for (comparison, kind) in model
+            .comparisons
+            .iter_mut()
+            .zip(settings.comparisons.comparisons.iter().map(|c| &c.kind))
+        {
+            if matches!(
+                kind,
+                ComparisonKind::GivenName { .. } | ComparisonKind::FamilyName { .. }
+            ) {
+                comparison.term_frequency = Some(TermFrequencyAdjustment::default());
+            }
+        }
+    }
+    model
 }
 
 /// The records in the order of their source keys: `by_rank[k]` is the record
@@ -575,6 +633,23 @@ impl crate::compare::GenericValues for GenericAsEvidence<'_> {
     }
     fn address(&self, address: &NormalizedAddress) -> bool {
         self.0.is_generic_address(address)
+    }
+}
+
+/// [`GenericAsEvidence`] owning its values, for a comparator that outlives
+/// the blocking run (the live resolver's).
+#[derive(Debug, Clone)]
+struct OwnedGenericEvidence(std::sync::Arc<GenericValues>);
+
+impl crate::compare::GenericValues for OwnedGenericEvidence {
+    fn phone(&self, e164: &str) -> bool {
+        GenericAsEvidence(&self.0).phone(e164)
+    }
+    fn email(&self, normalized: &str) -> bool {
+        GenericAsEvidence(&self.0).email(normalized)
+    }
+    fn address(&self, address: &NormalizedAddress) -> bool {
+        GenericAsEvidence(&self.0).address(address)
     }
 }
 

@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
+
 use crate::compare::{ComparisonKind, ComparisonSettings};
 use crate::normalize::NormalizedRecord;
 use crate::score::Model;
@@ -69,51 +71,136 @@ impl<'r> Counts<'r> {
     /// The model's u for an exact agreement is the average frequency of an
     /// agreeing value, measured on its own pairs; a value's frequency
     /// relative to that average keeps the adjustment on the model's scale.
-    fn relative(&self) -> Vec<f64> {
+    /// Also returns the relative frequency of a value seen once.
+    fn relative(&self) -> (Vec<f64>, f64) {
         let total: f64 = self.counts.iter().sum();
         let squares: f64 = self.counts.iter().map(|c| c * c).sum();
         let mean_agreeing = if total > 0.0 { squares / total } else { 1.0 };
-        self.counts.iter().map(|c| c / mean_agreeing).collect()
+        (
+            self.counts.iter().map(|c| c / mean_agreeing).collect(),
+            1.0 / mean_agreeing,
+        )
+    }
+}
+
+/// How common each given and family name was in the population a model was
+/// trained on, frozen: the live resolver scores new records with the
+/// frequencies it was trained with, so that a pair's weight never depends
+/// on which other records happen to be loaded (and an incremental run equals
+/// the batch run with the same table).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NameFrequencies {
+    given: NameTable,
+    family: NameTable,
+}
+
+/// One field's values and their relative frequencies.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+struct NameTable {
+    relative: HashMap<String, f64>,
+    /// The relative frequency of a value seen once: what a value the table
+    /// has never seen counts as.
+    unseen: f64,
+}
+
+impl std::fmt::Debug for NameTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Sizes only: the names are personal data.
+        write!(f, "NameTable({} values)", self.relative.len())
+    }
+}
+
+impl NameTable {
+    fn of(counts: &Counts<'_>) -> Self {
+        let (relative, unseen) = counts.relative();
+        let mut table = HashMap::with_capacity(counts.ids.len());
+        for (&value, &id) in &counts.ids {
+            if let Some(&r) = relative.get(id as usize) {
+                table.insert(value.to_owned(), r);
+            }
+        }
+        NameTable {
+            relative: table,
+            unseen,
+        }
+    }
+
+    fn get(&self, value: &str) -> f64 {
+        self.relative.get(value).copied().unwrap_or(self.unseen)
+    }
+}
+
+impl NameFrequencies {
+    /// Counts each record's distinct given and family names once.
+    pub fn count(records: &[NormalizedRecord]) -> Self {
+        let mut given = Counts::default();
+        let mut family = Counts::default();
+        let mut own: Vec<(u32, u32)> = Vec::new();
+        for record in records {
+            own.clear();
+            for name in &record.names {
+                let (g, f) = (given.id(&name.given), family.id(&name.family));
+                if g != NO_NAME && own.iter().all(|n| n.0 != g) {
+                    given.counts[g as usize] += 1.0;
+                }
+                if f != NO_NAME && own.iter().all(|n| n.1 != f) {
+                    family.counts[f as usize] += 1.0;
+                }
+                own.push((g, f));
+            }
+        }
+        NameFrequencies {
+            given: NameTable::of(&given),
+            family: NameTable::of(&family),
+        }
+    }
+
+    /// How many distinct given and family names the table holds.
+    pub fn distinct(&self) -> (usize, usize) {
+        (self.given.relative.len(), self.family.relative.len())
     }
 }
 
 impl TermFrequencies {
-    /// Counts each record's distinct given and family names once.
+    /// Counts each record's distinct given and family names once, and gives
+    /// each record its names' relative frequencies among `records`.
     pub fn count(records: &[NormalizedRecord], comparisons: &ComparisonSettings) -> Self {
+        Self::with_frequencies(records, comparisons, &NameFrequencies::count(records))
+    }
+
+    /// Gives each record its names' relative frequencies from a frozen table
+    /// (names the table has not seen count as seen once).
+    pub fn with_frequencies<'r>(
+        records: impl IntoIterator<Item = &'r NormalizedRecord>,
+        comparisons: &ComparisonSettings,
+        frequencies: &NameFrequencies,
+    ) -> Self {
+        // Interned per call: scoring compares ids, not strings.
         let mut given = Counts::default();
         let mut family = Counts::default();
-        let mut names = Vec::with_capacity(records.len());
-        let mut starts = Vec::with_capacity(records.len() + 1);
+        let mut names = Vec::new();
+        let mut starts = Vec::new();
         for record in records {
-            let first = names.len();
-            starts.push(first as u32);
+            starts.push(names.len() as u32);
             for name in &record.names {
                 let (g, f) = (given.id(&name.given), family.id(&name.family));
-                let own = &names[first..];
-                if g != NO_NAME && own.iter().all(|n: &NameFrequency| n.given != g) {
-                    given.counts[g as usize] += 1.0;
-                }
-                if f != NO_NAME && own.iter().all(|n: &NameFrequency| n.family != f) {
-                    family.counts[f as usize] += 1.0;
-                }
                 names.push(NameFrequency {
                     given: g,
                     family: f,
-                    given_relative: 1.0,
-                    family_relative: 1.0,
+                    given_relative: if g == NO_NAME {
+                        1.0
+                    } else {
+                        frequencies.given.get(&name.given)
+                    },
+                    family_relative: if f == NO_NAME {
+                        1.0
+                    } else {
+                        frequencies.family.get(&name.family)
+                    },
                 });
             }
         }
         starts.push(names.len() as u32);
-        let (given_relative, family_relative) = (given.relative(), family.relative());
-        for n in &mut names {
-            if n.given != NO_NAME {
-                n.given_relative = given_relative[n.given as usize];
-            }
-            if n.family != NO_NAME {
-                n.family_relative = family_relative[n.family as usize];
-            }
-        }
         let position = |pred: fn(&ComparisonKind) -> bool| {
             comparisons.comparisons.iter().position(|c| pred(&c.kind))
         };

@@ -1,0 +1,1215 @@
+//! The living customer graph: records arrive, change and leave one at a time.
+//!
+//! A [`LiveResolver`] holds records, their blocking keys, every scored edge
+//! at or above the threshold, and the customers. [`upsert`](LiveResolver::upsert)
+//! and [`erase`](LiveResolver::erase) touch only the *region* a change can
+//! reach — the connected component, in the graph of edges at or above the
+//! threshold, of the records whose edges changed — and re-run the guarded
+//! union-find there, in the batch's total order. Because the batch clusters
+//! each such component independently of the others (a guard only ever sees
+//! the two clusters an edge joins), the partition after any sequence of
+//! upserts, updates and erasures equals [`Resolver::resolve_with`] over the
+//! records that remain, with the same model and [`Population`].
+//!
+//! What keeps that law true, and what it costs:
+//!
+//! - The model, the generic values and the name frequencies are frozen: a
+//!   pair's weight never depends on which other records are loaded. Retrain
+//!   (a batch run) when the population has drifted.
+//! - Block caps are kept exactly: when a block grows past its rule's cap,
+//!   the pairs it alone supported lose their edges; when an erasure brings it
+//!   back under, its pairs are compared again (at most cap²/2 comparisons,
+//!   rare).
+//!
+//! # Customer ids
+//!
+//! Ids are stable, not recomputed: a record attaching to a customer keeps the
+//! customer's id; when customers merge the oldest (first created) keeps its
+//! id and the others are *retired*, reported, and followed by
+//! [`current_id`](LiveResolver::current_id); when a customer splits, the part
+//! holding its oldest record (first upserted) keeps the id and the other
+//! parts get new ones. A new customer's id is derived from its oldest
+//! record's source key ([`CustomerId::of_key`], the batch's id of a
+//! one-record customer), and an id once issued is never issued again, even
+//! after an erasure.
+//!
+//! ```
+//! use omnicanal::normalize::normalize;
+//! use omnicanal::resolver::{Change, LiveResolver, Population, Settings};
+//! use omnicanal::score::Model;
+//! use omnicanal::{Channel, Record, SourceKey};
+//!
+//! let record = |channel, id: &str, name: &str, phone: &str| -> Result<_, omnicanal::Error> {
+//!     let key = SourceKey::new(channel, id)?;
+//!     Ok(normalize(&Record::builder(key).full_name(name)?.phone(phone)?.build()))
+//! };
+//! let mut live = LiveResolver::new(Settings::default(), None, Population::default())?;
+//! let changes = live.upsert(record(Channel::Store, "4001", "DUPONT Marie", "06 12 34 56 78")?)?;
+//! let Change::Created { customer, .. } = changes[0].clone() else { panic!("a new customer") };
+//! let changes = live.upsert(record(Channel::Web, "A-77", "Marie Dupont", "+33612345678")?)?;
+//! assert!(matches!(&changes[0], Change::Attached { customer: c, .. } if *c == customer));
+//! assert_eq!(live.by_phone("06.12.34.56.78"), vec![customer]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use super::{MAX_COMPARISONS, OptionalGuard, Population, Resolver, Settings, config, pair_weight};
+use crate::block::{BlockKey, CandidatePair};
+use crate::cluster::{
+    CustomerId, Edge, HouseholdGuard, MergeGuard, NamesGuard, RefusalReason, StrongFactsGuard,
+    cluster_ranked,
+};
+use crate::compare::Comparator;
+use crate::error::{Error, ErrorKind, Result};
+use crate::normalize::email::normalize_email;
+use crate::normalize::phone::normalize_phone;
+use crate::normalize::{NormalizedRecord, Region, normalize, normalize_identifier};
+use crate::record::{IdentifierKind, Record, RecordId, SourceKey};
+use crate::score::Model;
+
+use super::term_frequency::TermFrequencies;
+
+/// What one call changed in the customer graph, for the systems that mirror
+/// it. Several may come from one call (a record that bridges two customers
+/// gives an attach and a merge).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum Change {
+    /// A new customer, with its records.
+    Created {
+        /// Its id.
+        customer: CustomerId,
+        /// Its records.
+        records: Vec<SourceKey>,
+    },
+    /// A record (new, or moved from another customer) joined a customer that
+    /// already existed.
+    Attached {
+        /// The customer it joined.
+        customer: CustomerId,
+        /// The record.
+        record: SourceKey,
+    },
+    /// A record's values changed and it stays in its customer.
+    Updated {
+        /// Its customer.
+        customer: CustomerId,
+        /// The record.
+        record: SourceKey,
+    },
+    /// A record left a customer that still exists (erased, or now belonging
+    /// to another customer).
+    Detached {
+        /// The customer it left.
+        customer: CustomerId,
+        /// The record.
+        record: SourceKey,
+    },
+    /// Customers merged: `retired` is now part of `into` and its id is
+    /// retired (see [`LiveResolver::current_id`]).
+    Merged {
+        /// The surviving, older customer.
+        into: CustomerId,
+        /// The id that no longer names a customer.
+        retired: CustomerId,
+    },
+    /// A customer split: `into` is a new customer and the records of `into`
+    /// that were `from`'s moved there (records new to the graph come as
+    /// [`Attached`](Change::Attached) after it); `from` keeps the part
+    /// holding its oldest record.
+    Split {
+        /// The customer that kept its id.
+        from: CustomerId,
+        /// The new customer.
+        into: CustomerId,
+    },
+    /// A customer lost its last record (erasure).
+    Removed {
+        /// The id, never issued again.
+        customer: CustomerId,
+    },
+}
+
+/// One record slot. Slots are reused after an erasure; a slot's
+/// [`RecordId`] is its index.
+#[derive(Debug, Clone, Default)]
+struct Slot {
+    alive: bool,
+    /// Upsert order: the record's age, for "the part holding the oldest
+    /// record keeps the id".
+    stamp: u64,
+    /// Index into `customers`.
+    customer: u32,
+    /// Sorted, distinct.
+    keys: Vec<BlockKey>,
+    /// Every edge at or above the threshold: (other slot, weight).
+    edges: Vec<(u32, f64)>,
+    /// Scratch: position in the region being re-clustered.
+    local: u32,
+    /// Scratch: the region pass that last visited this slot.
+    visited: u64,
+}
+
+#[derive(Debug, Clone)]
+struct CustomerEntry {
+    id: CustomerId,
+    /// Creation order: the older customer keeps its id in a merge.
+    created: u64,
+    members: Vec<u32>,
+}
+
+const NO_CUSTOMER: u32 = u32::MAX;
+
+/// A resolved customer graph that takes records one at a time.
+///
+/// `Send + Sync`: share it behind a `RwLock` — lookups through `&self`,
+/// changes through `&mut self` (see `examples/live_server.rs`).
+#[derive(Clone)]
+pub struct LiveResolver {
+    resolver: Resolver,
+    model: Model,
+    population: Population,
+    comparator: Comparator<super::OwnedGenericEvidence>,
+    threshold: f64,
+    region: Region,
+
+    /// By slot. An erased slot holds a blank record (no personal data).
+    records: Vec<NormalizedRecord>,
+    slots: Vec<Slot>,
+    free_slots: Vec<u32>,
+    by_key: HashMap<SourceKey, u32>,
+    /// Every record holding each key, over the cap or not.
+    blocks: HashMap<BlockKey, Vec<u32>>,
+
+    customers: Vec<Option<CustomerEntry>>,
+    free_customers: Vec<u32>,
+    by_id: HashMap<CustomerId, u32>,
+    /// Retired id → the id that absorbed it.
+    retired: HashMap<CustomerId, CustomerId>,
+    /// Every id ever issued, so none is issued twice.
+    issued: HashSet<CustomerId>,
+
+    phones: HashMap<String, Vec<u32>>,
+    emails: HashMap<String, Vec<u32>>,
+    identifiers: HashMap<(IdentifierKind, String), Vec<u32>>,
+
+    next_stamp: u64,
+    region_pass: u64,
+}
+
+impl std::fmt::Debug for LiveResolver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Counts only: records are personal data.
+        f.debug_struct("LiveResolver")
+            .field("records", &self.len())
+            .field("customers", &self.by_id.len())
+            .field("threshold", &self.threshold)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LiveResolver {
+    /// An empty graph scoring with `model` (the settings' model, or the
+    /// documented defaults when both are `None`) and a frozen population.
+    /// Typically the model and population of a batch run on a sample of the
+    /// data ([`Resolution::model`](super::Resolution::model) and
+    /// [`Resolution::population`](super::Resolution::population)).
+    pub fn new(settings: Settings, model: Option<Model>, population: Population) -> Result<Self> {
+        let model = match model.or_else(|| settings.model.clone()) {
+            Some(model) => model,
+            None => super::default_model(&settings),
+        };
+        model.validate()?;
+        if model.shape() != settings.comparisons.shape() {
+            return Err(config("the model does not fit the comparisons"));
+        }
+        let settings = Settings {
+            model: Some(model.clone()),
+            ..settings
+        };
+        let resolver = Resolver::new(settings)?;
+        let comparator = Comparator::with_generic_values(
+            resolver.settings.comparisons.clone(),
+            super::OwnedGenericEvidence(std::sync::Arc::new(population.generic.clone())),
+        )?;
+        let threshold = resolver.settings.match_weight_threshold;
+        Ok(LiveResolver {
+            resolver,
+            model,
+            population,
+            comparator,
+            threshold,
+            region: Region::default(),
+            records: Vec::new(),
+            slots: Vec::new(),
+            free_slots: Vec::new(),
+            by_key: HashMap::new(),
+            blocks: HashMap::new(),
+            customers: Vec::new(),
+            free_customers: Vec::new(),
+            by_id: HashMap::new(),
+            retired: HashMap::new(),
+            issued: HashSet::new(),
+            phones: HashMap::new(),
+            emails: HashMap::new(),
+            identifiers: HashMap::new(),
+            next_stamp: 0,
+            region_pass: 0,
+        })
+    }
+
+    /// Resolves a batch (training the model unless the settings give one)
+    /// and goes live with its records, model and population. Records are
+    /// stamped in source-key order and customers get the batch's ids
+    /// ([`CustomerId::from_members`]).
+    pub fn from_batch(settings: Settings, records: Vec<NormalizedRecord>) -> Result<Self> {
+        let resolver = Resolver::new(settings.clone())?;
+        let (resolution, edges) = resolver.resolve_inner(&records, None)?;
+        let mut live = LiveResolver::new(
+            settings,
+            Some(resolution.model.clone()),
+            resolution.population.clone(),
+        )?;
+        live.load_resolved(records, &edges, &resolution.clustering)?;
+        Ok(live)
+    }
+
+    /// Fills an empty graph with a batch's records, edges and clusters.
+    fn load_resolved(
+        &mut self,
+        records: Vec<NormalizedRecord>,
+        edges: &[Edge],
+        clustering: &crate::cluster::Clustering,
+    ) -> Result<()> {
+        let n = records.len();
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        order.sort_by(|&a, &b| records[a as usize].key.cmp(&records[b as usize].key));
+        self.slots = vec![Slot::default(); n];
+        for (stamp, &slot) in order.iter().enumerate() {
+            self.slots[slot as usize].stamp = stamp as u64;
+        }
+        self.next_stamp = n as u64;
+        self.records = records;
+        for slot in 0..n as u32 {
+            if self
+                .by_key
+                .insert(self.records[slot as usize].key.clone(), slot)
+                .is_some()
+            {
+                return Err(Error::new(ErrorKind::InvalidValue {
+                    reason: "a source key appears twice in the batch".into(),
+                })
+                .for_record(self.records[slot as usize].key.clone()));
+            }
+            self.slots[slot as usize].alive = true;
+            let keys = self.keys_of(slot);
+            for &k in &keys {
+                self.blocks.entry(k).or_default().push(slot);
+            }
+            self.slots[slot as usize].keys = keys;
+            self.index_lookups(slot);
+        }
+        for edge in edges {
+            let (a, b) = (edge.a.0, edge.b.0);
+            self.slots[a as usize].edges.push((b, edge.weight));
+            self.slots[b as usize].edges.push((a, edge.weight));
+        }
+        for (_, members) in clustering.clusters() {
+            let members: Vec<u32> = members.iter().map(|r| r.0).collect();
+            let id = CustomerId::from_member_refs(
+                members.iter().map(|&s| &self.records[s as usize].key),
+            );
+            let created = members
+                .iter()
+                .map(|&s| self.slots[s as usize].stamp)
+                .min()
+                .unwrap_or(0);
+            self.add_customer(id, created, members);
+        }
+        Ok(())
+    }
+
+    /// The model pairs are scored with.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The frozen generic values and name frequencies.
+    pub fn population(&self) -> &Population {
+        &self.population
+    }
+
+    /// The settings (with the model in them).
+    pub fn settings(&self) -> &Settings {
+        &self.resolver.settings
+    }
+
+    /// The region national phone numbers are read in by
+    /// [`upsert_record`](Self::upsert_record) and the lookups (FR unless
+    /// told otherwise).
+    pub fn set_region(&mut self, region: Region) {
+        self.region = region;
+    }
+
+    /// Records held.
+    pub fn len(&self) -> usize {
+        self.by_key.len()
+    }
+
+    /// True when no record is held.
+    pub fn is_empty(&self) -> bool {
+        self.by_key.is_empty()
+    }
+
+    /// Customers held.
+    pub fn customer_count(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// Adds a record, or re-evaluates it when its source key is already
+    /// held (a merge its new values no longer support is undone). Returns
+    /// what changed; nothing when the record is unchanged.
+    pub fn upsert(&mut self, record: NormalizedRecord) -> Result<Vec<Change>> {
+        let mut work = Work::default();
+        let slot = match self.by_key.get(&record.key) {
+            Some(&slot) => {
+                if self.records[slot as usize] == record {
+                    return Ok(Vec::new());
+                }
+                self.detach(slot, &mut work);
+                self.records[slot as usize] = record;
+                work.updated = Some(slot);
+                slot
+            }
+            None => {
+                let slot = match self.free_slots.pop() {
+                    Some(slot) => {
+                        self.records[slot as usize] = record;
+                        slot
+                    }
+                    None => {
+                        if self.records.len() >= u32::MAX as usize - 1 {
+                            return Err(config("at most 2^32 - 2 records in a live graph"));
+                        }
+                        self.records.push(record);
+                        self.slots.push(Slot::default());
+                        (self.records.len() - 1) as u32
+                    }
+                };
+                let s = &mut self.slots[slot as usize];
+                s.alive = true;
+                s.customer = NO_CUSTOMER;
+                s.stamp = self.next_stamp;
+                self.next_stamp += 1;
+                self.by_key
+                    .insert(self.records[slot as usize].key.clone(), slot);
+                slot
+            }
+        };
+        self.attach(slot, &mut work);
+        self.index_lookups(slot);
+        Ok(self.recluster(work))
+    }
+
+    /// [`upsert`](Self::upsert) of a raw record, normalized with the
+    /// default options in this graph's region.
+    pub fn upsert_record(&mut self, record: &Record) -> Result<Vec<Change>> {
+        let normalized = if self.region == Region::default() {
+            normalize(record)
+        } else {
+            let options = crate::normalize::NormalizeOptions {
+                region: self.region,
+                ..Default::default()
+            };
+            crate::normalize::Normalizer::new(options)?.normalize(record)
+        };
+        self.upsert(normalized)
+    }
+
+    /// Forgets a record (right to be forgotten): its values, keys, edges and
+    /// index entries go; its customer's other records are re-clustered and
+    /// may split. Nothing when the key is not held.
+    pub fn erase(&mut self, key: &SourceKey) -> Result<Vec<Change>> {
+        let Some(&slot) = self.by_key.get(key) else {
+            return Ok(Vec::new());
+        };
+        let mut work = Work::default();
+        self.remove_slot(slot, &mut work);
+        Ok(self.recluster(work))
+    }
+
+    /// Forgets every record of a customer (by its current id; a retired id
+    /// is followed). Fails when no customer has this id.
+    pub fn erase_customer(&mut self, id: CustomerId) -> Result<Vec<Change>> {
+        let current = self.current_id(id);
+        let Some(&index) = current.and_then(|c| self.by_id.get(&c)) else {
+            return Err(Error::new(ErrorKind::InvalidValue {
+                reason: format!("no customer has id {id}"),
+            }));
+        };
+        let members = self.customers[index as usize]
+            .as_ref()
+            .map(|c| c.members.clone())
+            .unwrap_or_default();
+        let mut work = Work::default();
+        for slot in members {
+            self.remove_slot(slot, &mut work);
+        }
+        Ok(self.recluster(work))
+    }
+
+    // ---- lookups ---------------------------------------------------------
+
+    /// The customer of a record.
+    pub fn customer_of(&self, key: &SourceKey) -> Option<CustomerId> {
+        self.by_key
+            .get(key)
+            .and_then(|&slot| self.customer_id_of_slot(slot))
+    }
+
+    /// The id a customer goes by now: itself while it exists, the customer
+    /// that absorbed it when it was retired by a merge, `None` when it was
+    /// erased or never existed.
+    pub fn current_id(&self, id: CustomerId) -> Option<CustomerId> {
+        let mut id = id;
+        // Retirements form chains that end at a live or erased id; the
+        // bound guards against a corrupt map ever looping.
+        for _ in 0..=self.retired.len() {
+            if self.by_id.contains_key(&id) {
+                return Some(id);
+            }
+            id = *self.retired.get(&id)?;
+        }
+        None
+    }
+
+    /// The source keys of a customer's records, in key order.
+    pub fn records_of(&self, id: CustomerId) -> Option<Vec<&SourceKey>> {
+        let entry = self.customer_entry(id)?;
+        let mut keys: Vec<&SourceKey> = entry
+            .members
+            .iter()
+            .map(|&s| &self.records[s as usize].key)
+            .collect();
+        keys.sort();
+        Some(keys)
+    }
+
+    /// Every record held, in no particular order.
+    pub fn records(&self) -> impl Iterator<Item = &NormalizedRecord> + '_ {
+        self.records
+            .iter()
+            .zip(&self.slots)
+            .filter(|(_, s)| s.alive)
+            .map(|(r, _)| r)
+    }
+
+    /// The normalized record of a source key.
+    pub fn record(&self, key: &SourceKey) -> Option<&NormalizedRecord> {
+        self.by_key.get(key).map(|&s| &self.records[s as usize])
+    }
+
+    /// Every customer with its records' keys (in key order), customers in
+    /// no particular order.
+    pub fn customers(&self) -> impl Iterator<Item = (CustomerId, Vec<&SourceKey>)> + '_ {
+        self.customers.iter().flatten().map(|c| {
+            let mut keys: Vec<&SourceKey> = c
+                .members
+                .iter()
+                .map(|&s| &self.records[s as usize].key)
+                .collect();
+            keys.sort();
+            (c.id, keys)
+        })
+    }
+
+    /// The partition as sorted lists of sorted keys: equal for two graphs
+    /// holding the same records in the same customers, whatever the ids.
+    pub fn partition(&self) -> Vec<Vec<SourceKey>> {
+        let mut parts: Vec<Vec<SourceKey>> = self
+            .customers()
+            .map(|(_, keys)| keys.into_iter().cloned().collect())
+            .collect();
+        parts.sort();
+        parts
+    }
+
+    /// The customers holding this phone, in any format (national numbers
+    /// in the graph's region), by id.
+    pub fn by_phone(&self, raw: &str) -> Vec<CustomerId> {
+        match normalize_phone(raw, self.region) {
+            Ok(phone) => self.customers_of_slots(self.phones.get(&phone.e164)),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// The customers holding this email, in any spelling its provider
+    /// delivers to the same mailbox.
+    pub fn by_email(&self, raw: &str) -> Vec<CustomerId> {
+        match normalize_email(raw) {
+            Ok(email) => self.customers_of_slots(self.emails.get(&email.normalized)),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// The customers holding this identifier (card number, account id, …).
+    pub fn by_identifier(&self, kind: &IdentifierKind, raw: &str) -> Vec<CustomerId> {
+        let value = normalize_identifier(raw);
+        self.customers_of_slots(self.identifiers.get(&(kind.clone(), value)))
+    }
+
+    fn customers_of_slots(&self, slots: Option<&Vec<u32>>) -> Vec<CustomerId> {
+        let mut out: Vec<CustomerId> = slots
+            .into_iter()
+            .flatten()
+            .filter_map(|&s| self.customer_id_of_slot(s))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    fn customer_entry(&self, id: CustomerId) -> Option<&CustomerEntry> {
+        let index = *self.by_id.get(&id)?;
+        self.customers.get(index as usize)?.as_ref()
+    }
+
+    fn customer_id_of_slot(&self, slot: u32) -> Option<CustomerId> {
+        let index = self.slots.get(slot as usize)?.customer;
+        Some(self.customers.get(index as usize)?.as_ref()?.id)
+    }
+
+    // ---- keys, edges, indexes ----------------------------------------------
+
+    fn keys_of(&self, slot: u32) -> Vec<BlockKey> {
+        let mut keys = self
+            .resolver
+            .blocker
+            .keys(&self.records[slot as usize], &self.population.generic);
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+
+    fn within_cap(&self, key: BlockKey) -> bool {
+        let size = self.blocks.get(&key).map_or(0, Vec::len);
+        size <= self.resolver.blocker.cap_of(key.rule())
+    }
+
+    /// True when the batch would compare `x` and `y`: they share a key whose
+    /// block is within its cap.
+    fn is_candidate(&self, x: u32, y: u32) -> bool {
+        let (kx, ky) = (&self.slots[x as usize].keys, &self.slots[y as usize].keys);
+        let (mut i, mut j) = (0, 0);
+        while i < kx.len() && j < ky.len() {
+            match kx[i].cmp(&ky[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    if self.within_cap(kx[i]) {
+                        return true;
+                    }
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        false
+    }
+
+    fn has_edge(&self, x: u32, y: u32) -> bool {
+        self.slots[x as usize].edges.iter().any(|e| e.0 == y)
+    }
+
+    fn add_edge(&mut self, x: u32, y: u32, weight: f64) {
+        self.slots[x as usize].edges.push((y, weight));
+        self.slots[y as usize].edges.push((x, weight));
+    }
+
+    fn remove_edge(&mut self, x: u32, y: u32) {
+        self.slots[x as usize].edges.retain(|e| e.0 != y);
+        self.slots[y as usize].edges.retain(|e| e.0 != x);
+    }
+
+    /// The weights of `slot` against each of `others`, as the batch scores
+    /// them (same comparator, frozen generic values and name frequencies).
+    fn weights(&self, slot: u32, others: &[u32]) -> Vec<f64> {
+        let settings = &self.resolver.settings;
+        let tf = settings.training.term_frequency.then(|| {
+            TermFrequencies::with_frequencies(
+                std::iter::once(slot)
+                    .chain(others.iter().copied())
+                    .map(|s| &self.records[s as usize]),
+                &settings.comparisons,
+                &self.population.names,
+            )
+        });
+        let mut levels = [0u8; MAX_COMPARISONS];
+        let stride = self.comparator.len().min(MAX_COMPARISONS);
+        let mut big_levels = vec![0u8; self.comparator.len()];
+        let a = &self.records[slot as usize];
+        others
+            .iter()
+            .enumerate()
+            .map(|(i, &other)| {
+                let b = &self.records[other as usize];
+                let levels: &mut [u8] = if self.comparator.len() <= MAX_COMPARISONS {
+                    &mut levels[..stride]
+                } else {
+                    &mut big_levels
+                };
+                self.comparator.compare(a, b, levels);
+                // Positions in the TF table: `slot` is 0, others[i] is i + 1.
+                let pair = CandidatePair {
+                    lo: RecordId(0),
+                    hi: RecordId(i as u32 + 1),
+                    rule: crate::block::RuleId(0),
+                };
+                pair_weight(&self.model, tf.as_ref(), &pair, levels)
+            })
+            .collect()
+    }
+
+    /// Indexes a record's keys and scores it against its candidates. Blocks
+    /// that grow past their cap take back the edges they alone supported.
+    fn attach(&mut self, slot: u32, work: &mut Work) {
+        let keys = self.keys_of(slot);
+        for &key in &keys {
+            let block = self.blocks.entry(key).or_default();
+            block.push(slot);
+            if block.len() == self.resolver.blocker.cap_of(key.rule()) + 1 {
+                let members: Vec<u32> = block.iter().copied().filter(|&m| m != slot).collect();
+                self.drop_unsupported_edges(&members, &mut work.seeds);
+            }
+        }
+        self.slots[slot as usize].keys = keys;
+        let mut candidates: Vec<u32> = Vec::new();
+        for &key in &self.slots[slot as usize].keys {
+            if self.within_cap(key)
+                && let Some(block) = self.blocks.get(&key)
+            {
+                candidates.extend(block.iter().copied().filter(|&m| m != slot));
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let weights = self.weights(slot, &candidates);
+        for (&other, weight) in candidates.iter().zip(weights) {
+            if weight >= self.threshold {
+                self.add_edge(slot, other, weight);
+            }
+        }
+        work.seeds.push(slot);
+    }
+
+    /// After a block went over its cap: the edges between its members that
+    /// no other shared key supports go.
+    fn drop_unsupported_edges(&mut self, members: &[u32], seeds: &mut Vec<u32>) {
+        let member_set: HashSet<u32> = members.iter().copied().collect();
+        let mut dropped = Vec::new();
+        for &x in members {
+            for &(y, _) in &self.slots[x as usize].edges {
+                if x < y && member_set.contains(&y) && !self.is_candidate(x, y) {
+                    dropped.push((x, y));
+                }
+            }
+        }
+        for (x, y) in dropped {
+            self.remove_edge(x, y);
+            seeds.extend([x, y]);
+        }
+    }
+
+    /// Takes a record out of the blocks and the edge graph (its values stay
+    /// in place for the caller to replace or blank). Blocks that come back
+    /// under their cap get their pairs compared again.
+    fn detach(&mut self, slot: u32, work: &mut Work) {
+        let customer = self.slots[slot as usize].customer;
+        if customer != NO_CUSTOMER {
+            work.touched.push(customer);
+        }
+        self.unindex_lookups(slot);
+        let keys = std::mem::take(&mut self.slots[slot as usize].keys);
+        for &key in &keys {
+            let Some(block) = self.blocks.get_mut(&key) else {
+                continue;
+            };
+            if let Some(at) = block.iter().position(|&m| m == slot) {
+                block.swap_remove(at);
+            }
+            let size = block.len();
+            if size == 0 {
+                self.blocks.remove(&key);
+            } else if size == self.resolver.blocker.cap_of(key.rule()) {
+                let members = block.clone();
+                self.restore_block_pairs(&members, &mut work.seeds);
+            }
+        }
+        let edges = std::mem::take(&mut self.slots[slot as usize].edges);
+        for (other, _) in edges {
+            self.slots[other as usize].edges.retain(|e| e.0 != slot);
+            work.seeds.push(other);
+        }
+    }
+
+    /// After a block came back within its cap: its pairs are candidates
+    /// again, and those without an edge are scored.
+    fn restore_block_pairs(&mut self, members: &[u32], seeds: &mut Vec<u32>) {
+        for (i, &x) in members.iter().enumerate() {
+            let others: Vec<u32> = members[i + 1..]
+                .iter()
+                .copied()
+                .filter(|&y| !self.has_edge(x, y))
+                .collect();
+            let weights = self.weights(x, &others);
+            for (&y, weight) in others.iter().zip(weights) {
+                if weight >= self.threshold {
+                    self.add_edge(x, y, weight);
+                    seeds.extend([x, y]);
+                }
+            }
+        }
+    }
+
+    /// Detaches a record and blanks its slot for reuse.
+    fn remove_slot(&mut self, slot: u32, work: &mut Work) {
+        self.detach(slot, work);
+        let key = self.records[slot as usize].key.clone();
+        self.by_key.remove(&key);
+        let customer = self.slots[slot as usize].customer;
+        if let Some(Some(entry)) = self.customers.get_mut(customer as usize) {
+            entry.members.retain(|&m| m != slot);
+        }
+        // Every value goes; the key is kept only in the change report
+        // (source keys are system ids, not personal data).
+        self.records[slot as usize] = blank(SourceKey {
+            channel: key.channel.clone(),
+            id: String::new(),
+        });
+        work.departed.push((key, customer));
+        let s = &mut self.slots[slot as usize];
+        s.alive = false;
+        s.customer = NO_CUSTOMER;
+        self.free_slots.push(slot);
+    }
+
+    // ---- re-clustering a region ----------------------------------------------
+
+    /// Re-clusters the region the work reached and reports what changed.
+    fn recluster(&mut self, work: Work) -> Vec<Change> {
+        self.region_pass += 1;
+        let pass = self.region_pass;
+        let mut old: Vec<u32> = work.touched.clone();
+        old.extend(
+            work.seeds
+                .iter()
+                .filter(|&&s| self.slots[s as usize].alive)
+                .map(|&s| self.slots[s as usize].customer)
+                .filter(|&c| c != NO_CUSTOMER),
+        );
+        old.sort_unstable();
+        old.dedup();
+
+        // The connected components, in the current edge graph, of the seeds
+        // and of every record of the customers they were in.
+        let mut stack: Vec<u32> = Vec::new();
+        let starts = work.seeds.iter().copied().chain(
+            old.iter()
+                .filter_map(|&c| self.customers.get(c as usize)?.as_ref())
+                .flat_map(|c| c.members.iter().copied()),
+        );
+        for s in starts {
+            let slot = &mut self.slots[s as usize];
+            if slot.alive && slot.visited != pass {
+                slot.visited = pass;
+                stack.push(s);
+            }
+        }
+        let mut region = Vec::new();
+        while let Some(s) = stack.pop() {
+            region.push(s);
+            for i in 0..self.slots[s as usize].edges.len() {
+                let n = self.slots[s as usize].edges[i].0;
+                let other = &mut self.slots[n as usize];
+                if other.visited != pass {
+                    other.visited = pass;
+                    stack.push(n);
+                }
+            }
+        }
+        old.extend(
+            region
+                .iter()
+                .map(|&s| self.slots[s as usize].customer)
+                .filter(|&c| c != NO_CUSTOMER),
+        );
+        old.sort_unstable();
+        old.dedup();
+
+        // Local ids in source-key order: the batch's tie order.
+        region.sort_by(|&a, &b| {
+            self.records[a as usize]
+                .key
+                .cmp(&self.records[b as usize].key)
+        });
+        for (i, &s) in region.iter().enumerate() {
+            self.slots[s as usize].local = i as u32;
+        }
+        let mut edges = Vec::new();
+        for (i, &s) in region.iter().enumerate() {
+            for &(n, weight) in &self.slots[s as usize].edges {
+                let j = self.slots[n as usize].local;
+                if (i as u32) < j {
+                    edges.push(Edge::new(RecordId(i as u32), RecordId(j), weight));
+                }
+            }
+        }
+        let parts: Vec<Vec<u32>> = if edges.is_empty() {
+            region.iter().map(|&s| vec![s]).collect()
+        } else {
+            let settings = &self.resolver.settings;
+            let guards = (
+                OptionalGuard(settings.names_guard.then(|| NamesGuard::new(&self.records))),
+                OptionalGuard(
+                    settings
+                        .strong_facts_guard
+                        .then(|| StrongFactsGuard::new(&self.records)),
+                ),
+                OptionalGuard(
+                    settings
+                        .household_guard
+                        .then(|| HouseholdGuard::new(&self.records)),
+                ),
+            );
+            let guard = RegionGuard {
+                inner: &guards,
+                slots: &region,
+            };
+            let rank: Vec<u32> = (0..region.len() as u32).collect();
+            let clustering = cluster_ranked(region.len(), &edges, self.threshold, &guard, &rank);
+            clustering
+                .clusters()
+                .map(|(_, members)| members.iter().map(|r| region[r.index()]).collect())
+                .collect()
+        };
+        self.assign(parts, &old, work)
+    }
+
+    /// Gives the new parts their ids (stable-id rules in the module docs),
+    /// replaces the old customers with them, and reports the changes.
+    fn assign(&mut self, parts: Vec<Vec<u32>>, old: &[u32], work: Work) -> Vec<Change> {
+        for (p, part) in parts.iter().enumerate() {
+            for &s in part {
+                self.slots[s as usize].local = p as u32;
+            }
+        }
+        // Each old customer's heir: the part holding its oldest record.
+        let mut claimants: Vec<Vec<u32>> = vec![Vec::new(); parts.len()];
+        let mut removed = Vec::new();
+        for &c in old {
+            let Some(entry) = self.customers.get(c as usize).and_then(Option::as_ref) else {
+                continue;
+            };
+            let oldest = entry
+                .members
+                .iter()
+                .filter(|&&s| self.slots[s as usize].alive)
+                .min_by_key(|&&s| self.slots[s as usize].stamp);
+            match oldest {
+                Some(&s) => claimants[self.slots[s as usize].local as usize].push(c),
+                None => removed.push(c),
+            }
+        }
+        let entry = |this: &Self, c: u32| -> (CustomerId, u64) {
+            this.customers
+                .get(c as usize)
+                .and_then(Option::as_ref)
+                .map_or((CustomerId::from_u64(0), 0), |e| (e.id, e.created))
+        };
+        // Pass 1: each part's id, and where each old customer's records now
+        // are (by id: itself, or the customer that absorbed it).
+        let mut continued: HashMap<u32, CustomerId> = HashMap::new();
+        let mut identities: Vec<(CustomerId, u64, Vec<u32>)> = Vec::with_capacity(parts.len());
+        for (p, part) in parts.iter().enumerate() {
+            let mut heirs = std::mem::take(&mut claimants[p]);
+            heirs.sort_by_key(|&c| {
+                let (id, created) = entry(self, c);
+                (created, id)
+            });
+            let (id, created) = match heirs.first() {
+                Some(&first) => entry(self, first),
+                None => {
+                    let oldest = part
+                        .iter()
+                        .copied()
+                        .min_by_key(|&s| self.slots[s as usize].stamp)
+                        .unwrap_or(0);
+                    let key = self.records[oldest as usize].key.clone();
+                    let created = self.next_stamp;
+                    self.next_stamp += 1;
+                    let id = self.fresh_id(&key);
+                    // Reserved now, so that two new parts never share one.
+                    self.issued.insert(id);
+                    (id, created)
+                }
+            };
+            for &c in &heirs {
+                continued.insert(c, id);
+            }
+            identities.push((id, created, heirs));
+        }
+
+        // Pass 2: the changes, merges first so that a mirror applying them
+        // in order always knows every id they name.
+        let mut changes = Vec::new();
+        for (id, _, heirs) in &identities {
+            for &c in heirs.iter().skip(1) {
+                let (retired, _) = entry(self, c);
+                self.retired.insert(retired, *id);
+                changes.push(Change::Merged { into: *id, retired });
+            }
+        }
+        let mut new_entries: Vec<(CustomerId, u64, Vec<u32>)> = Vec::with_capacity(parts.len());
+        for (part, (id, created, heirs)) in parts.into_iter().zip(identities) {
+            let mut created_with: Vec<SourceKey> = Vec::new();
+            if heirs.is_empty() {
+                let mut from: Vec<CustomerId> = part
+                    .iter()
+                    .map(|&s| self.slots[s as usize].customer)
+                    .filter(|&c| c != NO_CUSTOMER)
+                    .filter_map(|c| continued.get(&c).copied())
+                    .collect();
+                from.sort_unstable();
+                from.dedup();
+                if from.is_empty() {
+                    created_with = part
+                        .iter()
+                        .map(|&s| self.records[s as usize].key.clone())
+                        .collect();
+                    created_with.sort();
+                    changes.push(Change::Created {
+                        customer: id,
+                        records: created_with.clone(),
+                    });
+                } else {
+                    for from in from {
+                        changes.push(Change::Split { from, into: id });
+                    }
+                }
+            }
+            for &s in &part {
+                let before = self.slots[s as usize].customer;
+                let key = &self.records[s as usize].key;
+                if work.updated == Some(s) && before != NO_CUSTOMER && heirs.contains(&before) {
+                    // An updated record that stays with its customer (a
+                    // record that moved is reported as moving).
+                    changes.push(Change::Updated {
+                        customer: id,
+                        record: key.clone(),
+                    });
+                }
+                if created_with.contains(key) || heirs.contains(&before) {
+                    continue;
+                }
+                if before == NO_CUSTOMER {
+                    changes.push(Change::Attached {
+                        customer: id,
+                        record: key.clone(),
+                    });
+                } else if !heirs.is_empty() {
+                    // Moved from a customer that lives on elsewhere.
+                    if let Some(&from) = continued.get(&before) {
+                        changes.push(Change::Detached {
+                            customer: from,
+                            record: key.clone(),
+                        });
+                    }
+                    changes.push(Change::Attached {
+                        customer: id,
+                        record: key.clone(),
+                    });
+                }
+            }
+            new_entries.push((id, created, part));
+        }
+        for (key, c) in work.departed {
+            if let Some(&id) = continued.get(&c) {
+                changes.push(Change::Detached {
+                    customer: id,
+                    record: key,
+                });
+            }
+        }
+        for &c in &removed {
+            changes.push(Change::Removed {
+                customer: entry(self, c).0,
+            });
+        }
+        for &c in old {
+            if let Some(Some(e)) = self.customers.get_mut(c as usize).map(Option::take) {
+                self.by_id.remove(&e.id);
+                self.free_customers.push(c);
+            }
+        }
+        for (id, created, members) in new_entries {
+            self.add_customer(id, created, members);
+        }
+        changes
+    }
+
+    fn add_customer(&mut self, id: CustomerId, created: u64, members: Vec<u32>) {
+        let index = match self.free_customers.pop() {
+            Some(i) => i,
+            None => {
+                self.customers.push(None);
+                (self.customers.len() - 1) as u32
+            }
+        };
+        for &s in &members {
+            self.slots[s as usize].customer = index;
+        }
+        self.customers[index as usize] = Some(CustomerEntry {
+            id,
+            created,
+            members,
+        });
+        self.by_id.insert(id, index);
+        self.issued.insert(id);
+    }
+
+    /// A new customer's id: its oldest record's, unless that was issued
+    /// before (then rehashed until unused).
+    fn fresh_id(&self, oldest: &SourceKey) -> CustomerId {
+        let mut id = CustomerId::of_key(oldest);
+        while self.issued.contains(&id) {
+            id = CustomerId::from_u64(splitmix64(id.as_u64()));
+        }
+        id
+    }
+
+    fn index_lookups(&mut self, slot: u32) {
+        let record = &self.records[slot as usize];
+        for phone in &record.phones {
+            push_unique(self.phones.entry(phone.e164.clone()).or_default(), slot);
+        }
+        for email in &record.emails {
+            push_unique(
+                self.emails.entry(email.normalized.clone()).or_default(),
+                slot,
+            );
+        }
+        for (kind, value) in &record.identifiers {
+            push_unique(
+                self.identifiers
+                    .entry((kind.clone(), value.clone()))
+                    .or_default(),
+                slot,
+            );
+        }
+    }
+
+    fn unindex_lookups(&mut self, slot: u32) {
+        let record = &self.records[slot as usize];
+        for phone in &record.phones {
+            remove_from(&mut self.phones, &phone.e164, slot);
+        }
+        for email in &record.emails {
+            remove_from(&mut self.emails, &email.normalized, slot);
+        }
+        for (kind, value) in &record.identifiers {
+            remove_from(&mut self.identifiers, &(kind.clone(), value.clone()), slot);
+        }
+    }
+}
+
+fn push_unique(list: &mut Vec<u32>, slot: u32) {
+    if !list.contains(&slot) {
+        list.push(slot);
+    }
+}
+
+fn remove_from<K, Q>(map: &mut HashMap<K, Vec<u32>>, key: &Q, slot: u32)
+where
+    K: std::borrow::Borrow<Q> + std::hash::Hash + Eq,
+    Q: std::hash::Hash + Eq + ?Sized,
+{
+    if let Some(list) = map.get_mut(key) {
+        list.retain(|&s| s != slot);
+        if list.is_empty() {
+            map.remove(key);
+        }
+    }
+}
+
+/// A record with nothing but its key: what an erased slot holds.
+fn blank(key: SourceKey) -> NormalizedRecord {
+    NormalizedRecord {
+        key,
+        civility: None,
+        names: Vec::new(),
+        birth: None,
+        emails: Vec::new(),
+        phones: Vec::new(),
+        addresses: Vec::new(),
+        identifiers: Vec::new(),
+        created_at: None,
+        updated_at: None,
+        issues: Vec::new(),
+    }
+}
+
+/// SplitMix64's finalizer: a bijection on u64, so rehashing an id walks
+/// through distinct values.
+fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// What a change set up for [`LiveResolver::recluster`].
+#[derive(Default)]
+struct Work {
+    /// Records whose edges changed.
+    seeds: Vec<u32>,
+    /// Customers that lost a record.
+    touched: Vec<u32>,
+    /// Erased records: key and former customer.
+    departed: Vec<(SourceKey, u32)>,
+    /// The record an update replaced.
+    updated: Option<u32>,
+}
+
+/// A guard over a region: local ids (positions in the region) mapped to
+/// the records' slots.
+struct RegionGuard<'g, G> {
+    inner: &'g G,
+    slots: &'g [u32],
+}
+
+impl<G: MergeGuard> MergeGuard for RegionGuard<'_, G> {
+    type Summary = G::Summary;
+
+    fn summarize(&self, record: RecordId) -> Self::Summary {
+        let slot = self.slots.get(record.index()).copied().unwrap_or(u32::MAX);
+        self.inner.summarize(RecordId(slot))
+    }
+
+    fn check(
+        &self,
+        a: &Self::Summary,
+        b: &Self::Summary,
+    ) -> std::result::Result<(), RefusalReason> {
+        self.inner.check(a, b)
+    }
+
+    fn merge(&self, a: Self::Summary, b: Self::Summary) -> Self::Summary {
+        self.inner.merge(a, b)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,557 @@
+//! The live resolver against its specification: any sequence of upserts,
+//! updates and erasures leaves the partition the batch would make of the
+//! records that remain, the change reports replay into the same customers,
+//! and ids follow the stable-id rules.
+
+use std::collections::{BTreeSet, HashMap};
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::block::BlockingSettings;
+use crate::normalize::normalize;
+use crate::record::{Channel, Record};
+
+/// People of a small town: a couple sharing an address and a landline, a
+/// namesake of the wife in another city, a compound given name, a nickname.
+const PEOPLE: [[&str; 7]; 5] = [
+    // full name, birth date, mobile, email, street, postcode, city
+    [
+        "DUPONT Marie",
+        "12/03/1980",
+        "06 12 34 56 78",
+        "marie.dupont@gmail.com",
+        "12 rue de la Paix",
+        "75002",
+        "Paris",
+    ],
+    [
+        "DUPONT Jean",
+        "01/07/1978",
+        "06 98 76 54 32",
+        "jean.dupont@orange.fr",
+        "12 rue de la Paix",
+        "75002",
+        "Paris",
+    ],
+    [
+        "DUPONT Marie",
+        "05/11/1992",
+        "06 11 11 11 11",
+        "mdupont92@free.fr",
+        "5 avenue Victor Hugo",
+        "69006",
+        "Lyon",
+    ],
+    [
+        "LEFEVRE Jean-François",
+        "20/01/1965",
+        "06 77 77 77 77",
+        "jf.lefevre@gmail.com",
+        "3 boulevard Voltaire",
+        "75011",
+        "Paris",
+    ],
+    [
+        "MARTIN Frédéric",
+        "05/05/1970",
+        "06 55 55 55 55",
+        "fred.martin@laposte.net",
+        "8 rue Nationale",
+        "59000",
+        "Lille",
+    ],
+];
+
+/// Other spellings of each person's name, as the channels type them.
+const NAME_VARIANTS: [[&str; 3]; 5] = [
+    ["Marie Dupont", "Mme Dupont Marie", "DUPOND Marie"],
+    ["Jean Dupont", "M. Dupont Jean", "DUPONT J"],
+    ["Marie Dupont", "Mme DUPONT Marie", "Dupont Marie"],
+    ["J-F Lefevre", "M. Jean-Francois Lefevre", "LEFEVRE JF"],
+    ["Fred Martin", "Frederic Martin", "M. MARTIN Fred"],
+];
+
+const LANDLINE: &str = "01 42 00 00 00";
+const CHANNELS: [Channel; 4] = [
+    Channel::Store,
+    Channel::Web,
+    Channel::CallCentre,
+    Channel::App,
+];
+
+/// The record with key number `i` in its version `v`: a person, a name
+/// spelling and a set of fields, all derived from `(i, v)`.
+fn variant(i: usize, v: usize) -> NormalizedRecord {
+    let mix = (i * 31 + v * 17 + 7) % 97;
+    let person = (i + v * 2) % PEOPLE.len();
+    let p = PEOPLE[person];
+    let channel = CHANNELS[i % CHANNELS.len()].clone();
+    let key = SourceKey::new(channel, format!("k{i}")).expect("key");
+    let mut builder = Record::builder(key);
+    let name = match mix % 4 {
+        0 => p[0],
+        n => NAME_VARIANTS[person][n - 1],
+    };
+    let mut set = |field: &str, value: &str| {
+        builder.set(field, value).expect("field");
+    };
+    set("full_name", name);
+    if mix % 3 != 0 {
+        set("phone", p[2]);
+    }
+    if mix % 5 < 3 {
+        set("email", p[3]);
+    }
+    if mix % 2 == 0 {
+        set("birth_date", p[1]);
+    }
+    if mix % 7 < 4 {
+        set("street", p[4]);
+        set("postcode", p[5]);
+        set("city", p[6]);
+    }
+    if person < 2 && mix % 3 == 1 {
+        set("phone", LANDLINE);
+    }
+    normalize(&builder.build())
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Upsert(usize, usize),
+    Erase(usize),
+    EraseCustomerOf(usize),
+}
+
+fn op(keys: usize) -> impl Strategy<Value = Op> {
+    prop_oneof![
+        6 => (0..keys, 0..3usize).prop_map(|(i, v)| Op::Upsert(i, v)),
+        2 => (0..keys).prop_map(Op::Erase),
+        1 => (0..keys).prop_map(Op::EraseCustomerOf),
+    ]
+}
+
+fn key(i: usize) -> SourceKey {
+    variant(i, 0).key
+}
+
+/// Settings whose block caps are tiny, so that blocks cross their cap back
+/// and forth during a test.
+fn tiny_caps() -> Settings {
+    let mut blocking = BlockingSettings {
+        max_block_size: 3,
+        ..BlockingSettings::default()
+    };
+    for rule in &mut blocking.rules {
+        rule.max_block_size = Some(3);
+    }
+    Settings {
+        blocking,
+        ..Settings::default()
+    }
+}
+
+/// The batch partition of the records the live graph holds, with its model
+/// and population.
+fn batch_partition(live: &LiveResolver) -> Vec<Vec<SourceKey>> {
+    let records: Vec<NormalizedRecord> = live.records().cloned().collect();
+    let resolver = Resolver::new(live.settings().clone()).expect("settings");
+    let resolution = resolver
+        .resolve_with(&records, live.population())
+        .expect("batch");
+    let mut parts: Vec<Vec<SourceKey>> = resolution
+        .clustering
+        .clusters()
+        .map(|(_, members)| {
+            let mut keys: Vec<SourceKey> = members
+                .iter()
+                .map(|r| records[r.index()].key.clone())
+                .collect();
+            keys.sort();
+            keys
+        })
+        .collect();
+    parts.sort();
+    parts
+}
+
+/// A CRM's copy of the customers, kept only from the change reports (and,
+/// for a split, the new customer's record list, which a mirror would fetch).
+#[derive(Default)]
+struct Mirror {
+    customers: HashMap<CustomerId, BTreeSet<SourceKey>>,
+}
+
+impl Mirror {
+    fn apply(&mut self, live: &LiveResolver, changes: &[Change]) {
+        for change in changes {
+            match change {
+                Change::Created { customer, records } => {
+                    let fresh = self
+                        .customers
+                        .insert(*customer, records.iter().cloned().collect());
+                    assert!(fresh.is_none(), "created twice: {change:?}");
+                }
+                Change::Attached { customer, record } => {
+                    let set = self.customers.get_mut(customer).expect("attach to known");
+                    assert!(set.insert(record.clone()), "attached twice: {change:?}");
+                }
+                Change::Detached { customer, record } => {
+                    let set = self.customers.get_mut(customer).expect("detach from known");
+                    assert!(set.remove(record), "not there: {change:?}");
+                }
+                Change::Updated { customer, record } => {
+                    assert!(self.customers[customer].contains(record), "{change:?}");
+                }
+                Change::Merged { into, retired } => {
+                    let moved = self.customers.remove(retired).expect("retired known");
+                    self.customers
+                        .get_mut(into)
+                        .expect("into known")
+                        .extend(moved);
+                }
+                Change::Split { from, into } => {
+                    // The records of `into` that were `from`'s moved; new
+                    // records come as attachments.
+                    let records = live.records_of(*into).expect("split part exists");
+                    let from_set = self.customers.get_mut(from).expect("from known");
+                    let moved: Vec<SourceKey> = records
+                        .into_iter()
+                        .filter(|r| from_set.remove(*r))
+                        .cloned()
+                        .collect();
+                    assert!(!moved.is_empty(), "a split moves records: {change:?}");
+                    self.customers.entry(*into).or_default().extend(moved);
+                }
+                Change::Removed { customer } => {
+                    // Its records were erased with it.
+                    assert!(self.customers.remove(customer).is_some(), "{change:?}");
+                }
+            }
+        }
+    }
+
+    fn assert_equals(&self, live: &LiveResolver) {
+        let theirs: HashMap<CustomerId, BTreeSet<SourceKey>> = live
+            .customers()
+            .map(|(id, keys)| (id, keys.into_iter().cloned().collect()))
+            .collect();
+        assert_eq!(self.customers, theirs);
+    }
+}
+
+fn run(live: &mut LiveResolver, ops: &[Op], mirror: &mut Mirror) {
+    for op in ops {
+        let changes = match *op {
+            Op::Upsert(i, v) => live.upsert(variant(i, v)).expect("upsert"),
+            Op::Erase(i) => live.erase(&key(i)).expect("erase"),
+            Op::EraseCustomerOf(i) => match live.customer_of(&key(i)) {
+                Some(id) => live.erase_customer(id).expect("erase customer"),
+                None => Vec::new(),
+            },
+        };
+        mirror.apply(live, &changes);
+        mirror.assert_equals(live);
+    }
+}
+
+fn assert_consistent(live: &LiveResolver) {
+    let mut seen = BTreeSet::new();
+    for (id, keys) in live.customers() {
+        assert!(!keys.is_empty(), "customer {id} without records");
+        for k in keys {
+            assert!(seen.insert(k.clone()), "record in two customers");
+            assert_eq!(live.customer_of(k), Some(id));
+        }
+    }
+    assert_eq!(
+        seen.len(),
+        live.len(),
+        "every record in exactly one customer"
+    );
+}
+
+#[test]
+fn the_same_person_across_channels_is_one_customer_and_the_couple_stays_apart() {
+    let mut live = LiveResolver::new(Settings::default(), None, Population::default()).unwrap();
+    let marie = |id: &str, name: &str| {
+        let mut b = Record::builder(SourceKey::new(Channel::Web, id).unwrap());
+        b.set("full_name", name).unwrap();
+        b.set("phone", "06 12 34 56 78").unwrap();
+        b.set("email", "marie.dupont@gmail.com").unwrap();
+        normalize(&b.build())
+    };
+    let first = live.upsert(marie("w1", "Marie Dupont")).unwrap();
+    let [Change::Created { customer, records }] = first.as_slice() else {
+        panic!("{first:?}")
+    };
+    assert_eq!(records, &[SourceKey::new(Channel::Web, "w1").unwrap()]);
+    let second = live.upsert(marie("w2", "DUPONT Marie")).unwrap();
+    assert_eq!(
+        second,
+        vec![Change::Attached {
+            customer: *customer,
+            record: SourceKey::new(Channel::Web, "w2").unwrap()
+        }]
+    );
+    // Her husband shares the landline and the address, not the person.
+    let mut b = Record::builder(SourceKey::new(Channel::Store, "s1").unwrap());
+    b.set("full_name", "DUPONT Jean").unwrap();
+    b.set("phone", LANDLINE).unwrap();
+    b.set("street", "12 rue de la Paix").unwrap();
+    b.set("postcode", "75002").unwrap();
+    let husband = live.upsert(normalize(&b.build())).unwrap();
+    assert!(
+        matches!(husband.as_slice(), [Change::Created { .. }]),
+        "{husband:?}"
+    );
+    assert_eq!(live.customer_count(), 2);
+    assert_eq!(
+        live.by_email("Marie.Dupont+promo@googlemail.com"),
+        vec![*customer]
+    );
+    assert_consistent(&live);
+}
+
+#[test]
+fn a_bridge_merges_keeps_the_older_id_and_its_erasure_splits_back() {
+    // Under the untrained default model a shared name alone weighs 33.6
+    // bits, a name and a phone 39.4: a threshold between the two.
+    let settings = Settings {
+        match_weight_threshold: 36.0,
+        ..Settings::default()
+    };
+    let mut live = LiveResolver::new(settings, None, Population::default()).unwrap();
+    let rec = |id: &str, phone: Option<&str>, email: Option<&str>| {
+        let mut b = Record::builder(SourceKey::new(Channel::Web, id).unwrap());
+        b.set("full_name", "Marie Dupont").unwrap();
+        if let Some(p) = phone {
+            b.set("phone", p).unwrap();
+        }
+        if let Some(e) = email {
+            b.set("email", e).unwrap();
+        }
+        normalize(&b.build())
+    };
+    live.upsert(rec("a", Some("06 12 34 56 78"), None)).unwrap();
+    live.upsert(rec("b", None, Some("marie.dupont@gmail.com")))
+        .unwrap();
+    let a = live
+        .customer_of(&SourceKey::new(Channel::Web, "a").unwrap())
+        .unwrap();
+    let b = live
+        .customer_of(&SourceKey::new(Channel::Web, "b").unwrap())
+        .unwrap();
+    assert_ne!(a, b, "a common name alone does not link");
+    let bridge = live
+        .upsert(rec(
+            "c",
+            Some("06 12 34 56 78"),
+            Some("marie.dupont@gmail.com"),
+        ))
+        .unwrap();
+    assert!(
+        bridge.contains(&Change::Merged {
+            into: a,
+            retired: b
+        }),
+        "{bridge:?}"
+    );
+    assert_eq!(live.current_id(b), Some(a));
+    assert_eq!(live.customer_count(), 1);
+    let erased = live
+        .erase(&SourceKey::new(Channel::Web, "c").unwrap())
+        .unwrap();
+    assert!(
+        erased
+            .iter()
+            .any(|c| matches!(c, Change::Split { from, .. } if *from == a)),
+        "{erased:?}"
+    );
+    // The part holding the oldest record ("a") kept the id.
+    assert_eq!(
+        live.customer_of(&SourceKey::new(Channel::Web, "a").unwrap()),
+        Some(a)
+    );
+    let new_b = live
+        .customer_of(&SourceKey::new(Channel::Web, "b").unwrap())
+        .unwrap();
+    assert_ne!(new_b, a);
+    assert_ne!(new_b, b, "a retired id is never issued again");
+}
+
+#[test]
+fn erasing_the_last_record_removes_the_customer_and_every_index_entry() {
+    let mut live = LiveResolver::new(Settings::default(), None, Population::default()).unwrap();
+    let changes = live.upsert(variant(0, 0)).unwrap();
+    let Change::Created { customer, .. } = changes[0].clone() else {
+        panic!("{changes:?}")
+    };
+    let record = variant(0, 0);
+    let erased = live.erase(&record.key).unwrap();
+    assert_eq!(erased, vec![Change::Removed { customer }]);
+    assert!(live.is_empty());
+    assert_eq!(live.customer_count(), 0);
+    for phone in &record.phones {
+        assert!(live.by_phone(&phone.e164).is_empty());
+    }
+    for email in &record.emails {
+        assert!(live.by_email(&email.raw).is_empty());
+    }
+    assert!(live.blocks.is_empty(), "no block keeps the erased record");
+    assert!(
+        live.records
+            .iter()
+            .all(|r| r.names.is_empty() && r.phones.is_empty())
+    );
+    assert!(
+        live.erase_customer(customer).is_err(),
+        "erased ids are unknown"
+    );
+    assert!(
+        live.erase(&record.key).unwrap().is_empty(),
+        "erasing twice is a no-op"
+    );
+}
+
+#[test]
+fn upserting_an_unchanged_record_changes_nothing() {
+    let mut live = LiveResolver::new(Settings::default(), None, Population::default()).unwrap();
+    live.upsert(variant(3, 0)).unwrap();
+    assert!(live.upsert(variant(3, 0)).unwrap().is_empty());
+}
+
+#[test]
+fn from_batch_equals_the_batch_and_goes_on_incrementally() {
+    let records: Vec<NormalizedRecord> = (0..14).map(|i| variant(i, 0)).collect();
+    let mut live = LiveResolver::from_batch(Settings::default(), records.clone()).unwrap();
+    assert_eq!(live.partition(), batch_partition(&live));
+    let resolution = Resolver::new(Settings::default())
+        .unwrap()
+        .resolve(&records)
+        .unwrap();
+    for (r, record) in records.iter().enumerate() {
+        assert_eq!(
+            live.customer_of(&record.key),
+            resolution.customer_of(RecordId(r as u32)),
+            "batch ids are kept"
+        );
+    }
+    let mut mirror = Mirror {
+        customers: live
+            .customers()
+            .map(|(id, keys)| (id, keys.into_iter().cloned().collect()))
+            .collect(),
+    };
+    run(
+        &mut live,
+        &[
+            Op::Upsert(3, 1),
+            Op::Erase(0),
+            Op::Upsert(20, 0),
+            Op::EraseCustomerOf(5),
+        ],
+        &mut mirror,
+    );
+    assert_eq!(live.partition(), batch_partition(&live));
+    assert_consistent(&live);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Sequence neutrality: after any operations, the batch of what remains.
+    #[test]
+    fn any_sequence_of_operations_equals_the_batch(ops in prop::collection::vec(op(16), 1..40)) {
+        let mut live = LiveResolver::new(Settings::default(), None, Population::default()).unwrap();
+        let mut mirror = Mirror::default();
+        run(&mut live, &ops, &mut mirror);
+        assert_consistent(&live);
+        prop_assert_eq!(live.partition(), batch_partition(&live));
+    }
+
+    /// The same, with block caps so small that blocks cross them back and
+    /// forth.
+    #[test]
+    fn block_caps_are_kept_exactly(ops in prop::collection::vec(op(16), 1..40)) {
+        let mut live = LiveResolver::new(tiny_caps(), None, Population::default()).unwrap();
+        let mut mirror = Mirror::default();
+        run(&mut live, &ops, &mut mirror);
+        assert_consistent(&live);
+        prop_assert_eq!(live.partition(), batch_partition(&live));
+    }
+
+    /// The same, with a threshold that a shared name alone does not reach:
+    /// customers hold together through phones and emails, and erasing a
+    /// bridge splits them.
+    #[test]
+    fn bridges_and_splits_equal_the_batch(ops in prop::collection::vec(op(16), 1..40)) {
+        let settings = Settings { match_weight_threshold: 36.0, ..Settings::default() };
+        let mut live = LiveResolver::new(settings, None, Population::default()).unwrap();
+        let mut mirror = Mirror::default();
+        run(&mut live, &ops, &mut mirror);
+        assert_consistent(&live);
+        prop_assert_eq!(live.partition(), batch_partition(&live));
+    }
+
+    /// Order independence: the same records upserted in two orders.
+    #[test]
+    fn upsert_order_does_not_matter(
+        picks in prop::collection::btree_set(0..24usize, 1..20),
+        seed in any::<u64>(),
+    ) {
+        let forward: Vec<usize> = picks.iter().copied().collect();
+        let mut shuffled = forward.clone();
+        // Fisher–Yates with a tiny LCG: the order only has to differ.
+        let mut state = seed | 1;
+        for i in (1..shuffled.len()).rev() {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            shuffled.swap(i, (state >> 33) as usize % (i + 1));
+        }
+        let mut a = LiveResolver::new(Settings::default(), None, Population::default()).unwrap();
+        let mut b = LiveResolver::new(Settings::default(), None, Population::default()).unwrap();
+        for &i in &forward {
+            a.upsert(variant(i, i % 3)).unwrap();
+        }
+        for &i in &shuffled {
+            b.upsert(variant(i, i % 3)).unwrap();
+        }
+        prop_assert_eq!(a.partition(), b.partition());
+    }
+}
+
+#[test]
+fn the_resolver_can_be_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<LiveResolver>();
+}
+
+#[test]
+fn the_test_population_links_and_separates() {
+    // The laws above are only as strong as the data: it must make
+    // multi-record customers, keep namesakes apart, and fill blocks past
+    // the tiny caps.
+    for settings in [Settings::default(), tiny_caps()] {
+        let mut live = LiveResolver::new(settings, None, Population::default()).unwrap();
+        for i in 0..16 {
+            live.upsert(variant(i, 0)).unwrap();
+        }
+        let sizes: Vec<usize> = live.customers().map(|(_, k)| k.len()).collect();
+        assert!(sizes.iter().any(|&n| n >= 3), "{sizes:?}");
+        assert!(live.customer_count() >= 4, "{sizes:?}");
+    }
+    let live = {
+        let mut live = LiveResolver::new(tiny_caps(), None, Population::default()).unwrap();
+        for i in 0..16 {
+            live.upsert(variant(i, 0)).unwrap();
+        }
+        live
+    };
+    let oversized = live
+        .blocks
+        .iter()
+        .filter(|(k, b)| b.len() > live.resolver.blocker.cap_of(k.rule()))
+        .count();
+    assert!(oversized > 0, "some block is over the tiny cap");
+}
