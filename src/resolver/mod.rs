@@ -615,6 +615,15 @@ fn cap_weights_at_exact(m: &[f64], u: &mut [f64]) {
             u[level] = (m_here * u_exact / m_exact).min(1.0);
         }
     }
+    // Raising some u may push the non-null levels past a total of 1; scaled
+    // back, u is a distribution again (a model must validate to be reused)
+    // and every level's weight moves by the same amount, so the cap holds.
+    let total: f64 = u.iter().skip(1).sum();
+    if total > 1.0 {
+        for value in u.iter_mut().skip(1) {
+            *value /= total;
+        }
+    }
 }
 
 /// The blocking stage's generic values, seen by the comparison stage as "no

@@ -1,0 +1,148 @@
+//! The live resolver at scale: resolve most of a synthetic population in one
+//! batch, then feed the rest one record at a time through `upsert`, erase
+//! some, and report per-call latency, throughput and peak memory.
+//!
+//! ```sh
+//! cargo run --release --all-features --example live_scale               # 1M records
+//! cargo run --release --all-features --example live_scale -- 100000     # another size
+//! RAYON_NUM_THREADS=1 cargo run --release --all-features --example live_scale
+//! ```
+//!
+//! The held-out records (2 %, at most 50,000) are chosen at random, so most
+//! of them belong to a person the batch already knows: the upserts attach,
+//! merge and create as a CRM feed would. Upserts and erasures run on one
+//! thread (they take `&mut self`); the batch before them uses every core.
+
+mod support;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use std::time::{Duration, Instant};
+
+use omnicanal::normalize::{NormalizeOptions, Normalizer};
+use omnicanal::resolver::{Change, LiveResolver, Settings};
+use omnicanal::synth::{EventRates, SynthConfig, generate};
+use rayon::prelude::*;
+use support::{mib, peak_rss_bytes, thousands};
+
+/// Records per person in the generator's default channel mix.
+const RECORDS_PER_PERSON: f64 = 1.86;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let target: u64 = match std::env::args().nth(1) {
+        Some(a) => a.replace('_', "").parse()?,
+        None => 1_000_000,
+    };
+    let persons = ((target as f64) / RECORDS_PER_PERSON).ceil() as u64;
+    let dataset = generate(&SynthConfig {
+        persons,
+        seed: 42,
+        events: EventRates::none(),
+        ..SynthConfig::default()
+    });
+    let normalizer = Normalizer::new(NormalizeOptions::default())?;
+    let mut normalized: Vec<_> = dataset
+        .records
+        .par_iter()
+        .map(|r| normalizer.normalize(r))
+        .collect();
+    drop(dataset);
+
+    // Hold out a random 2 % (deterministic: a fixed-seed LCG shuffle of the
+    // tail positions).
+    let held_out_count = (normalized.len() / 50).clamp(1, 50_000);
+    let mut state: u64 = 0x5eed;
+    for i in (1..normalized.len()).rev().take(held_out_count) {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let j = (state >> 33) as usize % (i + 1);
+        normalized.swap(i, j);
+    }
+    let held_out = normalized.split_off(normalized.len() - held_out_count);
+    println!(
+        "records: {} in the batch, {} upserted one by one; threads: {}",
+        thousands(normalized.len() as u64),
+        thousands(held_out.len() as u64),
+        rayon::current_num_threads()
+    );
+
+    let started = Instant::now();
+    let mut live = LiveResolver::from_batch(Settings::default(), normalized)?;
+    println!(
+        "batch + going live: {:.2?}, {} customers",
+        started.elapsed(),
+        thousands(live.customer_count() as u64)
+    );
+
+    let mut kinds = [0u64; 7];
+    let mut latencies = Vec::with_capacity(held_out.len());
+    let erase_keys: Vec<_> = held_out
+        .iter()
+        .step_by(10)
+        .map(|r| r.key.clone())
+        .collect();
+    let started = Instant::now();
+    for record in held_out {
+        let t = Instant::now();
+        let changes = live.upsert(record)?;
+        latencies.push(t.elapsed());
+        for c in &changes {
+            kinds[kind_index(c)] += 1;
+        }
+    }
+    let upsert_total = started.elapsed();
+    report("upsert", &mut latencies, upsert_total);
+    println!(
+        "  changes: {} created, {} attached, {} merged, {} split, {} updated",
+        kinds[0], kinds[1], kinds[3], kinds[4], kinds[2]
+    );
+
+    let mut latencies = Vec::with_capacity(erase_keys.len());
+    let started = Instant::now();
+    for key in &erase_keys {
+        let t = Instant::now();
+        live.erase(key)?;
+        latencies.push(t.elapsed());
+    }
+    report("erase", &mut latencies, started.elapsed());
+    println!(
+        "graph: {} records, {} customers; peak RSS {}",
+        thousands(live.len() as u64),
+        thousands(live.customer_count() as u64),
+        peak_rss_bytes().map_or("n/a".into(), mib)
+    );
+    Ok(())
+}
+
+fn kind_index(change: &Change) -> usize {
+    match change {
+        Change::Created { .. } => 0,
+        Change::Attached { .. } => 1,
+        Change::Updated { .. } => 2,
+        Change::Merged { .. } => 3,
+        Change::Split { .. } => 4,
+        Change::Detached { .. } => 5,
+        Change::Removed { .. } => 6,
+    }
+}
+
+fn report(what: &str, latencies: &mut [Duration], total: Duration) {
+    latencies.sort_unstable();
+    let at = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * q) as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    println!(
+        "{what}: {} calls in {:.2?} = {:.0}/s; median {:.1} µs, p99 {:.1} µs, max {:.1} µs",
+        thousands(latencies.len() as u64),
+        total,
+        latencies.len() as f64 / total.as_secs_f64().max(1e-9),
+        at(0.5).as_secs_f64() * 1e6,
+        at(0.99).as_secs_f64() * 1e6,
+        at(1.0).as_secs_f64() * 1e6,
+    );
+}
