@@ -6,6 +6,7 @@
 //! cargo run --release --all-features --example live_scale               # 1M records
 //! cargo run --release --all-features --example live_scale -- 100000     # another size
 //! RAYON_NUM_THREADS=1 cargo run --release --all-features --example live_scale
+//! cargo run --release --all-features --example live_scale -- 100000 20000  # hold out 20k
 //! ```
 //!
 //! The held-out records (2 %, at most 50,000) are chosen at random, so most
@@ -51,7 +52,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Hold out a random 2 % (deterministic: a fixed-seed LCG shuffle of the
     // tail positions).
-    let held_out_count = (normalized.len() / 50).clamp(1, 50_000);
+    let held_out_count = match std::env::args().nth(2) {
+        Some(a) => a.replace('_', "").parse::<usize>()?.clamp(1, normalized.len()),
+        None => (normalized.len() / 50).clamp(1, 50_000),
+    };
     let mut state: u64 = 0x5eed;
     for i in (1..normalized.len()).rev().take(held_out_count) {
         state = state

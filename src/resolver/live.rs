@@ -53,11 +53,12 @@
 //! ```
 
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
 
 use serde::Serialize;
 
-use super::{MAX_COMPARISONS, OptionalGuard, Population, Resolver, Settings, config, pair_weight};
-use crate::block::{BlockKey, CandidatePair};
+use super::{MAX_COMPARISONS, OptionalGuard, Population, Resolver, Settings, config};
+use crate::block::BlockKey;
 use crate::cluster::{
     CustomerId, Edge, HouseholdGuard, MergeGuard, NamesGuard, RefusalReason, StrongFactsGuard,
     cluster_ranked,
@@ -65,12 +66,13 @@ use crate::cluster::{
 use crate::compare::Comparator;
 use crate::error::{Error, ErrorKind, Result};
 use crate::normalize::email::normalize_email;
+use crate::normalize::nickname::FnvHasher;
 use crate::normalize::phone::normalize_phone;
 use crate::normalize::{NormalizedRecord, Region, normalize, normalize_identifier};
 use crate::record::{IdentifierKind, Record, RecordId, SourceKey};
 use crate::score::Model;
 
-use super::term_frequency::TermFrequencies;
+use super::term_frequency::TfPositions;
 
 /// What one call changed in the customer graph, for the systems that mirror
 /// it. Several may come from one call (a record that bridges two customers
@@ -163,6 +165,13 @@ struct CustomerEntry {
 
 const NO_CUSTOMER: u32 = u32::MAX;
 
+/// Maps keyed by block keys (already hashes), ids and short strings: FNV is
+/// several times cheaper than SipHash on them. The price is no defence
+/// against crafted collisions, whose worst case here is a slower map, never
+/// a wrong answer.
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FnvHasher>>;
+type FastSet<K> = HashSet<K, BuildHasherDefault<FnvHasher>>;
+
 /// A resolved customer graph that takes records one at a time.
 ///
 /// `Send + Sync`: share it behind a `RwLock` — lookups through `&self`,
@@ -174,27 +183,28 @@ pub struct LiveResolver {
     population: Population,
     comparator: Comparator<super::OwnedGenericEvidence>,
     threshold: f64,
+    tf_positions: TfPositions,
     region: Region,
 
     /// By slot. An erased slot holds a blank record (no personal data).
     records: Vec<NormalizedRecord>,
     slots: Vec<Slot>,
     free_slots: Vec<u32>,
-    by_key: HashMap<SourceKey, u32>,
+    by_key: FastMap<SourceKey, u32>,
     /// Every record holding each key, over the cap or not.
-    blocks: HashMap<BlockKey, Vec<u32>>,
+    blocks: FastMap<BlockKey, Vec<u32>>,
 
     customers: Vec<Option<CustomerEntry>>,
     free_customers: Vec<u32>,
-    by_id: HashMap<CustomerId, u32>,
+    by_id: FastMap<CustomerId, u32>,
     /// Retired id → the id that absorbed it.
-    retired: HashMap<CustomerId, CustomerId>,
+    retired: FastMap<CustomerId, CustomerId>,
     /// Every id ever issued, so none is issued twice.
-    issued: HashSet<CustomerId>,
+    issued: FastSet<CustomerId>,
 
-    phones: HashMap<String, Vec<u32>>,
-    emails: HashMap<String, Vec<u32>>,
-    identifiers: HashMap<(IdentifierKind, String), Vec<u32>>,
+    phones: FastMap<String, Vec<u32>>,
+    emails: FastMap<String, Vec<u32>>,
+    identifiers: FastMap<(IdentifierKind, String), Vec<u32>>,
 
     next_stamp: u64,
     region_pass: u64,
@@ -236,26 +246,28 @@ impl LiveResolver {
             super::OwnedGenericEvidence(std::sync::Arc::new(population.generic.clone())),
         )?;
         let threshold = resolver.settings.match_weight_threshold;
+        let tf_positions = TfPositions::of(&resolver.settings.comparisons);
         Ok(LiveResolver {
             resolver,
             model,
             population,
             comparator,
             threshold,
+            tf_positions,
             region: Region::default(),
             records: Vec::new(),
             slots: Vec::new(),
             free_slots: Vec::new(),
-            by_key: HashMap::new(),
-            blocks: HashMap::new(),
+            by_key: FastMap::default(),
+            blocks: FastMap::default(),
             customers: Vec::new(),
             free_customers: Vec::new(),
-            by_id: HashMap::new(),
-            retired: HashMap::new(),
-            issued: HashSet::new(),
-            phones: HashMap::new(),
-            emails: HashMap::new(),
-            identifiers: HashMap::new(),
+            by_id: FastMap::default(),
+            retired: FastMap::default(),
+            issued: FastSet::default(),
+            phones: FastMap::default(),
+            emails: FastMap::default(),
+            identifiers: FastMap::default(),
             next_stamp: 0,
             region_pass: 0,
         })
@@ -637,38 +649,39 @@ impl LiveResolver {
     /// The weights of `slot` against each of `others`, as the batch scores
     /// them (same comparator, frozen generic values and name frequencies).
     fn weights(&self, slot: u32, others: &[u32]) -> Vec<f64> {
-        let settings = &self.resolver.settings;
-        let tf = settings.training.term_frequency.then(|| {
-            TermFrequencies::with_frequencies(
-                std::iter::once(slot)
-                    .chain(others.iter().copied())
-                    .map(|s| &self.records[s as usize]),
-                &settings.comparisons,
-                &self.population.names,
-            )
-        });
-        let mut levels = [0u8; MAX_COMPARISONS];
-        let stride = self.comparator.len().min(MAX_COMPARISONS);
-        let mut big_levels = vec![0u8; self.comparator.len()];
         let a = &self.records[slot as usize];
+        let use_tf = self.resolver.settings.training.term_frequency;
+        let n = self.comparator.len();
+        if n > MAX_COMPARISONS {
+            // As the batch does: beyond the stack buffer, no adjustment.
+            return others
+                .iter()
+                .map(|&o| {
+                    let levels = self.comparator.compare_to_vec(a, &self.records[o as usize]);
+                    self.model.match_weight(&levels)
+                })
+                .collect();
+        }
+        let mut levels = [0u8; MAX_COMPARISONS];
+        let mut values = [None; MAX_COMPARISONS];
+        let (levels, values) = (&mut levels[..n], &mut values[..n]);
         others
             .iter()
-            .enumerate()
-            .map(|(i, &other)| {
+            .map(|&other| {
                 let b = &self.records[other as usize];
-                let levels: &mut [u8] = if self.comparator.len() <= MAX_COMPARISONS {
-                    &mut levels[..stride]
-                } else {
-                    &mut big_levels
-                };
                 self.comparator.compare(a, b, levels);
-                // Positions in the TF table: `slot` is 0, others[i] is i + 1.
-                let pair = CandidatePair {
-                    lo: RecordId(0),
-                    hi: RecordId(i as u32 + 1),
-                    rule: crate::block::RuleId(0),
-                };
-                pair_weight(&self.model, tf.as_ref(), &pair, levels)
+                if use_tf {
+                    self.population.names.fill_pair(
+                        &self.model,
+                        self.tf_positions,
+                        (a, b),
+                        levels,
+                        values,
+                    );
+                    self.model.match_weight_tf(levels, values)
+                } else {
+                    self.model.match_weight(levels)
+                }
             })
             .collect()
     }
@@ -1131,7 +1144,7 @@ fn push_unique(list: &mut Vec<u32>, slot: u32) {
     }
 }
 
-fn remove_from<K, Q>(map: &mut HashMap<K, Vec<u32>>, key: &Q, slot: u32)
+fn remove_from<K, Q>(map: &mut FastMap<K, Vec<u32>>, key: &Q, slot: u32)
 where
     K: std::borrow::Borrow<Q> + std::hash::Hash + Eq,
     Q: std::hash::Hash + Eq + ?Sized,

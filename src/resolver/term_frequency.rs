@@ -3,11 +3,13 @@
 //! both `kerherve` (Winkler 1989; Splink's `term_frequency_adjustments`).
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 use serde::{Deserialize, Serialize};
 
 use crate::compare::{ComparisonKind, ComparisonSettings};
-use crate::normalize::NormalizedRecord;
+use crate::normalize::nickname::FnvHasher;
+use crate::normalize::{NormalizedRecord, PersonName};
 use crate::score::Model;
 
 /// The level of an exact agreement (see [`crate::compare`]).
@@ -45,6 +47,25 @@ impl std::fmt::Debug for TermFrequencies {
         f.debug_struct("TermFrequencies")
             .field("records", &self.starts.len().saturating_sub(1))
             .finish()
+    }
+}
+
+/// Where the given-name and family-name comparisons are in the settings.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TfPositions {
+    given: Option<usize>,
+    family: Option<usize>,
+}
+
+impl TfPositions {
+    pub(crate) fn of(comparisons: &ComparisonSettings) -> Self {
+        let position = |pred: fn(&ComparisonKind) -> bool| {
+            comparisons.comparisons.iter().position(|c| pred(&c.kind))
+        };
+        TfPositions {
+            given: position(|k| matches!(k, ComparisonKind::GivenName { .. })),
+            family: position(|k| matches!(k, ComparisonKind::FamilyName { .. })),
+        }
     }
 }
 
@@ -97,7 +118,7 @@ pub struct NameFrequencies {
 /// One field's values and their relative frequencies.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 struct NameTable {
-    relative: HashMap<String, f64>,
+    relative: HashMap<String, f64, BuildHasherDefault<FnvHasher>>,
     /// The relative frequency of a value seen once: what a value the table
     /// has never seen counts as.
     unseen: f64,
@@ -113,7 +134,8 @@ impl std::fmt::Debug for NameTable {
 impl NameTable {
     fn of(counts: &Counts<'_>) -> Self {
         let (relative, unseen) = counts.relative();
-        let mut table = HashMap::with_capacity(counts.ids.len());
+        let mut table =
+            HashMap::with_capacity_and_hasher(counts.ids.len(), BuildHasherDefault::default());
         for (&value, &id) in &counts.ids {
             if let Some(&r) = relative.get(id as usize) {
                 table.insert(value.to_owned(), r);
@@ -152,6 +174,50 @@ impl NameFrequencies {
         NameFrequencies {
             given: NameTable::of(&given),
             family: NameTable::of(&family),
+        }
+    }
+
+    /// [`TermFrequencies::fill`] for one pair, straight from the two
+    /// records and this table: the live resolver's path, which scores one
+    /// record against a few candidates and would spend more interning names
+    /// than comparing them. Equal to `fill` over
+    /// [`TermFrequencies::with_frequencies`] with this table (the same
+    /// values, looked up in the same map, and the same minimum).
+    pub(crate) fn fill_pair(
+        &self,
+        model: &Model,
+        positions: TfPositions,
+        (a, b): (&NormalizedRecord, &NormalizedRecord),
+        levels: &[u8],
+        out: &mut [Option<f64>],
+    ) {
+        out.iter_mut().for_each(|v| *v = None);
+        let exact = |i: Option<usize>| i.filter(|&i| levels.get(i) == Some(&EXACT) && i < out.len());
+        let (given_at, family_at) = (exact(positions.given), exact(positions.family));
+        let u_exact = |i: usize| {
+            model
+                .comparisons
+                .get(i)
+                .and_then(|c| c.u.get(usize::from(EXACT)))
+                .copied()
+        };
+        let rarest = |field: fn(&PersonName) -> &str, table: &NameTable| {
+            a.names
+                .iter()
+                .map(field)
+                .filter(|v| !v.is_empty() && b.names.iter().any(|y| field(y) == *v))
+                .map(|v| table.get(v))
+                .reduce(f64::min)
+        };
+        if let Some(i) = given_at {
+            out[i] = rarest(|n| &n.given, &self.given)
+                .zip(u_exact(i))
+                .map(|(relative, u)| relative * u);
+        }
+        if let Some(i) = family_at {
+            out[i] = rarest(|n| &n.family, &self.family)
+                .zip(u_exact(i))
+                .map(|(relative, u)| relative * u);
         }
     }
 
@@ -201,14 +267,12 @@ impl TermFrequencies {
             }
         }
         starts.push(names.len() as u32);
-        let position = |pred: fn(&ComparisonKind) -> bool| {
-            comparisons.comparisons.iter().position(|c| pred(&c.kind))
-        };
+        let positions = TfPositions::of(comparisons);
         TermFrequencies {
             names,
             starts,
-            given_comparison: position(|k| matches!(k, ComparisonKind::GivenName { .. })),
-            family_comparison: position(|k| matches!(k, ComparisonKind::FamilyName { .. })),
+            given_comparison: positions.given,
+            family_comparison: positions.family,
         }
     }
 
