@@ -86,7 +86,9 @@
 //! `#[serde(flatten)]`, `#[serde(untagged)]`, `skip_serializing_if`, or
 //! `deserialize_any` types such as `serde_json::Value`. Prefer `BTreeMap`
 //! (or sorted vectors) to `HashMap` when identical state should give
-//! identical snapshot bytes.
+//! identical snapshot bytes. A fixed-size array `[T; N]` is a tuple to serde
+//! (no length written), not a sequence: save a slice (`&v[..]`) or a `Vec`
+//! to load a `Vec` back.
 //!
 //! [`ErrorKind::Snapshot`]: crate::ErrorKind::Snapshot
 
@@ -219,8 +221,9 @@ impl SnapshotInfo {
 /// let dir = tempfile::tempdir()?;
 /// let path = dir.path().join("names.snap");
 /// let kind = PayloadKind::new("names", 1);
-/// snapshot::save(&path, kind, &["dupont", "martin"])?;
-/// snapshot::save(&path, kind, &["durand"])?; // replaces the old one
+/// // A slice is saved as a sequence, loaded back as a `Vec`.
+/// snapshot::save(&path, kind, &["dupont", "martin"][..])?;
+/// snapshot::save(&path, kind, &["durand"][..])?; // replaces the old one
 /// assert_eq!(snapshot::load::<Vec<String>>(&path, kind)?, ["durand"]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -262,7 +265,7 @@ pub fn load<T: DeserializeOwned>(path: &Path, kind: PayloadKind) -> Result<T> {
 /// ```
 /// use omnicanal::snapshot::{self, PayloadKind};
 /// let kind = PayloadKind::new("postcodes", 1);
-/// let bytes = snapshot::encode(kind, &[75011_u32, 97400])?;
+/// let bytes = snapshot::encode(kind, &vec![75011_u32, 97400])?;
 /// assert!(bytes.starts_with(b"OMNISNAP"));
 /// assert_eq!(snapshot::decode::<Vec<u32>>(&bytes, kind)?, [75011, 97400]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -284,7 +287,7 @@ pub fn encode<T: Serialize + ?Sized>(kind: PayloadKind, payload: &T) -> Result<V
 /// ```
 /// use omnicanal::snapshot::{self, PayloadKind};
 /// let kind = PayloadKind::new("postcodes", 1);
-/// let mut bytes = snapshot::encode(kind, &[75011_u32, 97400])?;
+/// let mut bytes = snapshot::encode(kind, &vec![75011_u32, 97400])?;
 /// let last = bytes.len() - 1;
 /// bytes[last] ^= 0x01; // one bit flipped in the payload
 /// let err = snapshot::decode::<Vec<u32>>(&bytes, kind).unwrap_err();
