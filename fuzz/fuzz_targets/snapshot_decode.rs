@@ -54,7 +54,10 @@ fn every_change_is_refused(input: &[u8]) {
     let payload = payload_from(text);
     let bytes = snapshot::encode(KIND, &payload).expect("a payload encodes");
     let payload_bytes = bytes.get(64..).expect("a header is 64 bytes");
-    assert!(bytes[..64] == header(payload_bytes), "header differs from the documented layout");
+    assert!(
+        bytes[..64] == header(payload_bytes),
+        "header differs from the documented layout"
+    );
     let back = snapshot::decode::<Payload>(&bytes, KIND).expect("an intact encoding decodes");
     assert!(back == payload, "round trip changed the value");
 
@@ -132,7 +135,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for &b in bytes {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc

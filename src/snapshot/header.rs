@@ -43,7 +43,10 @@ impl fmt::Debug for Header {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Only container metadata: nothing here is personal data.
         f.debug_struct("Header")
-            .field("kind", &format_args!("{} v{}", self.kind_name, self.kind_version))
+            .field(
+                "kind",
+                &format_args!("{} v{}", self.kind_name, self.kind_version),
+            )
             .field("payload_bytes", &self.payload_bytes)
             .field("payload_crc", &format_args!("{:08x}", self.payload_crc))
             .finish()
@@ -64,7 +67,11 @@ pub(super) fn check_kind(kind: PayloadKind) -> Result<()> {
 
 /// The header bytes for a payload of this kind, length and checksum. The
 /// kind must have passed [`check_kind`].
-pub(super) fn encode(kind: PayloadKind, payload_bytes: u64, payload_crc: u32) -> [u8; HEADER_BYTES] {
+pub(super) fn encode(
+    kind: PayloadKind,
+    payload_bytes: u64,
+    payload_crc: u32,
+) -> [u8; HEADER_BYTES] {
     let mut h = [0u8; HEADER_BYTES];
     h[..8].copy_from_slice(&MAGIC);
     h[FORMAT_VERSION_AT..FORMAT_VERSION_AT + 4].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -145,7 +152,9 @@ fn short_file(bytes: &[u8]) -> crate::error::Error {
 }
 
 fn not_a_snapshot() -> crate::error::Error {
-    snapshot_error("not an omnicanal snapshot (the file does not start with the snapshot magic bytes)")
+    snapshot_error(
+        "not an omnicanal snapshot (the file does not start with the snapshot magic bytes)",
+    )
 }
 
 fn read_u32(h: &[u8; HEADER_BYTES], at: usize) -> u32 {

@@ -273,9 +273,8 @@ pub fn load<T: DeserializeOwned>(path: &Path, kind: PayloadKind) -> Result<T> {
 pub fn encode<T: Serialize + ?Sized>(kind: PayloadKind, payload: &T) -> Result<Vec<u8>> {
     header::check_kind(kind)?;
     // A `Vec` never fails to write, so any error is the payload's own.
-    let mut bytes = postcard::to_io(payload, vec![0u8; HEADER_BYTES]).map_err(|err| {
-        snapshot_error(format!("the payload could not be serialized: {err}"))
-    })?;
+    let mut bytes = postcard::to_io(payload, vec![0u8; HEADER_BYTES])
+        .map_err(|err| snapshot_error(format!("the payload could not be serialized: {err}")))?;
     let payload = bytes.get(HEADER_BYTES..).unwrap_or_default();
     let header = header::encode(kind, payload.len() as u64, crc32fast::hash(payload));
     bytes[..HEADER_BYTES].copy_from_slice(&header);
@@ -295,9 +294,10 @@ pub fn encode<T: Serialize + ?Sized>(kind: PayloadKind, payload: &T) -> Result<V
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn decode<T: DeserializeOwned>(bytes: &[u8], kind: PayloadKind) -> Result<T> {
+    // The same order as `load`: header, length, kind, checksum, payload.
     let header = header::decode(bytes)?;
-    check_kind(&header, kind)?;
     check_length(&header, bytes.len() as u64)?;
+    check_kind(&header, kind)?;
     let payload = bytes.get(HEADER_BYTES..).unwrap_or_default();
     check_payload_crc(&header, payload)?;
     deserialize(payload, kind)
@@ -392,9 +392,8 @@ fn load_checked_payload(path: &Path, kind: PayloadKind) -> Result<Vec<u8>> {
     check_kind(&header, kind)?;
     // The length is now known to match the file's size, so this allocation
     // is bounded by what is really on disk.
-    let len = usize::try_from(header.payload_bytes).map_err(|_| {
-        snapshot_error("payload larger than this platform's address space")
-    })?;
+    let len = usize::try_from(header.payload_bytes)
+        .map_err(|_| snapshot_error("payload larger than this platform's address space"))?;
     let mut payload = Vec::new();
     payload
         .try_reserve_exact(len)

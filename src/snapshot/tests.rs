@@ -328,8 +328,8 @@ fn another_kind_or_version_is_refused_before_the_payload_is_read() {
         reason(&err),
         "snapshot holds live-resolver v2, expected customer-graph v2"
     );
-    // The kind is checked before the payload: a corrupted payload of another
-    // kind reports the kind.
+    // The kind is checked before the payload checksum: a corrupted payload
+    // of another kind reports the kind.
     let mut bytes = std::fs::read(&path).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 1;
@@ -392,7 +392,10 @@ fn a_payload_of_the_wrong_shape_is_an_error_without_its_contents() {
     assert!(!err.to_string().contains("dupont"));
     // ... or too few.
     let err = decode::<(String, String, String)>(&bytes, kind).unwrap_err();
-    assert!(reason(&err).contains("does not decode as names v1"), "{err}");
+    assert!(
+        reason(&err).contains("does not decode as names v1"),
+        "{err}"
+    );
     assert!(!err.to_string().contains("martin"));
     // Invalid UTF-8 in a string, checksums intact.
     let bytes = container_around(kind, &[1, 2, 0xc3, 0x28]);
@@ -413,7 +416,9 @@ impl Serialize for FailsMidway {
         for i in 0..self.items {
             seq.serialize_element(&format!("client-{i:08}-rue-de-la-paix-75011-paris"))?;
         }
-        Err(S::Error::custom("the resolver's state changed while saving"))
+        Err(S::Error::custom(
+            "the resolver's state changed while saving",
+        ))
     }
 }
 
@@ -452,8 +457,14 @@ fn a_bare_file_name_is_saved_in_the_current_folder() {
     // failure (tested on the folder choice, to leave the process's working
     // directory alone).
     assert_eq!(write::target_folder(Path::new("r.snap")), Path::new("."));
-    assert_eq!(write::target_folder(Path::new("data/r.snap")), Path::new("data"));
-    assert_eq!(write::target_folder(Path::new("/var/lib/r.snap")), Path::new("/var/lib"));
+    assert_eq!(
+        write::target_folder(Path::new("data/r.snap")),
+        Path::new("data")
+    );
+    assert_eq!(
+        write::target_folder(Path::new("/var/lib/r.snap")),
+        Path::new("/var/lib")
+    );
 }
 
 #[test]
