@@ -21,6 +21,7 @@
 //! | [`profile`] | the golden record by survivorship rules, with provenance |
 //! | [`graph`] | the resolved customer graph: lookups by phone, email, card, name |
 //! | [`eval`] | pairwise and B-cubed precision, recall, F1 against ground truth |
+//! | [`snapshot`] | any serde value to disk and back: versioned, checksummed, atomic |
 //! | `io` (feature `io`) | job files, CSV/JSONL readers with encodings and mappings, rejects |
 //! | `synth` (feature `synth`) | French multi-channel customers and events with ground truth |
 //! | [`error`] | the one error type, pointing at file, line and field, never at the value |
@@ -74,6 +75,7 @@ pub mod profile;
 pub mod record;
 pub mod resolver;
 pub mod score;
+pub mod snapshot;
 #[cfg(feature = "synth")]
 pub mod synth;
 pub mod timeline;
