@@ -53,7 +53,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Hold out a random 2 % (deterministic: a fixed-seed LCG shuffle of the
     // tail positions).
     let held_out_count = match std::env::args().nth(2) {
-        Some(a) => a.replace('_', "").parse::<usize>()?.clamp(1, normalized.len()),
+        Some(a) => a
+            .replace('_', "")
+            .parse::<usize>()?
+            .clamp(1, normalized.len()),
         None => (normalized.len() / 50).clamp(1, 50_000),
     };
     let mut state: u64 = 0x5eed;
@@ -82,11 +85,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut kinds = [0u64; 7];
     let mut latencies = Vec::with_capacity(held_out.len());
-    let erase_keys: Vec<_> = held_out
-        .iter()
-        .step_by(10)
-        .map(|r| r.key.clone())
-        .collect();
+    let erase_keys: Vec<_> = held_out.iter().step_by(10).map(|r| r.key.clone()).collect();
     let started = Instant::now();
     for record in held_out {
         let t = Instant::now();

@@ -13,6 +13,10 @@
 use std::collections::BTreeMap;
 
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common/container.rs"]
+mod container;
+use container::{container_around, header};
 use omnicanal::snapshot::{self, PayloadKind};
 use omnicanal::{Channel, Record, SourceKey};
 
@@ -35,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
     };
     match mode % 3 {
         0 => decodes_or_refuses(rest),
-        1 => decodes_or_refuses(&container_around(rest)),
+        1 => decodes_or_refuses(&container_around(KIND, rest)),
         _ => every_change_is_refused(rest),
     }
 });
@@ -55,7 +59,7 @@ fn every_change_is_refused(input: &[u8]) {
     let bytes = snapshot::encode(KIND, &payload).expect("a payload encodes");
     let payload_bytes = bytes.get(64..).expect("a header is 64 bytes");
     assert!(
-        bytes[..64] == header(payload_bytes),
+        bytes[..64] == header(KIND, payload_bytes),
         "header differs from the documented layout"
     );
     let back = snapshot::decode::<Payload>(&bytes, KIND).expect("an intact encoding decodes");
@@ -106,41 +110,3 @@ fn payload_from(text: &[u8]) -> Payload {
     )
 }
 
-/// A container with correct checksums around any payload bytes.
-fn container_around(payload: &[u8]) -> Vec<u8> {
-    let mut bytes = header(payload).to_vec();
-    bytes.extend_from_slice(payload);
-    bytes
-}
-
-/// The header for `payload`, from the layout table in the module docs of
-/// `omnicanal::snapshot`, not from its code.
-fn header(payload: &[u8]) -> [u8; 64] {
-    let mut h = [0u8; 64];
-    h[0..8].copy_from_slice(b"OMNISNAP");
-    h[8..12].copy_from_slice(&1u32.to_le_bytes());
-    h[12..12 + KIND.name.len()].copy_from_slice(KIND.name.as_bytes());
-    h[44..48].copy_from_slice(&KIND.version.to_le_bytes());
-    h[48..56].copy_from_slice(&(payload.len() as u64).to_le_bytes());
-    h[56..60].copy_from_slice(&crc32(payload).to_le_bytes());
-    let header_crc = crc32(&h[..60]);
-    h[60..64].copy_from_slice(&header_crc.to_le_bytes());
-    h
-}
-
-/// CRC-32 (IEEE 802.3, reflected, as zlib), bit by bit: slow and obviously
-/// right, an oracle for the library's SIMD one.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}

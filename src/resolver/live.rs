@@ -1224,5 +1224,8 @@ impl<G: MergeGuard> MergeGuard for RegionGuard<'_, G> {
     }
 }
 
+mod persist;
 #[cfg(test)]
 mod tests;
+
+pub use persist::LIVE_RESOLVER_PAYLOAD;

@@ -555,3 +555,166 @@ fn the_test_population_links_and_separates() {
         .count();
     assert!(oversized > 0, "some block is over the tiny cap");
 }
+
+// ---- snapshots -------------------------------------------------------------
+
+fn graph_after(ops: &[Op]) -> LiveResolver {
+    let records: Vec<NormalizedRecord> = (0..10).map(|i| variant(i, 0)).collect();
+    let mut live = LiveResolver::from_batch(Settings::default(), records).unwrap();
+    let mut mirror = Mirror {
+        customers: live
+            .customers()
+            .map(|(id, keys)| (id, keys.into_iter().cloned().collect()))
+            .collect(),
+    };
+    run(&mut live, ops, &mut mirror);
+    live
+}
+
+fn customers_by_id(live: &LiveResolver) -> BTreeSet<(CustomerId, Vec<SourceKey>)> {
+    live.customers()
+        .map(|(id, keys)| (id, keys.into_iter().cloned().collect()))
+        .collect()
+}
+
+#[test]
+fn a_snapshot_round_trip_keeps_customers_ids_lookups_and_future_behaviour() {
+    let ops = [
+        Op::Upsert(12, 1),
+        Op::Erase(2),
+        Op::Upsert(3, 2),
+        Op::Upsert(14, 0),
+    ];
+    let mut original = graph_after(&ops);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("graph.snap");
+    let info = original.save(&path).unwrap();
+    assert!(info.payload_bytes > 0);
+    let mut loaded = LiveResolver::load(&path).unwrap();
+    assert_eq!(customers_by_id(&loaded), customers_by_id(&original));
+    assert_eq!(
+        loaded.by_phone("06 12 34 56 78"),
+        original.by_phone("06 12 34 56 78")
+    );
+    assert_eq!(loaded.model(), original.model());
+    // The same operations afterwards report the same changes.
+    for op in [
+        Op::Upsert(15, 0),
+        Op::Erase(0),
+        Op::Upsert(2, 1),
+        Op::EraseCustomerOf(4),
+    ] {
+        let (a, b) = match op {
+            Op::Upsert(i, v) => (
+                original.upsert(variant(i, v)).unwrap(),
+                loaded.upsert(variant(i, v)).unwrap(),
+            ),
+            Op::Erase(i) => (
+                original.erase(&key(i)).unwrap(),
+                loaded.erase(&key(i)).unwrap(),
+            ),
+            Op::EraseCustomerOf(i) => {
+                let id = original.customer_of(&key(i)).unwrap();
+                (
+                    original.erase_customer(id).unwrap(),
+                    loaded.erase_customer(id).unwrap(),
+                )
+            }
+        };
+        assert_eq!(a, b, "{op:?}");
+    }
+    assert_eq!(customers_by_id(&loaded), customers_by_id(&original));
+}
+
+#[test]
+fn after_an_erasure_the_snapshot_holds_none_of_the_erased_values() {
+    let kerherve = |id: &str| {
+        let mut b = Record::builder(SourceKey::new(Channel::Store, id).unwrap());
+        b.set("full_name", "KERHERVE Yannick").unwrap();
+        b.set("phone", "06 48 27 19 53").unwrap();
+        b.set("email", "yannick.kerherve@wanadoo.fr").unwrap();
+        b.set("street", "17 rue des Goélands").unwrap();
+        b.set("postcode", "29200").unwrap();
+        b.set("city", "Brest").unwrap();
+        b.set("birth_date", "14/02/1971").unwrap();
+        b.set("loyalty_card", "4000917733").unwrap();
+        normalize(&b.build())
+    };
+    // Trained with him in the population, so the frozen name frequencies
+    // counted his names too.
+    let mut records: Vec<NormalizedRecord> = (0..10).map(|i| variant(i, 0)).collect();
+    records.push(kerherve("yk-1"));
+    let mut live = LiveResolver::from_batch(Settings::default(), records).unwrap();
+    live.upsert(kerherve("yk-2")).unwrap();
+    let needles: Vec<&[u8]> = vec![
+        b"kerherve",
+        b"KERHERVE",
+        b"yannick",
+        b"+33648271953",
+        b"0648271953",
+        b"wanadoo",
+        b"goelands",
+        b"29200",
+        b"brest",
+        b"4000917733",
+        b"1971",
+    ];
+    let bytes = live.to_snapshot_bytes().unwrap();
+    assert!(
+        needles
+            .iter()
+            .any(|n| bytes.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))),
+        "the test must see the values before the erasure"
+    );
+    let id = live
+        .customer_of(&SourceKey::new(Channel::Store, "yk-1").unwrap())
+        .unwrap();
+    live.erase_customer(id).unwrap();
+    let bytes = live.to_snapshot_bytes().unwrap();
+    for needle in needles {
+        assert!(
+            !bytes
+                .windows(needle.len())
+                .any(|w| w.eq_ignore_ascii_case(needle)),
+            "{:?} is still in the snapshot",
+            String::from_utf8_lossy(needle)
+        );
+    }
+    // And what remains still loads.
+    let loaded = LiveResolver::from_snapshot_bytes(&bytes).unwrap();
+    assert_eq!(loaded.partition(), live.partition());
+}
+
+#[test]
+fn a_damaged_snapshot_is_a_clear_error() {
+    let live = graph_after(&[Op::Upsert(11, 0)]);
+    let bytes = live.to_snapshot_bytes().unwrap();
+    for cut in [0, 10, bytes.len() / 2, bytes.len() - 1] {
+        let err = LiveResolver::from_snapshot_bytes(&bytes[..cut]).unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::Snapshot { .. }), "{err}");
+    }
+    let mut flipped = bytes.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x40;
+    assert!(LiveResolver::from_snapshot_bytes(&flipped).is_err());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cut.snap");
+    std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
+    let err = LiveResolver::load(&path).unwrap_err();
+    assert!(err.to_string().contains("cut.snap"), "{err}");
+}
+
+#[test]
+fn a_well_formed_container_with_inconsistent_contents_is_refused() {
+    let live = graph_after(&[]);
+    let mut state = live.state();
+    // A record pointing at a customer that does not exist.
+    state.customer_of[0] = 999;
+    let bytes = crate::snapshot::encode(LIVE_RESOLVER_PAYLOAD, &state).unwrap();
+    let err = LiveResolver::from_snapshot_bytes(&bytes).unwrap_err();
+    assert!(err.to_string().contains("inconsistent"), "{err}");
+    let mut state = live.state();
+    state.edges.push((0, 0, 50.0));
+    let bytes = crate::snapshot::encode(LIVE_RESOLVER_PAYLOAD, &state).unwrap();
+    assert!(LiveResolver::from_snapshot_bytes(&bytes).is_err());
+}

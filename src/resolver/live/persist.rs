@@ -1,0 +1,231 @@
+//! Saving and loading a live resolver, in the [`crate::snapshot`] container.
+//!
+//! What is written: the settings (with the model), the frozen population,
+//! every record held (erased ones are gone, so none of their values are
+//! written), each record's age and customer, the customers' ids and ages,
+//! every edge at or above the threshold, and the id bookkeeping (retired
+//! ids and every id issued). What is rebuilt on load, because it is derived
+//! and cheaper to recompute than to read: blocking keys and blocks, lookup
+//! indexes, source-key index. Edges are written rather than recomputed: they
+//! are the costly part (every candidate pair compared).
+
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{LiveResolver, NO_CUSTOMER, Slot};
+use crate::cluster::CustomerId;
+use crate::error::{Error, ErrorKind, Result};
+use crate::normalize::{NormalizedRecord, Region};
+use crate::resolver::{Population, Settings};
+use crate::snapshot::{self, PayloadKind, SnapshotInfo};
+
+/// The payload kind of a live resolver's snapshot. The version changes
+/// whenever the layout of [`State`] does; older files are then refused with
+/// a clear message rather than misread.
+pub const LIVE_RESOLVER_PAYLOAD: PayloadKind = PayloadKind::new("live-resolver", 1);
+
+/// The written form, borrowed for saving.
+#[derive(Serialize)]
+pub(super) struct StateRef<'a> {
+    /// JSON: the settings' serde shape is made for configuration files
+    /// (flattened, internally tagged), which postcard cannot carry.
+    pub(super) settings: String,
+    pub(super) population: &'a Population,
+    pub(super) region: Region,
+    pub(super) records: Vec<&'a NormalizedRecord>,
+    pub(super) stamps: Vec<u64>,
+    pub(super) customer_of: Vec<u32>,
+    pub(super) customers: Vec<(CustomerId, u64)>,
+    pub(super) edges: Vec<(u32, u32, f64)>,
+    pub(super) retired: Vec<(CustomerId, CustomerId)>,
+    pub(super) issued: Vec<CustomerId>,
+    pub(super) next_stamp: u64,
+}
+
+/// The written form, owned for loading: the same fields in the same order.
+#[derive(Deserialize)]
+struct State {
+    settings: String,
+    population: Population,
+    region: Region,
+    records: Vec<NormalizedRecord>,
+    stamps: Vec<u64>,
+    customer_of: Vec<u32>,
+    customers: Vec<(CustomerId, u64)>,
+    edges: Vec<(u32, u32, f64)>,
+    retired: Vec<(CustomerId, CustomerId)>,
+    issued: Vec<CustomerId>,
+    next_stamp: u64,
+}
+
+impl LiveResolver {
+    /// Writes the whole graph to `path`, atomically (a temporary file
+    /// renamed over it): a crash mid-save leaves the previous snapshot.
+    pub fn save(&self, path: &Path) -> Result<SnapshotInfo> {
+        snapshot::save(path, LIVE_RESOLVER_PAYLOAD, &self.state())
+    }
+
+    /// Reads a graph written by [`save`](Self::save). A truncated, corrupt
+    /// or foreign file, or one whose contents do not hold together, is an
+    /// error naming the file.
+    pub fn load(path: &Path) -> Result<LiveResolver> {
+        let state: State = snapshot::load(path, LIVE_RESOLVER_PAYLOAD)?;
+        LiveResolver::from_state(state).map_err(|e| e.in_file(path))
+    }
+
+    /// [`save`](Self::save) into memory.
+    pub fn to_snapshot_bytes(&self) -> Result<Vec<u8>> {
+        snapshot::encode(LIVE_RESOLVER_PAYLOAD, &self.state())
+    }
+
+    /// [`load`](Self::load) from memory.
+    pub fn from_snapshot_bytes(bytes: &[u8]) -> Result<LiveResolver> {
+        LiveResolver::from_state(snapshot::decode(bytes, LIVE_RESOLVER_PAYLOAD)?)
+    }
+
+    pub(super) fn state(&self) -> StateRef<'_> {
+        // Live slots get dense positions, in slot order.
+        let mut position = vec![u32::MAX; self.slots.len()];
+        let mut alive = Vec::with_capacity(self.len());
+        for (slot, s) in self.slots.iter().enumerate() {
+            if s.alive {
+                position[slot] = alive.len() as u32;
+                alive.push(slot);
+            }
+        }
+        let mut customer_position = vec![u32::MAX; self.customers.len()];
+        let mut customers = Vec::with_capacity(self.by_id.len());
+        for (index, entry) in self.customers.iter().enumerate() {
+            if let Some(entry) = entry {
+                customer_position[index] = customers.len() as u32;
+                customers.push((entry.id, entry.created));
+            }
+        }
+        let mut edges = Vec::new();
+        for &slot in &alive {
+            let a = position[slot];
+            for &(other, weight) in &self.slots[slot].edges {
+                let b = position[other as usize];
+                if a < b {
+                    edges.push((a, b, weight));
+                }
+            }
+        }
+        let mut retired: Vec<(CustomerId, CustomerId)> =
+            self.retired.iter().map(|(&a, &b)| (a, b)).collect();
+        retired.sort_unstable();
+        let mut issued: Vec<CustomerId> = self.issued.iter().copied().collect();
+        issued.sort_unstable();
+        StateRef {
+            settings: serde_json::to_string(&self.resolver.settings).unwrap_or_default(),
+            population: &self.population,
+            region: self.region,
+            records: alive.iter().map(|&s| &self.records[s]).collect(),
+            stamps: alive.iter().map(|&s| self.slots[s].stamp).collect(),
+            customer_of: alive
+                .iter()
+                .map(|&s| {
+                    let c = self.slots[s].customer;
+                    customer_position
+                        .get(c as usize)
+                        .copied()
+                        .unwrap_or(u32::MAX)
+                })
+                .collect(),
+            customers,
+            edges,
+            retired,
+            issued,
+            next_stamp: self.next_stamp,
+        }
+    }
+
+    fn from_state(state: State) -> Result<LiveResolver> {
+        let broken = |reason: &str| {
+            Error::new(ErrorKind::Snapshot {
+                reason: format!("inconsistent contents: {reason}"),
+            })
+        };
+        let n = state.records.len();
+        if state.stamps.len() != n || state.customer_of.len() != n {
+            return Err(broken("per-record columns differ in length"));
+        }
+        if n >= u32::MAX as usize - 1 || state.customers.len() > n {
+            return Err(broken("too many records or customers"));
+        }
+        if state.stamps.iter().any(|&s| s >= state.next_stamp) {
+            return Err(broken("a record is younger than the clock"));
+        }
+        let settings: Settings = serde_json::from_str(&state.settings)
+            .map_err(|_| broken("the settings do not parse"))?;
+        let mut live = LiveResolver::new(settings, None, state.population)?;
+        live.region = state.region;
+        live.next_stamp = state.next_stamp;
+
+        // Keys are the costly part of the rebuild: in parallel.
+        let keys: Vec<_> = state
+            .records
+            .par_iter()
+            .map(|r| {
+                let mut keys = live.resolver.blocker.keys(r, &live.population.generic);
+                keys.sort_unstable();
+                keys.dedup();
+                keys
+            })
+            .collect();
+        live.records = state.records;
+        live.slots = Vec::with_capacity(n);
+        let mut members: Vec<Vec<u32>> = vec![Vec::new(); state.customers.len()];
+        for (slot, (keys, (&stamp, &customer))) in keys
+            .into_iter()
+            .zip(state.stamps.iter().zip(&state.customer_of))
+            .enumerate()
+        {
+            let Some(list) = members.get_mut(customer as usize) else {
+                return Err(broken("a record's customer is out of range"));
+            };
+            list.push(slot as u32);
+            live.slots.push(Slot {
+                alive: true,
+                stamp,
+                customer: NO_CUSTOMER,
+                keys,
+                ..Slot::default()
+            });
+        }
+        for slot in 0..n as u32 {
+            let key = live.records[slot as usize].key.clone();
+            if live.by_key.insert(key, slot).is_some() {
+                return Err(broken("a source key appears twice"));
+            }
+            for i in 0..live.slots[slot as usize].keys.len() {
+                let k = live.slots[slot as usize].keys[i];
+                live.blocks.entry(k).or_default().push(slot);
+            }
+            live.index_lookups(slot);
+        }
+        for &(a, b, weight) in &state.edges {
+            if a >= b || b as usize >= n || !weight.is_finite() || weight < live.threshold {
+                return Err(broken("an edge is malformed"));
+            }
+            if live.has_edge(a, b) {
+                return Err(broken("an edge appears twice"));
+            }
+            live.add_edge(a, b, weight);
+        }
+        for ((id, created), members) in state.customers.into_iter().zip(members) {
+            if members.is_empty() {
+                return Err(broken("a customer has no record"));
+            }
+            if live.by_id.contains_key(&id) {
+                return Err(broken("a customer id appears twice"));
+            }
+            live.add_customer(id, created, members);
+        }
+        live.retired.extend(state.retired);
+        live.issued.extend(state.issued);
+        Ok(live)
+    }
+}
