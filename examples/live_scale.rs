@@ -110,6 +110,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         latencies.push(t.elapsed());
     }
     report("erase", &mut latencies, started.elapsed());
+    let path = std::env::temp_dir().join(format!("omnicanal-live-{}.snap", std::process::id()));
+    let started = Instant::now();
+    let info = live.save(&path)?;
+    let save_time = started.elapsed();
+    let started = Instant::now();
+    let loaded = LiveResolver::load(&path)?;
+    let load_time = started.elapsed();
+    std::fs::remove_file(&path)?;
+    println!(
+        "snapshot: {} ({:.0} bytes per record), saved in {:.2?}, loaded in {:.2?}",
+        mib(info.file_bytes()),
+        info.file_bytes() as f64 / live.len().max(1) as f64,
+        save_time,
+        load_time
+    );
+    assert_eq!(loaded.len(), live.len());
+    drop(loaded);
     println!(
         "graph: {} records, {} customers; peak RSS {}",
         thousands(live.len() as u64),

@@ -37,10 +37,11 @@ pub(super) struct StateRef<'a> {
     pub(super) records: Vec<&'a NormalizedRecord>,
     pub(super) stamps: Vec<u64>,
     pub(super) customer_of: Vec<u32>,
-    pub(super) customers: Vec<(CustomerId, u64)>,
+    /// Ids as integers (their serde form is the display string).
+    pub(super) customers: Vec<(u64, u64)>,
     pub(super) edges: Vec<(u32, u32, f64)>,
-    pub(super) retired: Vec<(CustomerId, CustomerId)>,
-    pub(super) issued: Vec<CustomerId>,
+    pub(super) retired: Vec<(u64, u64)>,
+    pub(super) issued: Vec<u64>,
     pub(super) next_stamp: u64,
 }
 
@@ -53,10 +54,10 @@ struct State {
     records: Vec<NormalizedRecord>,
     stamps: Vec<u64>,
     customer_of: Vec<u32>,
-    customers: Vec<(CustomerId, u64)>,
+    customers: Vec<(u64, u64)>,
     edges: Vec<(u32, u32, f64)>,
-    retired: Vec<(CustomerId, CustomerId)>,
-    issued: Vec<CustomerId>,
+    retired: Vec<(u64, u64)>,
+    issued: Vec<u64>,
     next_stamp: u64,
 }
 
@@ -100,7 +101,7 @@ impl LiveResolver {
         for (index, entry) in self.customers.iter().enumerate() {
             if let Some(entry) = entry {
                 customer_position[index] = customers.len() as u32;
-                customers.push((entry.id, entry.created));
+                customers.push((entry.id.as_u64(), entry.created));
             }
         }
         let mut edges = Vec::new();
@@ -113,10 +114,13 @@ impl LiveResolver {
                 }
             }
         }
-        let mut retired: Vec<(CustomerId, CustomerId)> =
-            self.retired.iter().map(|(&a, &b)| (a, b)).collect();
+        let mut retired: Vec<(u64, u64)> = self
+            .retired
+            .iter()
+            .map(|(a, b)| (a.as_u64(), b.as_u64()))
+            .collect();
         retired.sort_unstable();
-        let mut issued: Vec<CustomerId> = self.issued.iter().copied().collect();
+        let mut issued: Vec<u64> = self.issued.iter().map(|id| id.as_u64()).collect();
         issued.sort_unstable();
         StateRef {
             settings: serde_json::to_string(&self.resolver.settings).unwrap_or_default(),
@@ -195,16 +199,28 @@ impl LiveResolver {
                 ..Slot::default()
             });
         }
+        live.by_key.reserve(n);
         for slot in 0..n as u32 {
             let key = live.records[slot as usize].key.clone();
             if live.by_key.insert(key, slot).is_some() {
                 return Err(broken("a source key appears twice"));
             }
-            for i in 0..live.slots[slot as usize].keys.len() {
-                let k = live.slots[slot as usize].keys[i];
-                live.blocks.entry(k).or_default().push(slot);
-            }
             live.index_lookups(slot);
+        }
+        // Blocks from (key, record) pairs sorted in parallel: one map
+        // insertion per block instead of one per key of every record.
+        let mut incidences: Vec<(crate::block::BlockKey, u32)> = live
+            .slots
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(slot, s)| s.keys.iter().map(move |&k| (k, slot as u32)))
+            .collect();
+        incidences.par_sort_unstable();
+        let runs = incidences.chunk_by(|a, b| a.0 == b.0);
+        live.blocks.reserve(runs.clone().count());
+        for run in runs {
+            live.blocks
+                .insert(run[0].0, run.iter().map(|&(_, slot)| slot).collect());
         }
         for &(a, b, weight) in &state.edges {
             if a >= b || b as usize >= n || !weight.is_finite() || weight < live.threshold {
@@ -216,6 +232,7 @@ impl LiveResolver {
             live.add_edge(a, b, weight);
         }
         for ((id, created), members) in state.customers.into_iter().zip(members) {
+            let id = CustomerId::from_u64(id);
             if members.is_empty() {
                 return Err(broken("a customer has no record"));
             }
@@ -224,8 +241,14 @@ impl LiveResolver {
             }
             live.add_customer(id, created, members);
         }
-        live.retired.extend(state.retired);
-        live.issued.extend(state.issued);
+        live.retired.extend(
+            state
+                .retired
+                .into_iter()
+                .map(|(a, b)| (CustomerId::from_u64(a), CustomerId::from_u64(b))),
+        );
+        live.issued
+            .extend(state.issued.into_iter().map(CustomerId::from_u64));
         Ok(live)
     }
 }
