@@ -114,7 +114,10 @@ fn live(c: &mut Criterion) {
                 let started = Instant::now();
                 let changes = live.erase(&key).expect("erase");
                 total += started.elapsed();
-                assert!(!changes.is_empty(), "erasing a held record changes the graph");
+                assert!(
+                    !changes.is_empty(),
+                    "erasing a held record changes the graph"
+                );
             }
             total
         })

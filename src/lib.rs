@@ -16,7 +16,7 @@
 //! | [`compare`] | per-field comparison levels (null → exact → fuzzy → else) |
 //! | [`score`] | Fellegi–Sunter weights, EM without labels, term frequencies, explanations |
 //! | [`cluster`] | union-find in a total order, guards against bad merges, [`CustomerId`] |
-//! | [`resolver`] | the facade: a batch of records in, a [`resolver::Resolution`] out |
+//! | [`resolver`] | the facade: a batch of records in, a [`resolver::Resolution`] out; [`resolver::LiveResolver`] takes them one at a time (upsert, erase, stable ids, change reports, snapshots) |
 //! | [`timeline`] | events, per-customer timelines, cursors, order journeys |
 //! | [`profile`] | the golden record by survivorship rules, with provenance |
 //! | [`graph`] | the resolved customer graph: lookups by phone, email, card, name |

@@ -34,7 +34,10 @@ pub(super) struct StateRef<'a> {
     pub(super) settings: String,
     pub(super) population: &'a Population,
     pub(super) region: Region,
-    pub(super) records: Vec<&'a NormalizedRecord>,
+    /// Postcard blobs of [`RECORDS_PER_BLOB`] records each: encoded and
+    /// decoded in parallel, and loaded into one vector of known size.
+    pub(super) records: Vec<Blob>,
+    pub(super) record_count: u64,
     pub(super) stamps: Vec<u64>,
     pub(super) customer_of: Vec<u32>,
     /// Ids as integers (their serde form is the display string).
@@ -51,7 +54,8 @@ struct State {
     settings: String,
     population: Population,
     region: Region,
-    records: Vec<NormalizedRecord>,
+    records: Vec<Blob>,
+    record_count: u64,
     stamps: Vec<u64>,
     customer_of: Vec<u32>,
     customers: Vec<(u64, u64)>,
@@ -59,6 +63,47 @@ struct State {
     retired: Vec<(u64, u64)>,
     issued: Vec<u64>,
     next_stamp: u64,
+}
+
+/// Records per blob: large enough that the per-blob overhead vanishes,
+/// small enough to spread over every core.
+const RECORDS_PER_BLOB: usize = 8192;
+
+/// Bytes serialized as one byte string (serde's `Vec<u8>` is a sequence of
+/// numbers, decoded one element at a time).
+pub(super) struct Blob(Vec<u8>);
+
+impl Serialize for Blob {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Blob {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        struct BlobVisitor;
+        impl serde::de::Visitor<'_> for BlobVisitor {
+            type Value = Blob;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a byte string")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> std::result::Result<Blob, E> {
+                Ok(Blob(v.to_vec()))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(
+                self,
+                v: Vec<u8>,
+            ) -> std::result::Result<Blob, E> {
+                Ok(Blob(v))
+            }
+        }
+        deserializer.deserialize_bytes(BlobVisitor)
+    }
 }
 
 impl LiveResolver {
@@ -126,7 +171,16 @@ impl LiveResolver {
             settings: serde_json::to_string(&self.resolver.settings).unwrap_or_default(),
             population: &self.population,
             region: self.region,
-            records: alive.iter().map(|&s| &self.records[s]).collect(),
+            records: alive
+                .par_chunks(RECORDS_PER_BLOB)
+                .map(|chunk| {
+                    let records: Vec<&NormalizedRecord> =
+                        chunk.iter().map(|&s| &self.records[s]).collect();
+                    // Serializing plain data into memory cannot fail.
+                    Blob(postcard::to_allocvec(&records).unwrap_or_default())
+                })
+                .collect(),
+            record_count: alive.len() as u64,
             stamps: alive.iter().map(|&s| self.slots[s].stamp).collect(),
             customer_of: alive
                 .iter()
@@ -152,7 +206,7 @@ impl LiveResolver {
                 reason: format!("inconsistent contents: {reason}"),
             })
         };
-        let n = state.records.len();
+        let n = usize::try_from(state.record_count).unwrap_or(usize::MAX);
         if state.stamps.len() != n || state.customer_of.len() != n {
             return Err(broken("per-record columns differ in length"));
         }
@@ -168,9 +222,24 @@ impl LiveResolver {
         live.region = state.region;
         live.next_stamp = state.next_stamp;
 
-        // Keys are the costly part of the rebuild: in parallel.
-        let keys: Vec<_> = state
+        // Decoding records allocates their every string: in parallel, into
+        // a vector of known size (serde grows it by doubling otherwise).
+        let decoded: Vec<Vec<NormalizedRecord>> = state
             .records
+            .par_iter()
+            .map(|blob| postcard::from_bytes(&blob.0))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|_| broken("a record does not decode"))?;
+        if decoded.iter().map(Vec::len).sum::<usize>() != n {
+            return Err(broken("the record count is wrong"));
+        }
+        let mut records = Vec::with_capacity(n);
+        for chunk in decoded {
+            records.extend(chunk);
+        }
+
+        // Keys are the costly part of the rebuild: in parallel.
+        let keys: Vec<_> = records
             .par_iter()
             .map(|r| {
                 let mut keys = live.resolver.blocker.keys(r, &live.population.generic);
@@ -179,7 +248,7 @@ impl LiveResolver {
                 keys
             })
             .collect();
-        live.records = state.records;
+        live.records = records;
         live.slots = Vec::with_capacity(n);
         let mut members: Vec<Vec<u32>> = vec![Vec::new(); state.customers.len()];
         for (slot, (keys, (&stamp, &customer))) in keys
