@@ -594,6 +594,63 @@ impl LiveResolver {
         Some(self.customers.get(index as usize)?.as_ref()?.id)
     }
 
+    /// The graph as a [`CustomerGraph`](crate::graph::CustomerGraph): the
+    /// batch-shaped view the call-centre tooling reads (profiles, fuzzy name
+    /// search, explanations), with this graph's customer ids. Record ids
+    /// follow the order of [`records`](Self::records). Cost: the guarded
+    /// union-find over every edge, once, and the profiles — seconds at a
+    /// million records; build it at start-up, not per query.
+    pub fn to_graph(
+        &self,
+        timelines: Option<&crate::timeline::Timelines>,
+    ) -> Result<crate::graph::CustomerGraph> {
+        let alive: Vec<u32> = (0..self.slots.len() as u32)
+            .filter(|&s| self.slots[s as usize].alive)
+            .collect();
+        let mut position = vec![u32::MAX; self.slots.len()];
+        for (i, &s) in alive.iter().enumerate() {
+            position[s as usize] = i as u32;
+        }
+        let records: Vec<NormalizedRecord> = alive
+            .iter()
+            .map(|&s| self.records[s as usize].clone())
+            .collect();
+        let mut edges = Vec::new();
+        for &s in &alive {
+            for &(other, weight) in &self.slots[s as usize].edges {
+                let (a, b) = (position[s as usize], position[other as usize]);
+                if a < b {
+                    edges.push(Edge::new(RecordId(a), RecordId(b), weight));
+                }
+            }
+        }
+        // The batch's clustering of these records: the same partition (the
+        // live graph's law), with the edges that explain each customer.
+        let clustering = self.resolver.cluster_with_guards(
+            &records,
+            &edges,
+            self.threshold,
+            &super::KeyOrder::of(&records),
+        );
+        let customer_ids: Vec<CustomerId> = clustering
+            .clusters()
+            .map(|(_, members)| {
+                members
+                    .first()
+                    .and_then(|r| alive.get(r.index()))
+                    .and_then(|&s| self.customer_id_of_slot(s))
+                    .unwrap_or(CustomerId::from_u64(0))
+            })
+            .collect();
+        let mut builder = crate::graph::CustomerGraph::builder(records, clustering, customer_ids)
+            .generic_values(self.population.generic.clone())
+            .explainer(self.resolver.clone(), self.model.clone());
+        if let Some(timelines) = timelines {
+            builder = builder.timelines(timelines);
+        }
+        builder.build()
+    }
+
     // ---- keys, edges, indexes ----------------------------------------------
 
     fn keys_of(&self, slot: u32) -> Vec<BlockKey> {

@@ -718,3 +718,26 @@ fn a_well_formed_container_with_inconsistent_contents_is_refused() {
     let bytes = crate::snapshot::encode(LIVE_RESOLVER_PAYLOAD, &state).unwrap();
     assert!(LiveResolver::from_snapshot_bytes(&bytes).is_err());
 }
+
+#[test]
+fn the_graph_view_has_the_same_customers_and_ids() {
+    let live = graph_after(&[Op::Upsert(12, 1), Op::Erase(2), Op::Upsert(3, 2)]);
+    let graph = live.to_graph(None).unwrap();
+    let mut from_graph: BTreeSet<(CustomerId, Vec<SourceKey>)> = BTreeSet::new();
+    for cluster in graph.clustering().clusters().map(|(c, _)| c) {
+        let customer = graph.customer(cluster).unwrap();
+        let mut keys: Vec<SourceKey> = customer.records().map(|(_, k)| k.clone()).collect();
+        keys.sort();
+        from_graph.insert((customer.customer_id(), keys));
+    }
+    assert_eq!(from_graph, customers_by_id(&live));
+    let phone = live.by_phone("06 12 34 56 78");
+    assert!(!phone.is_empty());
+    let found: Vec<CustomerId> = graph
+        .by_phone("06 12 34 56 78")
+        .matches()
+        .iter()
+        .map(|m| m.customer_id)
+        .collect();
+    assert_eq!(found, phone);
+}
