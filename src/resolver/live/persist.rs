@@ -1,8 +1,9 @@
 //! Saving and loading a live resolver, in the [`crate::snapshot`] container.
 //!
 //! What is written: the settings (with the model), the frozen population,
-//! every record held (erased ones are gone, so none of their values are
-//! written), each record's age and customer, the customers' ids and ages,
+//! every record slot (an erased slot is written as nothing, so none of its
+//! values are; slots keep their numbers, which per-record data such as
+//! events is keyed by), each record's age and customer, the customers' ids and ages,
 //! every edge at or above the threshold, and the id bookkeeping (retired
 //! ids and every id issued). What is rebuilt on load, because it is derived
 //! and cheaper to recompute than to read: blocking keys and blocks, lookup
@@ -14,10 +15,11 @@ use std::path::Path;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{LiveResolver, NO_CUSTOMER, Slot};
+use super::{LiveResolver, NO_CUSTOMER, Slot, blank};
 use crate::cluster::CustomerId;
 use crate::error::{Error, ErrorKind, Result};
 use crate::normalize::{NormalizedRecord, Region};
+use crate::record::{Channel, SourceKey};
 use crate::resolver::{Population, Settings};
 use crate::snapshot::{self, PayloadKind, SnapshotInfo};
 
@@ -132,15 +134,8 @@ impl LiveResolver {
     }
 
     pub(super) fn state(&self) -> StateRef<'_> {
-        // Live slots get dense positions, in slot order.
-        let mut position = vec![u32::MAX; self.slots.len()];
-        let mut alive = Vec::with_capacity(self.len());
-        for (slot, s) in self.slots.iter().enumerate() {
-            if s.alive {
-                position[slot] = alive.len() as u32;
-                alive.push(slot);
-            }
-        }
+        // Slots keep their numbers (events and other per-record data are
+        // keyed by them); erased slots are written as `None`.
         let mut customer_position = vec![u32::MAX; self.customers.len()];
         let mut customers = Vec::with_capacity(self.by_id.len());
         for (index, entry) in self.customers.iter().enumerate() {
@@ -150,12 +145,10 @@ impl LiveResolver {
             }
         }
         let mut edges = Vec::new();
-        for &slot in &alive {
-            let a = position[slot];
-            for &(other, weight) in &self.slots[slot].edges {
-                let b = position[other as usize];
-                if a < b {
-                    edges.push((a, b, weight));
+        for (a, slot) in self.slots.iter().enumerate() {
+            for &(b, weight) in &slot.edges {
+                if (a as u32) < b {
+                    edges.push((a as u32, b, weight));
                 }
             }
         }
@@ -171,23 +164,28 @@ impl LiveResolver {
             settings: serde_json::to_string(&self.resolver.settings).unwrap_or_default(),
             population: &self.population,
             region: self.region,
-            records: alive
+            records: self
+                .records
                 .par_chunks(RECORDS_PER_BLOB)
-                .map(|chunk| {
-                    let records: Vec<&NormalizedRecord> =
-                        chunk.iter().map(|&s| &self.records[s]).collect();
+                .zip(self.slots.par_chunks(RECORDS_PER_BLOB))
+                .map(|(records, slots)| {
+                    let records: Vec<Option<&NormalizedRecord>> = records
+                        .iter()
+                        .zip(slots)
+                        .map(|(r, s)| s.alive.then_some(r))
+                        .collect();
                     // Serializing plain data into memory cannot fail.
                     Blob(postcard::to_allocvec(&records).unwrap_or_default())
                 })
                 .collect(),
-            record_count: alive.len() as u64,
-            stamps: alive.iter().map(|&s| self.slots[s].stamp).collect(),
-            customer_of: alive
+            record_count: self.records.len() as u64,
+            stamps: self.slots.iter().map(|s| s.stamp).collect(),
+            customer_of: self
+                .slots
                 .iter()
-                .map(|&s| {
-                    let c = self.slots[s].customer;
+                .map(|s| {
                     customer_position
-                        .get(c as usize)
+                        .get(s.customer as usize)
                         .copied()
                         .unwrap_or(u32::MAX)
                 })
@@ -224,7 +222,7 @@ impl LiveResolver {
 
         // Decoding records allocates their every string: in parallel, into
         // a vector of known size (serde grows it by doubling otherwise).
-        let decoded: Vec<Vec<NormalizedRecord>> = state
+        let decoded: Vec<Vec<Option<NormalizedRecord>>> = state
             .records
             .par_iter()
             .map(|blob| postcard::from_bytes(&blob.0))
@@ -234,14 +232,27 @@ impl LiveResolver {
             return Err(broken("the record count is wrong"));
         }
         let mut records = Vec::with_capacity(n);
+        let mut alive = Vec::with_capacity(n);
         for chunk in decoded {
-            records.extend(chunk);
+            for record in chunk {
+                alive.push(record.is_some());
+                records.push(record.unwrap_or_else(|| {
+                    blank(SourceKey {
+                        channel: Channel::Store,
+                        id: String::new(),
+                    })
+                }));
+            }
         }
 
         // Keys are the costly part of the rebuild: in parallel.
         let keys: Vec<_> = records
             .par_iter()
-            .map(|r| {
+            .zip(&alive)
+            .map(|(r, &alive)| {
+                if !alive {
+                    return Vec::new();
+                }
                 let mut keys = live.resolver.blocker.keys(r, &live.population.generic);
                 keys.sort_unstable();
                 keys.dedup();
@@ -256,20 +267,29 @@ impl LiveResolver {
             .zip(state.stamps.iter().zip(&state.customer_of))
             .enumerate()
         {
-            let Some(list) = members.get_mut(customer as usize) else {
-                return Err(broken("a record's customer is out of range"));
-            };
-            list.push(slot as u32);
+            let is_alive = alive[slot];
+            if is_alive {
+                let Some(list) = members.get_mut(customer as usize) else {
+                    return Err(broken("a record's customer is out of range"));
+                };
+                list.push(slot as u32);
+            } else {
+                if customer != u32::MAX {
+                    return Err(broken("an erased record has a customer"));
+                }
+                live.free_slots.push(slot as u32);
+            }
             live.slots.push(Slot {
-                alive: true,
+                alive: is_alive,
                 stamp,
                 customer: NO_CUSTOMER,
                 keys,
                 ..Slot::default()
             });
         }
+        live.free_slots.reverse();
         live.by_key.reserve(n);
-        for slot in 0..n as u32 {
+        for slot in (0..n as u32).filter(|&s| alive[s as usize]) {
             let key = live.records[slot as usize].key.clone();
             if live.by_key.insert(key, slot).is_some() {
                 return Err(broken("a source key appears twice"));
@@ -292,7 +312,13 @@ impl LiveResolver {
                 .insert(run[0].0, run.iter().map(|&(_, slot)| slot).collect());
         }
         for &(a, b, weight) in &state.edges {
-            if a >= b || b as usize >= n || !weight.is_finite() || weight < live.threshold {
+            if a >= b
+                || b as usize >= n
+                || !alive[a as usize]
+                || !alive[b as usize]
+                || !weight.is_finite()
+                || weight < live.threshold
+            {
                 return Err(broken("an edge is malformed"));
             }
             if live.has_edge(a, b) {
