@@ -71,6 +71,7 @@ use crate::normalize::phone::normalize_phone;
 use crate::normalize::{NormalizedRecord, Region, normalize, normalize_identifier};
 use crate::record::{IdentifierKind, Record, RecordId, SourceKey};
 use crate::score::Model;
+use crate::timeline::{Event, LiveTimelineQuery, RecordEvents};
 
 use super::term_frequency::TfPositions;
 
@@ -133,6 +134,21 @@ pub enum Change {
         /// The id, never issued again.
         customer: CustomerId,
     },
+}
+
+/// Where [`LiveResolver::upsert_event`] put an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "placement", rename_all = "snake_case")]
+pub enum EventPlacement {
+    /// In the timeline of this customer.
+    Placed {
+        /// The customer of the event's record.
+        customer: CustomerId,
+    },
+    /// Its record is not held yet: the event waits, and joins the record's
+    /// timeline when the record is upserted (or goes when its key is
+    /// erased).
+    Pending,
 }
 
 /// One record slot. Slots are reused after an erasure; a slot's
@@ -206,6 +222,13 @@ pub struct LiveResolver {
     emails: FastMap<String, Vec<u32>>,
     identifiers: FastMap<(IdentifierKind, String), Vec<u32>>,
 
+    /// Events by record slot, merged per customer at query time (merges
+    /// and splits move no event).
+    events: RecordEvents,
+    /// Events whose record is not held (yet): placed when it arrives,
+    /// dropped when its key is erased.
+    pending: FastMap<SourceKey, Vec<Event>>,
+
     next_stamp: u64,
     region_pass: u64,
 }
@@ -268,6 +291,8 @@ impl LiveResolver {
             phones: FastMap::default(),
             emails: FastMap::default(),
             identifiers: FastMap::default(),
+            events: RecordEvents::new(),
+            pending: FastMap::default(),
             next_stamp: 0,
             region_pass: 0,
         })
@@ -423,7 +448,28 @@ impl LiveResolver {
         };
         self.attach(slot, &mut work);
         self.index_lookups(slot);
-        Ok(self.recluster(work))
+        let changes = self.recluster(work);
+        self.place_pending(slot);
+        Ok(changes)
+    }
+
+    /// Moves the events that waited for this record into its timeline. One
+    /// the store refuses (it is full) stays pending: never lost.
+    fn place_pending(&mut self, slot: u32) {
+        let key = &self.records[slot as usize].key;
+        let Some(waiting) = self.pending.remove(key) else {
+            return;
+        };
+        let mut refused = Vec::new();
+        for event in waiting {
+            if self.events.push(RecordId(slot), event.clone()).is_err() {
+                refused.push(event);
+            }
+        }
+        if !refused.is_empty() {
+            let key = self.records[slot as usize].key.clone();
+            self.pending.insert(key, refused);
+        }
     }
 
     /// [`upsert`](Self::upsert) of a raw record, normalized with the
@@ -445,6 +491,8 @@ impl LiveResolver {
     /// index entries go; its customer's other records are re-clustered and
     /// may split. Nothing when the key is not held.
     pub fn erase(&mut self, key: &SourceKey) -> Result<Vec<Change>> {
+        // Events waiting for this record go too: it is to be forgotten.
+        self.pending.remove(key);
         let Some(&slot) = self.by_key.get(key) else {
             return Ok(Vec::new());
         };
@@ -471,6 +519,82 @@ impl LiveResolver {
             self.remove_slot(slot, &mut work);
         }
         Ok(self.recluster(work))
+    }
+
+    // ---- events ------------------------------------------------------------
+
+    /// Adds an event to the timeline of its record's customer (its
+    /// [`source`](Event::source) names the record), or keeps it pending
+    /// until the record arrives. Events are appended: one sent twice is
+    /// held twice (give each event one id and send it once).
+    pub fn upsert_event(&mut self, event: Event) -> Result<EventPlacement> {
+        match self.by_key.get(&event.source) {
+            Some(&slot) => {
+                self.events.push(RecordId(slot), event)?;
+                Ok(self
+                    .customer_id_of_slot(slot)
+                    .map_or(EventPlacement::Pending, |customer| EventPlacement::Placed {
+                        customer,
+                    }))
+            }
+            None => {
+                self.pending
+                    .entry(event.source.clone())
+                    .or_default()
+                    .push(event);
+                Ok(EventPlacement::Pending)
+            }
+        }
+    }
+
+    /// Adds many events at once (a start-up load): in parallel when no
+    /// event is held yet, else one by one. Returns how many wait for their
+    /// record.
+    pub fn load_events(&mut self, events: Vec<Event>) -> Result<usize> {
+        if !self.events.is_empty() {
+            let mut waiting = 0;
+            for event in events {
+                if self.upsert_event(event)? == EventPlacement::Pending {
+                    waiting += 1;
+                }
+            }
+            return Ok(waiting);
+        }
+        let by_key = &self.by_key;
+        let (store, orphans) =
+            RecordEvents::from_events(events, |key| by_key.get(key).map(|&s| RecordId(s)))?;
+        self.events = store;
+        let waiting = orphans.len();
+        for orphan in orphans {
+            self.pending
+                .entry(orphan.event.source.clone())
+                .or_default()
+                .push(orphan.event);
+        }
+        Ok(waiting)
+    }
+
+    /// A customer's merged timeline across its records (filters, order,
+    /// cursors and journeys on the query), or `None` for an unknown id.
+    pub fn timeline(&self, id: CustomerId) -> Option<LiveTimelineQuery<'_>> {
+        let entry = self.customer_entry(id)?;
+        let records: Vec<RecordId> = entry.members.iter().map(|&s| RecordId(s)).collect();
+        Some(self.events.timeline(&records))
+    }
+
+    /// Events held in timelines.
+    pub fn event_count(&self) -> usize {
+        self.events.len()
+    }
+
+    /// Events waiting for their record.
+    pub fn pending_event_count(&self) -> usize {
+        self.pending.values().map(Vec::len).sum()
+    }
+
+    /// The event store (by record slot).
+    pub fn events(&self) -> &RecordEvents {
+        &self.events
     }
 
     // ---- lookups ---------------------------------------------------------
@@ -848,6 +972,7 @@ impl LiveResolver {
     /// Detaches a record and blanks its slot for reuse.
     fn remove_slot(&mut self, slot: u32, work: &mut Work) {
         self.detach(slot, work);
+        self.events.erase_record(RecordId(slot));
         let key = self.records[slot as usize].key.clone();
         self.by_key.remove(&key);
         let customer = self.slots[slot as usize].customer;

@@ -55,7 +55,7 @@ use crate::score::{
     EmOptions, Explanation, Model, TermFrequencyAdjustment, TrainingReport, UEstimateReport,
 };
 
-pub use live::{Change, LIVE_RESOLVER_PAYLOAD, LiveResolver};
+pub use live::{Change, EventPlacement, LIVE_RESOLVER_PAYLOAD, LiveResolver};
 pub use term_frequency::{NameFrequencies, TermFrequencies};
 
 /// Everything a resolution run needs to know, as plain data. `Default` works

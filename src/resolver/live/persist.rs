@@ -22,6 +22,7 @@ use crate::normalize::{NormalizedRecord, Region};
 use crate::record::{Channel, SourceKey};
 use crate::resolver::{Population, Settings};
 use crate::snapshot::{self, PayloadKind, SnapshotInfo};
+use crate::timeline::{Event, RecordEvents};
 
 /// The payload kind of a live resolver's snapshot. The version changes
 /// whenever the layout of [`State`] does; older files are then refused with
@@ -48,6 +49,8 @@ pub(super) struct StateRef<'a> {
     pub(super) retired: Vec<(u64, u64)>,
     pub(super) issued: Vec<u64>,
     pub(super) next_stamp: u64,
+    pub(super) events: &'a RecordEvents,
+    pub(super) pending: Vec<(&'a SourceKey, &'a Vec<Event>)>,
 }
 
 /// The written form, owned for loading: the same fields in the same order.
@@ -65,6 +68,8 @@ struct State {
     retired: Vec<(u64, u64)>,
     issued: Vec<u64>,
     next_stamp: u64,
+    events: RecordEvents,
+    pending: Vec<(SourceKey, Vec<Event>)>,
 }
 
 /// Records per blob: large enough that the per-blob overhead vanishes,
@@ -195,6 +200,12 @@ impl LiveResolver {
             retired,
             issued,
             next_stamp: self.next_stamp,
+            events: &self.events,
+            pending: {
+                let mut pending: Vec<(&SourceKey, &Vec<Event>)> = self.pending.iter().collect();
+                pending.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                pending
+            },
         }
     }
 
@@ -344,6 +355,21 @@ impl LiveResolver {
         );
         live.issued
             .extend(state.issued.into_iter().map(CustomerId::from_u64));
+        // Events sit in slots of held records only.
+        if state
+            .events
+            .records()
+            .any(|r| !alive.get(r.index()).copied().unwrap_or(false))
+        {
+            return Err(broken("events belong to a record that is not held"));
+        }
+        live.events = state.events;
+        for (key, events) in state.pending {
+            if live.by_key.contains_key(&key) {
+                return Err(broken("pending events of a held record"));
+            }
+            live.pending.entry(key).or_default().extend(events);
+        }
         Ok(live)
     }
 }

@@ -11,6 +11,8 @@ use super::*;
 use crate::block::BlockingSettings;
 use crate::normalize::normalize;
 use crate::record::{Channel, Record};
+use crate::resolver::EventPlacement;
+use crate::timeline::Event;
 
 /// People of a small town: a couple sharing an address and a landline, a
 /// namesake of the wife in another city, a compound given name, a nickname.
@@ -754,4 +756,158 @@ fn explanations_weigh_pairs_as_the_graph_did() {
         checked += 1;
     }
     assert!(checked > 0);
+}
+
+// ---- events ------------------------------------------------------------------
+
+fn event(n: usize, record: &SourceKey, order: Option<&str>) -> Event {
+    Event {
+        id: format!("EV-{n:05}"),
+        source: record.clone(),
+        timestamp: jiff::Timestamp::from_second(1_700_000_000 + n as i64 * 3600).unwrap(),
+        channel: record.channel.clone(),
+        kind: crate::timeline::EventKind::Purchase,
+        amount: None,
+        order_ref: order.map(str::to_owned),
+        store: Some("S042".into()),
+        attributes: vec![("note".into(), format!("attr-{n}"))],
+    }
+}
+
+#[test]
+fn events_follow_their_records_through_merges_and_erasures() {
+    let mut live = LiveResolver::new(Settings::default(), None, Population::default()).unwrap();
+    let (a, b) = (key(0), key(5)); // the same person, two channels
+    // An event before its record: pending.
+    assert_eq!(
+        live.upsert_event(event(1, &a, Some("CMD-1"))).unwrap(),
+        EventPlacement::Pending
+    );
+    assert_eq!(live.pending_event_count(), 1);
+    live.upsert(variant(0, 0)).unwrap();
+    assert_eq!(live.pending_event_count(), 0);
+    let customer = live.customer_of(&a).unwrap();
+    assert_eq!(
+        live.upsert_event(event(2, &a, None)).unwrap(),
+        EventPlacement::Placed { customer }
+    );
+    live.upsert(variant(5, 0)).unwrap();
+    live.upsert_event(event(3, &b, Some("CMD-1"))).unwrap();
+    let merged = live.customer_of(&b).unwrap();
+    assert_eq!(
+        merged, customer,
+        "test data: records 0 and 5 are one person"
+    );
+    let ids: Vec<String> = live
+        .timeline(customer)
+        .unwrap()
+        .newest_first()
+        .iter()
+        .map(|e| e.id().to_owned())
+        .collect();
+    assert_eq!(ids, ["EV-00003", "EV-00002", "EV-00001"]);
+    let journeys = live.timeline(customer).unwrap().journeys();
+    assert_eq!(journeys.len(), 1, "CMD-1 crosses two records");
+    // Erasing one record takes exactly its events.
+    live.erase(&a).unwrap();
+    let left: Vec<String> = live
+        .timeline(live.customer_of(&b).unwrap())
+        .unwrap()
+        .iter()
+        .map(|e| e.id().to_owned())
+        .collect();
+    assert_eq!(left, ["EV-00003"]);
+    assert_eq!(live.event_count(), 1);
+    // Pending events of an erased key go too.
+    live.upsert_event(event(4, &key(9), None)).unwrap();
+    live.erase(&key(9)).unwrap();
+    assert_eq!(live.pending_event_count(), 0);
+}
+
+#[test]
+fn an_erased_customer_leaves_no_event_bytes_in_the_snapshot() {
+    let mut live = graph_after(&[]);
+    let target = key(3);
+    for n in 0..5 {
+        live.upsert_event(event(n, &target, Some("CMD-SECRET-77")))
+            .unwrap();
+    }
+    live.upsert_event(event(9, &key(4), Some("CMD-KEEP")))
+        .unwrap();
+    let bytes = live.to_snapshot_bytes().unwrap();
+    let holds =
+        |bytes: &[u8], needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(holds(&bytes, "CMD-SECRET-77") && holds(&bytes, "EV-00001"));
+    let id = live.customer_of(&target).unwrap();
+    let records_of_target: Vec<SourceKey> =
+        live.records_of(id).unwrap().into_iter().cloned().collect();
+    live.erase_customer(id).unwrap();
+    let bytes = live.to_snapshot_bytes().unwrap();
+    for needle in ["CMD-SECRET-77", "EV-00001", "attr-1"] {
+        assert!(!holds(&bytes, needle), "{needle} survived the erasure");
+    }
+    let loaded = LiveResolver::from_snapshot_bytes(&bytes).unwrap();
+    assert_eq!(loaded.event_count(), live.event_count());
+    for k in records_of_target {
+        assert_eq!(loaded.customer_of(&k), None);
+    }
+    let kept = loaded
+        .customer_of(&key(4))
+        .and_then(|c| loaded.timeline(c))
+        .unwrap();
+    assert!(kept.iter().any(|e| e.order_ref() == Some("CMD-KEEP")));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Nothing lost: every event sent is in exactly the timeline of its
+    /// record's customer, or pending when its record is not held; events
+    /// of erased records are gone.
+    #[test]
+    fn every_event_is_in_exactly_one_place(
+        ops in prop::collection::vec((op(12), 0..12usize), 1..40),
+    ) {
+        let mut live = LiveResolver::new(Settings::default(), None, Population::default()).unwrap();
+        // Expected events per key, as a model.
+        let mut expected: HashMap<SourceKey, Vec<String>> = HashMap::new();
+        for (n, (operation, target)) in ops.iter().enumerate() {
+            match *operation {
+                Op::Upsert(i, v) => { live.upsert(variant(i, v)).unwrap(); }
+                Op::Erase(i) => {
+                    live.erase(&key(i)).unwrap();
+                    expected.remove(&key(i));
+                }
+                Op::EraseCustomerOf(i) => {
+                    if let Some(id) = live.customer_of(&key(i)) {
+                        for k in live.records_of(id).unwrap() {
+                            expected.remove(k);
+                        }
+                        live.erase_customer(id).unwrap();
+                    }
+                }
+            }
+            let e = event(n, &key(*target), None);
+            expected.entry(e.source.clone()).or_default().push(e.id.clone());
+            live.upsert_event(e).unwrap();
+        }
+        let mut placed = 0;
+        for (id, keys) in live.customers() {
+            let mut got: Vec<String> =
+                live.timeline(id).unwrap().iter().map(|e| e.id().to_owned()).collect();
+            let mut want: Vec<String> =
+                keys.iter().flat_map(|k| expected.get(*k).cloned().unwrap_or_default()).collect();
+            got.sort();
+            want.sort();
+            placed += want.len();
+            prop_assert_eq!(got, want);
+        }
+        let waiting: usize = expected
+            .iter()
+            .filter(|(k, _)| live.customer_of(k).is_none())
+            .map(|(_, v)| v.len())
+            .sum();
+        prop_assert_eq!(live.pending_event_count(), waiting);
+        prop_assert_eq!(live.event_count(), placed);
+    }
 }

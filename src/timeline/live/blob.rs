@@ -495,7 +495,13 @@ mod tests {
 
     #[test]
     fn readers_are_total_on_garbage() {
-        for bytes in [&[][..], &[0xff; 12], &[3, b'a'], &[1, b'a', 0xff], &[0, 1, 0x80]] {
+        for bytes in [
+            &[][..],
+            &[0xff; 12],
+            &[3, b'a'],
+            &[1, b'a', 0xff],
+            &[0, 1, 0x80],
+        ] {
             assert!(parse_event(bytes).is_none());
         }
         assert!(parse_key(&[0, 5, b'a']).is_none());
