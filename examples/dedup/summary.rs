@@ -157,7 +157,7 @@ impl Summary<'_> {
         );
         if let Some(erasure) = self.erasure {
             println!(
-                "erased          {} records  ({} keys unknown, {} bad rows: see rejects.csv; {} changes)",
+                "erased          {} records  ({} unknown keys and {} bad rows in rejects.csv; {} changes)",
                 thousands(erasure.erased.len() as u64),
                 thousands(erasure.unknown),
                 thousands(erasure.bad_rows),
@@ -201,7 +201,7 @@ impl Summary<'_> {
                 None => "input order".into(),
             };
             println!(
-                "upserts         {} in {:.2?} ({}): {} records, median {} µs, p99 {} µs, max {} µs; {} changes",
+                "upserts         {} in {:.2?} ({}): {}, median {} µs, p99 {} µs, max {} µs; {} changes",
                 thousands(upserts.upserts),
                 upserts.total,
                 order,
