@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 
 use omnicanal::graph::CustomerGraph;
 use omnicanal::io::{JobFile, Reject};
-use omnicanal::normalize::Normalizer;
+use omnicanal::normalize::{NormalizedRecord, Normalizer};
 use omnicanal::resolver::{LiveResolver, Resolver, Settings};
 use omnicanal::timeline::{Event, Timelines};
 use omnicanal::{Record, RecordId, SourceKey};
@@ -101,9 +101,35 @@ pub fn load_job(path: impl AsRef<Path>) -> Result<Loaded, Box<dyn Error>> {
     load(&job, base)
 }
 
-/// [`load_job`] for a job already parsed; paths are relative to `base_dir`.
-pub fn load(job: &JobFile, base_dir: &Path) -> Result<Loaded, Box<dyn Error>> {
-    let started = Instant::now();
+/// What a job's files hold, read and normalized but not resolved: the
+/// common start of [`load`] and of tools that resolve their own way (the
+/// live server feeds a `LiveResolver`).
+pub struct JobData {
+    /// Every record read, in file then row order.
+    pub raw: Vec<Record>,
+    /// `normalized[i]` is `raw[i]` normalized with its own source's options.
+    pub normalized: Vec<NormalizedRecord>,
+    /// Every event read, each pointed at its record (exact key, or the id
+    /// alone when one record holds it; see the module docs).
+    pub events: Vec<Event>,
+    /// Events whose key named no record but whose source id alone did.
+    pub events_attached_by_id: usize,
+    /// Rows the readers refused.
+    pub rejects: Vec<Reject>,
+}
+
+/// Reads the job file at `path` (paths in it relative to its folder): every
+/// record, normalized, and every event, attached.
+pub fn read_job_file(path: impl AsRef<Path>) -> Result<JobData, Box<dyn Error>> {
+    let path = path.as_ref();
+    let job = JobFile::load(path)?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    read_job(&job, base)
+}
+
+/// [`read_job_file`] for a job already parsed; paths are relative to
+/// `base_dir`.
+pub fn read_job(job: &JobFile, base_dir: &Path) -> Result<JobData, Box<dyn Error>> {
     let mut rejects = Vec::new();
 
     // Records, each with the index of the source it came from, so that it
@@ -131,11 +157,39 @@ pub fn load(job: &JobFile, base_dir: &Path) -> Result<Loaded, Box<dyn Error>> {
             Err(reject) => rejects.push(reject),
         }
     }
-    let normalized: Vec<_> = raw
+    let normalized: Vec<NormalizedRecord> = raw
         .par_iter()
         .zip(&source_of)
         .map(|(record, &source)| normalizers[usize::from(source)].normalize(record))
         .collect();
+
+    let mut events: Vec<Event> = Vec::new();
+    for row in job.read_events(base_dir)? {
+        match row {
+            Ok(event) => events.push(event),
+            Err(reject) => rejects.push(reject),
+        }
+    }
+    let events_attached_by_id = RecordIndex::new(&normalized).attach(&mut events) as usize;
+    Ok(JobData {
+        raw,
+        normalized,
+        events,
+        events_attached_by_id,
+        rejects,
+    })
+}
+
+/// [`load_job`] for a job already parsed; paths are relative to `base_dir`.
+pub fn load(job: &JobFile, base_dir: &Path) -> Result<Loaded, Box<dyn Error>> {
+    let started = Instant::now();
+    let JobData {
+        raw,
+        normalized,
+        events,
+        events_attached_by_id,
+        rejects,
+    } = read_job(job, base_dir)?;
 
     let resolver = Resolver::new(Settings::default())?;
     let resolution = resolver.resolve(&normalized)?;
@@ -146,20 +200,11 @@ pub fn load(job: &JobFile, base_dir: &Path) -> Result<Loaded, Box<dyn Error>> {
         .map(|c| c.0)
         .collect();
 
-    let mut events: Vec<Event> = Vec::new();
-    for row in job.read_events(base_dir)? {
-        match row {
-            Ok(event) => events.push(event),
-            Err(reject) => rejects.push(reject),
-        }
-    }
     let n_events = events.len();
-    let keys: Vec<&SourceKey> = raw.iter().map(|r| &r.key).collect();
-    let events_attached_by_id = RecordIndex::new(&normalized).attach(&mut events) as usize;
-    let by_key: HashMap<&SourceKey, RecordId> = keys
+    let by_key: HashMap<&SourceKey, RecordId> = raw
         .iter()
         .enumerate()
-        .map(|(i, k)| (*k, RecordId(i as u32)))
+        .map(|(i, r)| (&r.key, RecordId(i as u32)))
         .collect();
     let built = Timelines::build(events, |k| by_key.get(k).copied(), &customer_of_record)?;
     drop(by_key);
