@@ -14,6 +14,10 @@
 //! cargo run --release --all-features --example dedup -- --input us.csv --channel web \
 //!     --id-column id --map given_name=first_name --map family_name=surname \
 //!     --map street=street_number,address_1 --date-order mdy --region US
+//! # incremental: train on the batch, then upsert record by record (shuffled)
+//! cargo run --release --all-features --example dedup -- --mode incremental --shuffle-seed 7
+//! # forget some records, and keep the final live graph for the call centre
+//! cargo run --release --all-features --example dedup -- --erase forget.csv --snapshot out/live.snap
 //! ```
 //!
 //! # Stages
@@ -25,21 +29,63 @@
 //!    be read go to `rejects.csv`; records read + rejects = data rows.
 //! 2. **resolve** — `Resolver::resolve` with the default settings: block,
 //!    compare, train (no labels), score, cluster (union-find with guards).
-//! 3. **write** — `customers.csv`.
-//! 4. **events** — when the job has `[[events]]`: read, attach to records,
-//!    build the per-customer timelines (`Timelines::build`, which packs the
-//!    events into compact columns).
+//!    With `--mode incremental`, see below.
+//! 3. **erase, snapshot** — with `--erase FILE`, the listed records are
+//!    erased from a live graph (`LiveResolver::erase`), whose customers may
+//!    split; with `--snapshot FILE`, the final live graph is saved
+//!    (`LiveResolver::save`, atomic and checksummed) for
+//!    `callcentre --snapshot FILE`. In batch mode either flag builds the
+//!    live graph with `LiveResolver::from_batch`, which resolves once, like
+//!    `resolve` (so the summary has one "resolve" time, without pair
+//!    counts), and costs one more copy of the normalized records.
+//! 4. **events** — when the job has `[[events]]`: read, attach to records
+//!    (as read, so an erased record's events are known as such and not sent
+//!    by their id to another record), drop the events of erased records,
+//!    then **write** `customers.csv` and build the per-customer timelines
+//!    (`Timelines::build`, which packs the events into compact columns).
 //! 5. **profiles** — one golden profile per customer (`omnicanal::profile`),
 //!    with its activity when there are events, built and written a slice of
 //!    customers at a time; then the records are dropped.
 //! 6. **write** — `timelines.jsonl` and `orphan_events.csv` from the
 //!    timelines' store.
 //!
+//! # Incremental mode
+//!
+//! `--mode incremental` shows the live graph a CRM backend would run. It
+//! trains exactly as the batch does — `Resolver::resolve` over every record,
+//! for its `model` and `population` (generic values, name frequencies) —
+//! because a live graph scores with a *frozen* model: an upsert must never
+//! change the weight of a pair already scored, or the customers would
+//! depend on arrival order. Then `LiveResolver::new(settings, model,
+//! population)` takes the records one `upsert` at a time, in input order or
+//! shuffled with `--shuffle-seed S` (a seeded Fisher–Yates), each call
+//! timed; the summary gives records/s and the median, p99 and slowest call.
+//! The live graph's law (its partition equals a batch resolution of the same
+//! records with the same model and population) makes every output file
+//! byte for byte the batch's, whatever the order; the tests check it.
+//!
+//! The ids in the files are the canonical ones, `CustomerId::from_member_refs`
+//! of each customer's keys, as in batch mode. The live graph's own ids are
+//! *stable* instead: a customer keeps its id as records join and merge, so
+//! they depend on the history (which record came first), and two orders
+//! would give two files. A snapshot keeps the live ids.
+//!
+//! # Erasures
+//!
+//! `--erase FILE` is a CSV file with the header `channel,source_id` (other
+//! columns ignored). After resolving (either mode) each listed record is
+//! erased: it has no row in `customers.csv`, is in no profile, and its
+//! events are in no timeline and not in `orphan_events.csv` either (the
+//! summary counts them as erased). A key no record has, a key listed twice
+//! and a row that names no valid key go to `rejects.csv` with the file and
+//! line, and are counted in the summary; they do not stop the job. A missing
+//! file or a header without `channel` and `source_id` does, before any output.
+//!
 //! # Outputs (in `--out`, default `out/` under the working directory, created
 //! when missing; files of an earlier run are overwritten)
 //!
 //! - `customers.csv` — `channel,source_id,customer_id`, one row per record
-//!   read, in input order. Customer ids are `C` + 16 hex digits, derived from
+//!   read (and not erased), in input order. Customer ids are `C` + 16 hex digits, derived from
 //!   the customer's smallest source key, so they are stable across runs while
 //!   that record stays.
 //! - `profiles.jsonl` — one golden profile per customer, in cluster order:
@@ -48,7 +94,8 @@
 //!   rules, and the activity from the events (counts, spend, first and last
 //!   interaction per channel). This file is personal data, by design.
 //! - `rejects.csv` — `file,line,reason` for every customer or events row that
-//!   could not be read (the reason names the column, never the value).
+//!   could not be read, and every row of `--erase` not applied (the reason
+//!   names the column, never the value).
 //! - `timelines.jsonl` (with events) — one JSON object per customer having
 //!   events, in cluster order: `{"customer_id", "events": [{"event_id",
 //!   "timestamp" (RFC 3339, UTC), "channel" (where it happened), "kind",
@@ -70,8 +117,9 @@
 //! Progress per stage goes to stderr (hidden with `--quiet` or when stderr is
 //! not a terminal); the summary goes to stdout: records in, rejects,
 //! customers, cluster-size histogram, the largest clusters (sizes and ids
-//! only), pairs compared, time per stage, peak memory, and with `--truth`
-//! pairwise and B-cubed precision, recall and F1.
+//! only), pairs compared, upsert throughput and latency (incremental),
+//! erasures, the snapshot's size, time per stage, peak memory, and with
+//! `--truth` pairwise and B-cubed precision, recall and F1.
 //!
 //! # Errors
 //!
