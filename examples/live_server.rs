@@ -154,7 +154,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         let mut kinds_shown = std::collections::HashSet::new();
         for change in notifications {
             let line = describe(&change);
-            let kind = line.split_whitespace().next().unwrap_or_default().to_owned();
+            let kind = line
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
             if kinds_shown.insert(kind) {
                 println!("  change: {line}");
             }
@@ -203,36 +207,38 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let writer = {
         let state = Arc::clone(&state);
         let writing = Arc::clone(&writing);
-        std::thread::spawn(move || -> Result<(usize, usize, Duration), omnicanal::Error> {
-            let began = Instant::now();
-            let (mut upserts, mut erasures) = (0, 0);
-            for record in arriving {
-                let changes = state
-                    .write()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .live
-                    .upsert(record)?;
-                upserts += 1;
-                for change in changes {
-                    // The consumer only stops when every sender is gone.
-                    let _ = notify.send(change);
+        std::thread::spawn(
+            move || -> Result<(usize, usize, Duration), omnicanal::Error> {
+                let began = Instant::now();
+                let (mut upserts, mut erasures) = (0, 0);
+                for record in arriving {
+                    let changes = state
+                        .write()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .live
+                        .upsert(record)?;
+                    upserts += 1;
+                    for change in changes {
+                        // The consumer only stops when every sender is gone.
+                        let _ = notify.send(change);
+                    }
                 }
-            }
-            for key in &forget {
-                let changes = {
-                    let mut state = state.write().unwrap_or_else(PoisonError::into_inner);
-                    // Forgotten means the events too.
-                    state.events.remove(key);
-                    state.live.erase(key)?
-                };
-                erasures += 1;
-                for change in changes {
-                    let _ = notify.send(change);
+                for key in &forget {
+                    let changes = {
+                        let mut state = state.write().unwrap_or_else(PoisonError::into_inner);
+                        // Forgotten means the events too.
+                        state.events.remove(key);
+                        state.live.erase(key)?
+                    };
+                    erasures += 1;
+                    for change in changes {
+                        let _ = notify.send(change);
+                    }
                 }
-            }
-            writing.store(false, Ordering::Relaxed);
-            Ok((upserts, erasures, began.elapsed()))
-        })
+                writing.store(false, Ordering::Relaxed);
+                Ok((upserts, erasures, began.elapsed()))
+            },
+        )
     };
 
     let writer = writer.join().map_err(|_| "the writer thread panicked")?;
@@ -241,7 +247,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         .map(|r| r.join().map_err(|_| "a reader thread panicked"))
         .collect::<Result<_, _>>()?;
     // The writer's sender is dropped with its thread: the consumer ends.
-    let changes = consumer.join().map_err(|_| "the consumer thread panicked")?;
+    let changes = consumer
+        .join()
+        .map_err(|_| "the consumer thread panicked")?;
     let (upserts, erasures, took) = writer?;
 
     println!(

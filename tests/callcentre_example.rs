@@ -323,14 +323,23 @@ fn a_snapshot_answers_like_the_job_and_a_truncated_one_is_refused() {
 
     let from_job = json_lines(&run(&["--phone", MOBILE[0], "--json"]));
     let snapshot_flag = snapshot.to_str().expect("UTF-8 path");
-    let from_snapshot = json_lines(&run(&["--snapshot", snapshot_flag, "--phone", MOBILE[1], "--json"]));
+    let from_snapshot = json_lines(&run(&[
+        "--snapshot",
+        snapshot_flag,
+        "--phone",
+        MOBILE[1],
+        "--json",
+    ]));
     assert_eq!(from_job.len(), 1);
     assert_eq!(from_snapshot.len(), 1);
     let (job, snap) = (&from_job[0], &from_snapshot[0]);
     assert_eq!(str_at(snap, "status"), "found", "{snap}");
     assert_eq!(str_at(snap, "customer_id"), str_at(job, "customer_id"));
     assert_eq!(record_keys(snap), record_keys(job));
-    assert!(record_keys(snap).len() >= 4, "Jean Fernandes has five records");
+    assert!(
+        record_keys(snap).len() >= 4,
+        "Jean Fernandes has five records"
+    );
     // A snapshot holds records, not events.
     assert_eq!(snap["timeline"].as_array().map(Vec::len), Some(0), "{snap}");
 
@@ -347,9 +356,19 @@ fn a_snapshot_answers_like_the_job_and_a_truncated_one_is_refused() {
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("truncated.snap"), "{stderr}");
     assert!(stderr.contains("truncated"), "{stderr}");
-    assert!(!stderr.contains("36 92"), "the queried value is not repeated: {stderr}");
+    assert!(
+        !stderr.contains("36 92"),
+        "the queried value is not repeated: {stderr}"
+    );
 
-    let both = run(&["--snapshot", snapshot_flag, "--job", "x.toml", "--phone", MOBILE[0]]);
+    let both = run(&[
+        "--snapshot",
+        snapshot_flag,
+        "--job",
+        "x.toml",
+        "--phone",
+        MOBILE[0],
+    ]);
     assert_eq!(both.status.code(), Some(2));
 }
 

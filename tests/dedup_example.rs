@@ -548,8 +548,16 @@ fn command_line_mistakes_exit_2_naming_the_flag() {
         2,
         &["--channel", "--job"],
     );
-    expect_failure(&["--mode", "streaming"], 2, &["--mode is batch or incremental"]);
-    expect_failure(&["--shuffle-seed", "7"], 2, &["--shuffle-seed goes with --mode incremental"]);
+    expect_failure(
+        &["--mode", "streaming"],
+        2,
+        &["--mode is batch or incremental"],
+    );
+    expect_failure(
+        &["--shuffle-seed", "7"],
+        2,
+        &["--shuffle-seed goes with --mode incremental"],
+    );
     expect_failure(
         &["--mode", "incremental", "--shuffle-seed", "-1"],
         2,
@@ -674,7 +682,10 @@ fn bundled_run(extra: &[&str]) -> (tempfile::TempDir, String) {
 #[test]
 fn incremental_mode_writes_the_batch_files_in_any_order() {
     let (batch, batch_summary) = bundled_run(&[]);
-    assert!(batch_summary.starts_with("omnicanal dedup (batch)"), "{batch_summary}");
+    assert!(
+        batch_summary.starts_with("omnicanal dedup (batch)"),
+        "{batch_summary}"
+    );
     let read = |dir: &Path, file: &str| std::fs::read(dir.join(file)).unwrap();
     let batch_customers = read(batch.path(), "customers.csv");
     assert_eq!(
@@ -687,9 +698,15 @@ fn incremental_mode_writes_the_batch_files_in_any_order() {
         &["--mode", "incremental", "--shuffle-seed", "20240917"][..],
     ] {
         let (out, summary) = bundled_run(extra);
-        assert!(summary.starts_with("omnicanal dedup (incremental)"), "{summary}");
+        assert!(
+            summary.starts_with("omnicanal dedup (incremental)"),
+            "{summary}"
+        );
         assert!(summary.contains("upserts         3 725 in "), "{summary}");
-        assert!(summary.contains("median ") && summary.contains("p99 "), "{summary}");
+        assert!(
+            summary.contains("median ") && summary.contains("p99 "),
+            "{summary}"
+        );
         if extra.len() > 2 {
             assert!(summary.contains("shuffled, seed 20240917"), "{summary}");
         }
@@ -765,7 +782,10 @@ fn erase_removes_exactly_the_listed_records_and_their_events() {
             "{summary}"
         );
         assert!(
-            summary.contains(&format!("{} of erased records dropped", erased_events.len())),
+            summary.contains(&format!(
+                "{} of erased records dropped",
+                erased_events.len()
+            )),
             "{summary}"
         );
 
@@ -773,7 +793,11 @@ fn erase_removes_exactly_the_listed_records_and_their_events() {
         let (_, plain) = read_csv(&out_dir().join("customers.csv"));
         let (_, rows) = read_csv(&out.path().join("customers.csv"));
         let key = |r: &HashMap<String, String>| (r["channel"].clone(), r["source_id"].clone());
-        let expected: Vec<_> = plain.iter().map(key).filter(|k| !erased.contains(k)).collect();
+        let expected: Vec<_> = plain
+            .iter()
+            .map(key)
+            .filter(|k| !erased.contains(k))
+            .collect();
         let got: Vec<_> = rows.iter().map(key).collect();
         assert_eq!(got, expected, "{mode}");
 
@@ -803,13 +827,19 @@ fn erase_removes_exactly_the_listed_records_and_their_events() {
         }
         let (_, orphans) = read_csv(&out.path().join("orphan_events.csv"));
         let orphan_ids: HashSet<String> = orphans.iter().map(|o| o["event_id"].clone()).collect();
-        assert_eq!(orphan_ids, HashSet::from(["EVORPHAN0001".to_owned()]), "{mode}");
+        assert_eq!(
+            orphan_ids,
+            HashSet::from(["EVORPHAN0001".to_owned()]),
+            "{mode}"
+        );
         assert!(placed.is_disjoint(&erased_events), "{mode}");
         let (_, events) = read_csv(&fixtures().join("events.csv"));
         let kept: HashSet<String> = events
             .iter()
             .map(|e| e["event_id"].clone())
-            .filter(|id| id != "EVBAD0000001" && id != "EVORPHAN0001" && !erased_events.contains(id))
+            .filter(|id| {
+                id != "EVBAD0000001" && id != "EVORPHAN0001" && !erased_events.contains(id)
+            })
             .collect();
         assert_eq!(placed, kept, "{mode}");
 
@@ -832,7 +862,10 @@ fn erase_removes_exactly_the_listed_records_and_their_events() {
     }
     for file in ["customers.csv", "profiles.jsonl", "timelines.jsonl"] {
         let read = |dir: &tempfile::TempDir| std::fs::read(dir.path().join(file)).unwrap();
-        assert!(read(&outputs[0]) == read(&outputs[1]), "{file}: batch and incremental differ");
+        assert!(
+            read(&outputs[0]) == read(&outputs[1]),
+            "{file}: batch and incremental differ"
+        );
     }
 }
 

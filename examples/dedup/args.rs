@@ -219,7 +219,9 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
     let mode = match mode.as_deref().map(str::trim) {
         None | Some("batch") => {
             if shuffle_seed.is_some() {
-                return Err(UsageError("--shuffle-seed goes with --mode incremental".into()));
+                return Err(UsageError(
+                    "--shuffle-seed goes with --mode incremental".into(),
+                ));
             }
             Mode::Batch
         }

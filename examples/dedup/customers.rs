@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use omnicanal::cluster::{NoGuard, cluster};
 use omnicanal::normalize::NormalizedRecord;
 use omnicanal::resolver::LiveResolver;
-use omnicanal::{ClusterIndex, Clustering, CustomerId, Edge, Error, ErrorKind, RecordId, SourceKey};
+use omnicanal::{
+    ClusterIndex, Clustering, CustomerId, Edge, Error, ErrorKind, RecordId, SourceKey,
+};
 
 /// Records grouped into customers, over one slice of records
 /// (`records[i]` is `RecordId(i)`).

@@ -53,7 +53,11 @@ pub fn read_list(path: &Path) -> Result<EraseList, Error> {
     let column = |name: &str| {
         header
             .iter()
-            .position(|h| h.trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case(name))
+            .position(|h| {
+                h.trim()
+                    .trim_start_matches('\u{feff}')
+                    .eq_ignore_ascii_case(name)
+            })
             .ok_or_else(|| {
                 Error::new(ErrorKind::Config {
                     reason: "the erase file's header needs channel and source_id".into(),
@@ -99,7 +103,10 @@ pub fn read_list(path: &Path) -> Result<EraseList, Error> {
             continue;
         };
         if let Some(first) = first_line.get(&key) {
-            bad_rows.push(reject(line, format!("source key already listed on line {first}")));
+            bad_rows.push(reject(
+                line,
+                format!("source key already listed on line {first}"),
+            ));
             continue;
         }
         first_line.insert(key.clone(), line);

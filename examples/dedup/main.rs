@@ -230,7 +230,7 @@ fn load(input: Input) -> Result<Job, Error> {
 /// How the customers were found, before erasures.
 enum Resolved {
     /// `Resolver::resolve`, nothing live wanted.
-    Batch(Resolution),
+    Batch(Box<Resolution>),
     /// A live graph: built from the batch (`--mode batch` with `--erase` or
     /// `--snapshot`), or fed one upsert at a time after training.
     Live {
@@ -295,7 +295,7 @@ fn run(options: Options) -> Result<(), Error> {
     let resolved = match mode {
         Mode::Batch if !wants_live => {
             let resolution = resolve_batch(&sources.records, &progress, &mut stages)?;
-            Resolved::Batch(resolution)
+            Resolved::Batch(Box::new(resolution))
         }
         Mode::Batch => {
             // The live graph is built from the batch in one resolution
