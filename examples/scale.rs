@@ -272,8 +272,13 @@ fn diagnose(
                     continue;
                 }
                 missed += 1;
-                let ex =
-                    resolver.explain_pair(&resolution.model, records, RecordId(a), RecordId(b))?;
+                let ex = resolver.explain_pair(
+                    &resolution.model,
+                    &resolution.population,
+                    records,
+                    RecordId(a),
+                    RecordId(b),
+                )?;
                 let why = if !blocked.contains(&(a.min(b), a.max(b))) {
                     not_blocked += 1;
                     "not blocked"
@@ -319,7 +324,8 @@ fn diagnose(
         wrong.len()
     );
     for e in wrong.iter().take(n) {
-        let ex = resolver.explain_pair(&resolution.model, records, e.a, e.b)?;
+        let ex =
+            resolver.explain_pair(&resolution.model, &resolution.population, records, e.a, e.b)?;
         let same_household = truth[e.a.index()].household == truth[e.b.index()].household;
         eprintln!(
             "--- false edge weight {:.2} household={same_household}",

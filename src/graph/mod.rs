@@ -84,7 +84,7 @@ use crate::normalize::phone::normalize_phone;
 use crate::normalize::{NormalizedRecord, Region, normalize_identifier};
 use crate::profile::{Profile, ProfileBuilder, Sourced, SurvivorshipRules};
 use crate::record::{IdentifierKind, Record, RecordId, SourceKey};
-use crate::resolver::{PairExplanation, Resolution, Resolver};
+use crate::resolver::{NameFrequencies, PairExplanation, Population, Resolution, Resolver};
 use crate::score::Model;
 use crate::timeline::Timelines;
 
@@ -131,7 +131,7 @@ pub struct CustomerGraph {
     values: ValueIndex,
     names: NameIndex,
     generic: GenericValues,
-    explainer: Option<(Resolver, Model)>,
+    explainer: Option<(Resolver, Model, Population)>,
 }
 
 impl fmt::Debug for CustomerGraph {
@@ -156,6 +156,7 @@ pub struct GraphBuilder<'a> {
     timelines: Option<&'a Timelines>,
     generic: Option<GenericValues>,
     explainer: Option<(Resolver, Model)>,
+    population: Option<Population>,
     options: GraphOptions,
 }
 
@@ -197,6 +198,14 @@ impl<'a> GraphBuilder<'a> {
         self
     }
 
+    /// The generic values and name frequencies pair explanations are
+    /// weighed with: the ones the resolution used (default: counted once on
+    /// the graph's records when it is built).
+    pub fn population(mut self, population: Population) -> Self {
+        self.population = Some(population);
+        self
+    }
+
     /// Other options.
     pub fn options(mut self, options: GraphOptions) -> Self {
         self.options = options;
@@ -216,6 +225,7 @@ impl<'a> GraphBuilder<'a> {
             timelines,
             generic,
             explainer,
+            population,
             options,
         } = self;
         if clustering.n_records() != normalized.len() {
@@ -289,6 +299,14 @@ impl<'a> GraphBuilder<'a> {
         by_customer_id.sort_unstable();
 
         let names = NameIndex::build(&normalized, &cluster_of);
+        // Counted once here, not per explained pair.
+        let explainer = explainer.map(|(resolver, model)| {
+            let population = population.unwrap_or_else(|| Population {
+                generic: generic.clone(),
+                names: NameFrequencies::count(&normalized),
+            });
+            (resolver, model, population)
+        });
 
         Ok(CustomerGraph {
             options,
@@ -300,8 +318,8 @@ impl<'a> GraphBuilder<'a> {
             by_key,
             values,
             names,
-            generic,
             explainer,
+            generic,
         })
     }
 }
@@ -392,6 +410,7 @@ impl CustomerGraph {
             timelines: None,
             generic: None,
             explainer: None,
+            population: None,
             options: GraphOptions::default(),
         }
     }
@@ -412,11 +431,13 @@ impl CustomerGraph {
             clustering,
             customer_ids,
             model,
+            population,
             ..
         } = resolution;
         let mut builder = CustomerGraph::builder(normalized, clustering, customer_ids)
             .raw_records(raw)
-            .explainer(resolver.clone(), model);
+            .explainer(resolver.clone(), model)
+            .population(population);
         if let Some(timelines) = timelines {
             builder = builder.timelines(timelines);
         }
@@ -612,13 +633,12 @@ impl CustomerGraph {
 
     /// Why two records are (or are not) one customer, comparison by
     /// comparison, under the model the graph keeps. Fails when the graph was
-    /// built without an explainer or a record is unknown. Cost: the
-    /// resolver counts term frequencies over all records on each call.
+    /// built without an explainer or a record is unknown.
     pub fn explain_pair(&self, a: RecordId, b: RecordId) -> Result<PairExplanation> {
-        let Some((resolver, model)) = &self.explainer else {
+        let Some((resolver, model, population)) = &self.explainer else {
             return Err(config("the graph keeps no resolver to explain pairs with"));
         };
-        resolver.explain_pair(model, &self.normalized, a, b)
+        resolver.explain_pair(model, population, &self.normalized, a, b)
     }
 
     /// Heap bytes of the lookup indexes (not the records and profiles).

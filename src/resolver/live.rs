@@ -644,7 +644,8 @@ impl LiveResolver {
             .collect();
         let mut builder = crate::graph::CustomerGraph::builder(records, clustering, customer_ids)
             .generic_values(self.population.generic.clone())
-            .explainer(self.resolver.clone(), self.model.clone());
+            .explainer(self.resolver.clone(), self.model.clone())
+            .population(self.population.clone());
         if let Some(timelines) = timelines {
             builder = builder.timelines(timelines);
         }

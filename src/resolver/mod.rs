@@ -393,10 +393,13 @@ impl Resolver {
         )
     }
 
-    /// Explains a pair of records under a model: levels, weights, verdict.
+    /// Explains a pair of records under a model and a population (the
+    /// generic values and name frequencies the pair was scored with):
+    /// levels, weights, verdict — the same weight as the resolution gave.
     pub fn explain_pair(
         &self,
         model: &Model,
+        population: &Population,
         records: &[NormalizedRecord],
         a: RecordId,
         b: RecordId,
@@ -404,18 +407,19 @@ impl Resolver {
         let (Some(ra), Some(rb)) = (records.get(a.index()), records.get(b.index())) else {
             return Err(config("record id out of range"));
         };
-        let comparator = Comparator::new(self.settings.comparisons.clone())?;
+        let comparator = self.comparator(&population.generic)?;
         let levels_explained: Vec<LevelExplanation<'_>> = comparator.explain(ra, rb);
         let levels: Vec<u8> = levels_explained.iter().map(|l| l.level).collect();
-        let tf = self
-            .settings
-            .training
-            .term_frequency
-            .then(|| TermFrequencies::count(records, &self.settings.comparisons));
-        let tf_values = match &tf {
-            Some(tf) => tf.for_pair(model, (a.index(), b.index()), &levels),
-            None => Vec::new(),
-        };
+        let mut tf_values = vec![None; levels.len()];
+        if self.settings.training.term_frequency {
+            population.names.fill_pair(
+                model,
+                term_frequency::TfPositions::of(&self.settings.comparisons),
+                (ra, rb),
+                &levels,
+                &mut tf_values,
+            );
+        }
         let weights = model.explain(&levels, &tf_values);
         Ok(PairExplanation {
             levels: levels_explained

@@ -44,6 +44,28 @@ pub enum JourneyStatus {
     Returned,
 }
 
+impl JourneyStatus {
+    /// The status of a journey whose events have these kinds, by the rules
+    /// of the [module docs](self): the furthest step any event reached.
+    pub(crate) fn of_kinds<'k>(kinds: impl Iterator<Item = &'k EventKind>) -> JourneyStatus {
+        // The steps ranked; `Mentioned` when no event is a step.
+        let rank = |k: &EventKind| match k {
+            EventKind::Return => 4,
+            EventKind::Pickup => 3,
+            EventKind::Order => 2,
+            EventKind::Purchase => 1,
+            _ => 0,
+        };
+        match kinds.map(rank).max().unwrap_or(0) {
+            4 => JourneyStatus::Returned,
+            3 => JourneyStatus::PickedUp,
+            2 => JourneyStatus::Ordered,
+            1 => JourneyStatus::Purchased,
+            _ => JourneyStatus::Mentioned,
+        }
+    }
+}
+
 /// One customer's events sharing an order reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Journey<'a> {
@@ -145,18 +167,7 @@ fn journey<'a>(
             stores.push(s);
         }
     }
-    let has = |kind: EventKind| events.iter().any(|e| *e.kind() == kind);
-    let status = if has(EventKind::Return) {
-        JourneyStatus::Returned
-    } else if has(EventKind::Pickup) {
-        JourneyStatus::PickedUp
-    } else if has(EventKind::Order) {
-        JourneyStatus::Ordered
-    } else if has(EventKind::Purchase) {
-        JourneyStatus::Purchased
-    } else {
-        JourneyStatus::Mentioned
-    };
+    let status = JourneyStatus::of_kinds(events.iter().map(|e| e.kind()));
     let first = events.first().map(|e| e.timestamp()).unwrap_or_default();
     let last = events.last().map(|e| e.timestamp()).unwrap_or_default();
     Journey {

@@ -11,6 +11,10 @@
 //! - [`Journey`]: the events sharing an order reference (order → pickup →
 //!   return), with the channels crossed and a [`JourneyStatus`];
 //!   [`SharedOrderRef`] reports a reference seen on two customers.
+//! - [`RecordEvents`]: the live resolver's mutable store, events kept per
+//!   record and merged per customer at query time ([`LiveTimelineQuery`],
+//!   same filters, orders and cursors); `push` in about a microsecond,
+//!   `erase_record` that leaves no byte behind.
 //!
 //! Order within a timeline: instant, then channel name, then sequence (input
 //! position); see [`store`] for the layout and the total order, and [`query`]
@@ -18,6 +22,7 @@
 
 pub mod event;
 pub mod journey;
+pub mod live;
 pub mod query;
 pub mod store;
 mod strings;
@@ -27,6 +32,7 @@ mod tests;
 
 pub use event::{Currency, Event, EventKind, Money};
 pub use journey::{Journey, JourneyStatus, SharedOrderRef};
+pub use live::{LiveEventView, LiveJourney, LivePage, LiveTimelineQuery, RecordEvents};
 pub use query::{Cursor, Filter, Order, Page, TimelineQuery};
 pub use store::{
     EventView, MAX_EVENTS, MemoryUsage, Orphan, OrphanReason, TimelineBuild, Timelines,

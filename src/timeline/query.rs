@@ -70,6 +70,11 @@ impl Cursor {
             sequence,
         }
     }
+
+    /// The point's instant, channel and sequence.
+    pub(crate) fn parts(&self) -> (Timestamp, &Channel, u32) {
+        (self.timestamp, &self.channel, self.sequence)
+    }
 }
 
 /// One page of a query: its events, and a cursor for the next page when
@@ -84,7 +89,7 @@ pub struct Page<'a> {
 
 /// A set of interned ids a filter keeps.
 #[derive(Debug, Clone)]
-enum IdSet {
+pub(crate) enum IdSet {
     Any,
     // Tables are small (a handful of channels and kinds), so a bit mask
     // answers without allocating in nearly every case.
@@ -93,7 +98,7 @@ enum IdSet {
 }
 
 impl IdSet {
-    fn of(ids: impl Iterator<Item = Option<u32>>, restricted: bool) -> IdSet {
+    pub(crate) fn of(ids: impl Iterator<Item = Option<u32>>, restricted: bool) -> IdSet {
         if !restricted {
             return IdSet::Any;
         }
@@ -105,7 +110,7 @@ impl IdSet {
         }
     }
 
-    fn contains(&self, id: u32) -> bool {
+    pub(crate) fn contains(&self, id: u32) -> bool {
         match self {
             IdSet::Any => true,
             IdSet::Mask(m) => id < 64 && m & (1 << id) != 0,
@@ -362,7 +367,7 @@ impl CursorProbe {
 
 /// The first position in `lo..hi` where `before` turns false (`before` must
 /// be true then false over the range).
-fn partition(mut lo: usize, mut hi: usize, before: impl Fn(usize) -> bool) -> usize {
+pub(crate) fn partition(mut lo: usize, mut hi: usize, before: impl Fn(usize) -> bool) -> usize {
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
         if before(mid) {

@@ -597,7 +597,7 @@ where
 /// Each event's source key as an index into the distinct keys, in order of
 /// first appearance. A key equal to the previous event's is taken without
 /// hashing (exports often list a record's events together).
-fn distinct_sources(events: &[Event]) -> (Vec<u32>, Vec<&SourceKey>) {
+pub(crate) fn distinct_sources(events: &[Event]) -> (Vec<u32>, Vec<&SourceKey>) {
     let mut channels = EnumInterner::new(4);
     let mut ids = StrInterner::new();
     let mut distinct: Vec<&SourceKey> = Vec::new();
@@ -963,7 +963,7 @@ fn assemble(
 }
 
 /// An event holding no heap memory, left where an orphan was taken out.
-fn empty_event() -> Event {
+pub(crate) fn empty_event() -> Event {
     Event {
         id: String::new(),
         source: SourceKey {
@@ -984,7 +984,7 @@ fn empty_event() -> Event {
 /// event made freeing them a third of the build's time (glibc's `free` is
 /// per block), and the caller need not wait for it. If no thread can be
 /// started, the closure and the events in it are dropped here instead.
-fn drop_in_background(events: Vec<Event>) {
+pub(crate) fn drop_in_background(events: Vec<Event>) {
     if events.is_empty() {
         return;
     }

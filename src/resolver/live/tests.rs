@@ -741,3 +741,17 @@ fn the_graph_view_has_the_same_customers_and_ids() {
         .collect();
     assert_eq!(found, phone);
 }
+
+#[test]
+fn explanations_weigh_pairs_as_the_graph_did() {
+    let live = graph_after(&[Op::Upsert(12, 1)]);
+    let graph = live.to_graph(None).unwrap();
+    let mut checked = 0;
+    for edge in graph.clustering().accepted() {
+        let explained = graph.explain_pair(edge.a, edge.b).unwrap();
+        assert_eq!(explained.weights.match_weight, edge.weight, "{edge:?}");
+        assert!(explained.above_threshold);
+        checked += 1;
+    }
+    assert!(checked > 0);
+}

@@ -1,0 +1,319 @@
+//! The serialized form of a [`RecordEvents`]: a few big byte strings, not
+//! one value per event, so that postcard writes and reads 20 million events
+//! at memory speed.
+//!
+//! ```text
+//! version, next_seq, channels, kinds, currencies   the small tables
+//! record_lens    u32 LE per record slot: its number of events
+//! record_keys    u64 LE per record slot: its key blob's reference or NO_REF
+//! entries        24 bytes per event, record by record in list order:
+//!                seconds i64, nanos u32, seq u32, packed u64 (LE)
+//! chunks         the arena's chunks, as they are (erased bytes are zeros)
+//! ```
+//!
+//! Loading validates everything a reader relies on and refuses the input
+//! otherwise (an error, never a panic): lengths agree, every reference and
+//! table id is in range, every blob parses (valid UTF-8 included), every
+//! record's list is strictly sorted, instants are valid, sequences are below
+//! `next_seq`, a record has a key exactly when it has events. Not checked:
+//! that sequences are distinct *across* records (only a tie between two
+//! records' events would be ordered arbitrarily) and that blobs do not
+//! overlap (erasing one would then zero part of another, which then reads as
+//! empty).
+
+use rayon::prelude::*;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::ser::Serializer;
+use serde::{Deserialize, Serialize};
+
+use super::blob::{self, Arena, MAX_CHUNKS, NO_REF};
+use super::{Entry, MAX_TABLE_ENTRIES, RecordEvents, RecordSlot, ranks_by_name, sort_key};
+use crate::error::{Error, ErrorKind, Result};
+use crate::record::Channel;
+use crate::timeline::event::{Currency, EventKind};
+
+const VERSION: u32 = 1;
+const ENTRY_BYTES: usize = 24;
+
+/// Bytes serialized as one byte string.
+struct RawBytes<'a>(&'a [u8]);
+
+impl Serialize for RawBytes<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.0)
+    }
+}
+
+/// A byte string read back (or a sequence of bytes, for formats without
+/// byte strings).
+struct ByteBuf(Vec<u8>);
+
+impl<'de> Deserialize<'de> for ByteBuf {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ByteBuf;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a byte string")
+            }
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> std::result::Result<ByteBuf, E> {
+                Ok(ByteBuf(v.to_vec()))
+            }
+            fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> std::result::Result<ByteBuf, E> {
+                Ok(ByteBuf(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<ByteBuf, A::Error> {
+                // The hint comes from the input: capped, so a lying length
+                // cannot allocate more than the bytes that follow.
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
+                while let Some(b) = seq.next_element::<u8>()? {
+                    out.push(b);
+                }
+                Ok(ByteBuf(out))
+            }
+        }
+        d.deserialize_byte_buf(V)
+    }
+}
+
+#[derive(Serialize)]
+struct WireOut<'a> {
+    version: u32,
+    next_seq: u32,
+    channels: &'a [Channel],
+    kinds: &'a [EventKind],
+    currencies: &'a [Currency],
+    record_lens: RawBytes<'a>,
+    record_keys: RawBytes<'a>,
+    entries: RawBytes<'a>,
+    chunks: Vec<RawBytes<'a>>,
+}
+
+#[derive(Deserialize)]
+struct WireIn {
+    version: u32,
+    next_seq: u32,
+    channels: Vec<Channel>,
+    kinds: Vec<EventKind>,
+    currencies: Vec<Currency>,
+    record_lens: ByteBuf,
+    record_keys: ByteBuf,
+    entries: ByteBuf,
+    chunks: Vec<ByteBuf>,
+}
+
+impl Serialize for RecordEvents {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut record_lens = Vec::with_capacity(self.records.len() * 4);
+        let mut record_keys = Vec::with_capacity(self.records.len() * 8);
+        for slot in &self.records {
+            record_lens.extend_from_slice(&(slot.entries.len() as u32).to_le_bytes());
+            record_keys.extend_from_slice(&slot.key.to_le_bytes());
+        }
+        // Per record in parallel, then one concatenation.
+        let parts: Vec<Vec<u8>> = self
+            .records
+            .par_chunks(1 << 12)
+            .map(|slots| {
+                let n: usize = slots.iter().map(|s| s.entries.len()).sum();
+                let mut out = Vec::with_capacity(n * ENTRY_BYTES);
+                for e in slots.iter().flat_map(|s| &s.entries) {
+                    out.extend_from_slice(&e.seconds.to_le_bytes());
+                    out.extend_from_slice(&e.nanos.to_le_bytes());
+                    out.extend_from_slice(&e.seq.to_le_bytes());
+                    out.extend_from_slice(&e.packed.to_le_bytes());
+                }
+                out
+            })
+            .collect();
+        let entries = parts.concat();
+        drop(parts);
+        WireOut {
+            version: VERSION,
+            next_seq: self.next_seq,
+            channels: &self.channels,
+            kinds: &self.kinds,
+            currencies: &self.currencies,
+            record_lens: RawBytes(&record_lens),
+            record_keys: RawBytes(&record_keys),
+            entries: RawBytes(&entries),
+            chunks: self.arena.chunks.iter().map(|c| RawBytes(c)).collect(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for RecordEvents {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let wire = WireIn::deserialize(d)?;
+        RecordEvents::from_wire(wire).map_err(de::Error::custom)
+    }
+}
+
+fn invalid(reason: &str) -> Error {
+    Error::new(ErrorKind::Snapshot {
+        reason: format!("record event store: {reason}"),
+    })
+}
+
+fn u32_at(bytes: &[u8], i: usize) -> u32 {
+    let mut b = [0u8; 4];
+    if let Some(s) = bytes.get(i..i + 4) {
+        b.copy_from_slice(s);
+    }
+    u32::from_le_bytes(b)
+}
+
+fn u64_at(bytes: &[u8], i: usize) -> u64 {
+    let mut b = [0u8; 8];
+    if let Some(s) = bytes.get(i..i + 8) {
+        b.copy_from_slice(s);
+    }
+    u64::from_le_bytes(b)
+}
+
+/// What one record's validation counts.
+#[derive(Default)]
+struct Tally {
+    text: usize,
+    attributes: usize,
+    blob_bytes: usize,
+}
+
+impl RecordEvents {
+    fn from_wire(w: WireIn) -> Result<RecordEvents> {
+        if w.version != VERSION {
+            return Err(invalid("unknown version"));
+        }
+        if w.channels.len() > MAX_TABLE_ENTRIES || w.kinds.len() > MAX_TABLE_ENTRIES {
+            return Err(invalid("too many channels or kinds"));
+        }
+        if w.chunks.len() > MAX_CHUNKS {
+            return Err(invalid("too many chunks"));
+        }
+        let (lens, keys, raw) = (&w.record_lens.0, &w.record_keys.0, &w.entries.0);
+        if lens.len() % 4 != 0 || keys.len() != lens.len() * 2 || raw.len() % ENTRY_BYTES != 0 {
+            return Err(invalid("column lengths disagree"));
+        }
+        let n_records = lens.len() / 4;
+        if n_records > u32::MAX as usize {
+            return Err(invalid("too many records"));
+        }
+        // Where each record's entries start.
+        let mut starts = Vec::with_capacity(n_records + 1);
+        let mut total = 0usize;
+        starts.push(0);
+        for r in 0..n_records {
+            total = total
+                .checked_add(u32_at(lens, 4 * r) as usize)
+                .ok_or_else(|| invalid("event count overflows"))?;
+            starts.push(total);
+        }
+        if total != raw.len() / ENTRY_BYTES {
+            return Err(invalid("event count disagrees with the entries"));
+        }
+        let entries: Vec<Entry> = raw
+            .par_chunks_exact(ENTRY_BYTES)
+            .map(|b| Entry {
+                seconds: u64_at(b, 0) as i64,
+                nanos: u32_at(b, 8),
+                seq: u32_at(b, 12),
+                packed: u64_at(b, 16),
+            })
+            .collect();
+        drop(w.entries);
+
+        let arena = Arena {
+            chunks: w.chunks.into_iter().map(|c| c.0).collect(),
+            garbage: 0,
+        };
+        let ranks = ranks_by_name(&w.channels);
+        let (n_channels, n_kinds, n_currencies) =
+            (w.channels.len(), w.kinds.len(), w.currencies.len());
+        let next_seq = w.next_seq;
+
+        let check_record = |r: usize| -> std::result::Result<(RecordSlot, Tally), Error> {
+            let list = entries.get(starts[r]..starts[r + 1]).unwrap_or(&[]);
+            let key = u64_at(keys, 8 * r);
+            let mut tally = Tally::default();
+            if (key == NO_REF) != list.is_empty() {
+                return Err(invalid("a record has a key without events or events without a key"));
+            }
+            if key != NO_REF {
+                let (channel, id, len) = blob::parse_key(arena.tail(key))
+                    .ok_or_else(|| invalid("a record key does not parse"))?;
+                if channel as usize >= n_channels {
+                    return Err(invalid("a record key's channel is unknown"));
+                }
+                tally.text += id.len();
+                tally.blob_bytes += len;
+            }
+            let mut previous = None;
+            for &e in list {
+                if e.nanos >= 1_000_000_000
+                    || jiff::Timestamp::new(e.seconds, e.nanos as i32).is_err()
+                {
+                    return Err(invalid("an instant is out of range"));
+                }
+                if e.seq >= next_seq
+                    || e.channel() as usize >= n_channels
+                    || e.kind() as usize >= n_kinds
+                {
+                    return Err(invalid("a sequence or table id is out of range"));
+                }
+                let k = sort_key(&ranks, e);
+                if previous.is_some_and(|p| p >= k) {
+                    return Err(invalid("a record's events are not strictly sorted"));
+                }
+                previous = Some(k);
+                let b = blob::parse_event(arena.tail(e.blob()))
+                    .ok_or_else(|| invalid("an event blob does not parse"))?;
+                if b.amount.is_some_and(|(_, c)| c as usize >= n_currencies)
+                    || b.own_source.is_some_and(|(c, _)| c as usize >= n_channels)
+                {
+                    return Err(invalid("an event's currency or source channel is unknown"));
+                }
+                tally.text += b.text_len();
+                tally.attributes += b.attributes.encoded_len();
+                tally.blob_bytes += b.len;
+            }
+            Ok((
+                RecordSlot {
+                    entries: list.to_vec(),
+                    key,
+                },
+                tally,
+            ))
+        };
+        let checked: Vec<(RecordSlot, Tally)> = (0..n_records)
+            .into_par_iter()
+            .map(check_record)
+            .collect::<Result<_>>()?;
+        drop(entries);
+
+        let mut store = RecordEvents {
+            records: Vec::with_capacity(n_records),
+            arena,
+            channels: w.channels,
+            ranks,
+            kinds: w.kinds,
+            currencies: w.currencies,
+            next_seq,
+            len: total,
+            text_bytes: 0,
+            attribute_bytes: 0,
+        };
+        let mut blob_bytes = 0usize;
+        for (slot, tally) in checked {
+            store.records.push(slot);
+            store.text_bytes += tally.text;
+            store.attribute_bytes += tally.attributes;
+            blob_bytes += tally.blob_bytes;
+        }
+        store.arena.garbage = store.arena.used().saturating_sub(blob_bytes);
+        Ok(store)
+    }
+}
