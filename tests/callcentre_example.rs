@@ -280,3 +280,108 @@ fn the_prompt_pages_lists_shared_values_and_says_generic() {
         str_at(&lines[2], "customer_id")
     );
 }
+
+/// Runs another example of the crate through cargo.
+fn run_example(name: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO"))
+        .current_dir(root())
+        .args(["run", "--quiet", "--all-features", "--example", name, "--"])
+        .args(args)
+        .output()
+        .expect("cargo runs")
+}
+
+/// The source keys of a found customer's records, as `channel:id`.
+fn record_keys(answer: &Value) -> HashSet<String> {
+    answer["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .map(|r| format!("{}:{}", str_at(r, "channel"), str_at(r, "source_id")))
+        .collect()
+}
+
+/// `dedup --snapshot` then `callcentre --snapshot`: the same customer, id
+/// and records, as from the job, without resolving again; and a truncated
+/// snapshot is refused with a message naming the file.
+#[test]
+fn a_snapshot_answers_like_the_job_and_a_truncated_one_is_refused() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let snapshot = dir.path().join("live.snap");
+    let saved = run_example(
+        "dedup",
+        &[
+            "--quiet",
+            "--out",
+            dir.path().join("out").to_str().expect("UTF-8 path"),
+            "--snapshot",
+            snapshot.to_str().expect("UTF-8 path"),
+        ],
+    );
+    let summary = stdout(&saved);
+    assert!(summary.contains("snapshot        "), "{summary}");
+
+    let from_job = json_lines(&run(&["--phone", MOBILE[0], "--json"]));
+    let snapshot_flag = snapshot.to_str().expect("UTF-8 path");
+    let from_snapshot = json_lines(&run(&[
+        "--snapshot",
+        snapshot_flag,
+        "--phone",
+        MOBILE[1],
+        "--json",
+    ]));
+    assert_eq!(from_job.len(), 1);
+    assert_eq!(from_snapshot.len(), 1);
+    let (job, snap) = (&from_job[0], &from_snapshot[0]);
+    assert_eq!(str_at(snap, "status"), "found", "{snap}");
+    assert_eq!(str_at(snap, "customer_id"), str_at(job, "customer_id"));
+    assert_eq!(record_keys(snap), record_keys(job));
+    assert!(
+        record_keys(snap).len() >= 4,
+        "Jean Fernandes has five records"
+    );
+    // A snapshot holds records, not events.
+    assert_eq!(snap["timeline"].as_array().map(Vec::len), Some(0), "{snap}");
+
+    let bytes = std::fs::read(&snapshot).expect("the snapshot");
+    let truncated = dir.path().join("truncated.snap");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).expect("written");
+    let refused = run(&[
+        "--snapshot",
+        truncated.to_str().expect("UTF-8 path"),
+        "--phone",
+        MOBILE[0],
+    ]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("truncated.snap"), "{stderr}");
+    assert!(stderr.contains("truncated"), "{stderr}");
+    assert!(
+        !stderr.contains("36 92"),
+        "the queried value is not repeated: {stderr}"
+    );
+
+    let both = run(&[
+        "--snapshot",
+        snapshot_flag,
+        "--job",
+        "x.toml",
+        "--phone",
+        MOBILE[0],
+    ]);
+    assert_eq!(both.status.code(), Some(2));
+}
+
+/// The live server example runs on the bundled sample, applies its writes
+/// while readers look customers up, and says so.
+#[test]
+fn live_server_runs_and_exits_0() {
+    let output = run_example("live_server", &[]);
+    let text = stdout(&output);
+    assert!(text.contains("start-up: "), "{text}");
+    assert!(text.contains("change: attached"), "{text}");
+    assert!(text.contains("upserts and 2 erasures"), "{text}");
+    assert!(text.contains("reader 2: "), "{text}");
+    // Ids only: no phone number or email of the sample in the output.
+    assert!(!text.contains('@') && !text.contains("+33"), "{text}");
+}

@@ -548,8 +548,26 @@ fn command_line_mistakes_exit_2_naming_the_flag() {
         2,
         &["--channel", "--job"],
     );
-    expect_failure(&["--mode", "incremental"], 2, &["--mode"]);
-    expect_failure(&["--mode", "streaming"], 2, &["--mode is batch"]);
+    expect_failure(
+        &["--mode", "streaming"],
+        2,
+        &["--mode is batch or incremental"],
+    );
+    expect_failure(
+        &["--shuffle-seed", "7"],
+        2,
+        &["--shuffle-seed goes with --mode incremental"],
+    );
+    expect_failure(
+        &["--mode", "incremental", "--shuffle-seed", "-1"],
+        2,
+        &["--shuffle-seed takes a non-negative integer"],
+    );
+    expect_failure(
+        &["--erase", "tests/fixtures/dedup/no_such_erase.csv"],
+        1,
+        &["no_such_erase.csv"],
+    );
     expect_failure(
         &[
             "--input",
@@ -640,4 +658,232 @@ fn bundled_job_reads_back_the_generated_records() {
         .map(|row| row.unwrap())
         .collect();
     assert_eq!(events.len(), dataset.events.len());
+}
+
+/// Runs the bundled sample job into a fresh folder with `extra` flags;
+/// returns the folder and the summary.
+fn bundled_run(extra: &[&str]) -> (tempfile::TempDir, String) {
+    let out = tempfile::tempdir().unwrap();
+    let mut args = vec!["--out", out.path().to_str().unwrap(), "--quiet"];
+    args.extend_from_slice(extra);
+    let output = run(&args);
+    assert!(
+        output.status.success(),
+        "{extra:?}: stderr: {}",
+        text(&output.stderr)
+    );
+    (out, text(&output.stdout))
+}
+
+/// Incremental mode trains like the batch, then upserts the records one by
+/// one: in input order or shuffled, every output file is byte for byte the
+/// batch's (customer ids are the canonical ones, not the live graph's
+/// history-dependent ones).
+#[test]
+fn incremental_mode_writes_the_batch_files_in_any_order() {
+    let (batch, batch_summary) = bundled_run(&[]);
+    assert!(
+        batch_summary.starts_with("omnicanal dedup (batch)"),
+        "{batch_summary}"
+    );
+    let read = |dir: &Path, file: &str| std::fs::read(dir.join(file)).unwrap();
+    let batch_customers = read(batch.path(), "customers.csv");
+    assert_eq!(
+        text(&batch_customers).lines().count(),
+        3726,
+        "the bundled sample has 3 725 records"
+    );
+    for extra in [
+        &["--mode", "incremental"][..],
+        &["--mode", "incremental", "--shuffle-seed", "20240917"][..],
+    ] {
+        let (out, summary) = bundled_run(extra);
+        assert!(
+            summary.starts_with("omnicanal dedup (incremental)"),
+            "{summary}"
+        );
+        assert!(summary.contains("upserts         3 725 in "), "{summary}");
+        assert!(
+            summary.contains("median ") && summary.contains("p99 "),
+            "{summary}"
+        );
+        if extra.len() > 2 {
+            assert!(summary.contains("shuffled, seed 20240917"), "{summary}");
+        }
+        for file in [
+            "customers.csv",
+            "profiles.jsonl",
+            "timelines.jsonl",
+            "orphan_events.csv",
+        ] {
+            assert!(
+                read(out.path(), file) == read(batch.path(), file),
+                "{extra:?}: {file} differs from the batch's"
+            );
+        }
+    }
+}
+
+/// Ids of the fixture's events whose source id is `id` (the row with a bad
+/// timestamp, a reject, left out).
+fn events_of(id: &str) -> HashSet<String> {
+    let (_, events) = read_csv(&fixtures().join("events.csv"));
+    events
+        .iter()
+        .filter(|e| e["source_record_id"] == id && e["event_id"] != "EVBAD0000001")
+        .map(|e| e["event_id"].clone())
+        .collect()
+}
+
+/// `--erase`: the listed records and their events are in no output, the
+/// other records and events all are, and unknown keys and bad rows are
+/// reported with their lines without stopping the job. The same files in
+/// both modes.
+#[test]
+fn erase_removes_exactly_the_listed_records_and_their_events() {
+    let job = fixtures().join("job.toml");
+    let list = tempfile::tempdir().unwrap();
+    let erase_file = list.path().join("erase.csv");
+    // A web account with a click & collect pickup attached by its id alone,
+    // a store card with purchases, an unknown card, a row with no id, and a
+    // key listed twice.
+    std::fs::write(
+        &erase_file,
+        "channel,source_id\nweb,WEB943167905\nstore,2914948939913\nstore,0000000000000\nweb,\nweb,WEB943167905\n",
+    )
+    .unwrap();
+    let erased: HashSet<(String, String)> = [("web", "WEB943167905"), ("store", "2914948939913")]
+        .iter()
+        .map(|(c, i)| (c.to_string(), i.to_string()))
+        .collect();
+    let mut erased_events = events_of("WEB943167905");
+    erased_events.extend(events_of("2914948939913"));
+    assert!(erased_events.contains("EV053461190290"), "the pickup");
+    assert!(erased_events.len() >= 3);
+
+    let mut outputs = Vec::new();
+    for mode in ["batch", "incremental"] {
+        let out = tempfile::tempdir().unwrap();
+        let output = run(&[
+            "--job",
+            job.to_str().unwrap(),
+            "--mode",
+            mode,
+            "--erase",
+            erase_file.to_str().unwrap(),
+            "--out",
+            out.path().to_str().unwrap(),
+            "--quiet",
+        ]);
+        assert!(output.status.success(), "stderr: {}", text(&output.stderr));
+        let summary = text(&output.stdout);
+        assert!(
+            summary.contains("erased          2 records  (1 unknown keys and 2 bad rows"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains(&format!(
+                "{} of erased records dropped",
+                erased_events.len()
+            )),
+            "{summary}"
+        );
+
+        // customers.csv: every record of the plain run but the erased ones.
+        let (_, plain) = read_csv(&out_dir().join("customers.csv"));
+        let (_, rows) = read_csv(&out.path().join("customers.csv"));
+        let key = |r: &HashMap<String, String>| (r["channel"].clone(), r["source_id"].clone());
+        let expected: Vec<_> = plain
+            .iter()
+            .map(key)
+            .filter(|k| !erased.contains(k))
+            .collect();
+        let got: Vec<_> = rows.iter().map(key).collect();
+        assert_eq!(got, expected, "{mode}");
+
+        // Profiles: no erased record.
+        let profiles = std::fs::read_to_string(out.path().join("profiles.jsonl")).unwrap();
+        let mut in_profiles = HashSet::new();
+        for line in profiles.lines() {
+            let profile: serde_json::Value = serde_json::from_str(line).unwrap();
+            for k in profile["records"].as_array().unwrap() {
+                in_profiles.insert((
+                    k["channel"].as_str().unwrap().to_owned(),
+                    k["id"].as_str().unwrap().to_owned(),
+                ));
+            }
+        }
+        assert_eq!(in_profiles.len(), expected.len(), "{mode}");
+        assert!(in_profiles.is_disjoint(&erased), "{mode}");
+
+        // Timelines and orphans: every event but the erased records'.
+        let timelines = std::fs::read_to_string(out.path().join("timelines.jsonl")).unwrap();
+        let mut placed = HashSet::new();
+        for line in timelines.lines() {
+            let value: serde_json::Value = serde_json::from_str(line).unwrap();
+            for e in value["events"].as_array().unwrap() {
+                placed.insert(e["event_id"].as_str().unwrap().to_owned());
+            }
+        }
+        let (_, orphans) = read_csv(&out.path().join("orphan_events.csv"));
+        let orphan_ids: HashSet<String> = orphans.iter().map(|o| o["event_id"].clone()).collect();
+        assert_eq!(
+            orphan_ids,
+            HashSet::from(["EVORPHAN0001".to_owned()]),
+            "{mode}"
+        );
+        assert!(placed.is_disjoint(&erased_events), "{mode}");
+        let (_, events) = read_csv(&fixtures().join("events.csv"));
+        let kept: HashSet<String> = events
+            .iter()
+            .map(|e| e["event_id"].clone())
+            .filter(|id| {
+                id != "EVBAD0000001" && id != "EVORPHAN0001" && !erased_events.contains(id)
+            })
+            .collect();
+        assert_eq!(placed, kept, "{mode}");
+
+        // Rejects: the unknown key, the bad row and the repeat, with lines.
+        let (_, rejects) = read_csv(&out.path().join("rejects.csv"));
+        let from_list: Vec<(String, String)> = rejects
+            .iter()
+            .filter(|r| r["file"].ends_with("erase.csv"))
+            .map(|r| (r["line"].clone(), r["reason"].clone()))
+            .collect();
+        let lines: HashSet<&str> = from_list.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(lines, HashSet::from(["4", "5", "6"]), "{from_list:?}");
+        assert!(
+            from_list
+                .iter()
+                .any(|(l, r)| l == "4" && r.contains("no record with this source key")),
+            "{from_list:?}"
+        );
+        outputs.push(out);
+    }
+    for file in ["customers.csv", "profiles.jsonl", "timelines.jsonl"] {
+        let read = |dir: &tempfile::TempDir| std::fs::read(dir.path().join(file)).unwrap();
+        assert!(
+            read(&outputs[0]) == read(&outputs[1]),
+            "{file}: batch and incremental differ"
+        );
+    }
+}
+
+/// An erase file without the columns stops the job before any output.
+#[test]
+fn erase_file_without_its_columns_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let erase_file = dir.path().join("forget.csv");
+    std::fs::write(&erase_file, "canal,id\nweb,WEB943167905\n").unwrap();
+    // expect_failure also checks that no output folder was made.
+    expect_failure(
+        &[
+            "--job",
+            fixtures().join("job.toml").to_str().unwrap(),
+            "--erase",
+            erase_file.to_str().unwrap(),
+        ],
+        1,
+        &["forget.csv", "channel"],
+    );
 }

@@ -6,13 +6,18 @@ use std::path::PathBuf;
 
 use omnicanal::io::{SOURCE_FLAGS_USAGE, SourceSpec};
 
-/// How customers are resolved. Only `batch` exists today; `incremental`
-/// (upsert record by record into a kept graph) comes with a later issue, and
-/// the flag is parsed now so that scripts written today keep working.
+/// How customers are resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// Read everything, resolve once.
     Batch,
+    /// Train on the whole batch, then upsert the records one at a time into
+    /// a live graph scoring with that frozen model (see `main`'s docs).
+    Incremental {
+        /// `--shuffle-seed`: upsert in a shuffled order (a seeded
+        /// Fisher–Yates), to show the result does not depend on it.
+        shuffle_seed: Option<u64>,
+    },
 }
 
 /// Where the customer records come from.
@@ -52,8 +57,12 @@ pub struct Options {
     pub truth: Option<TruthSpec>,
     /// No progress on stderr.
     pub quiet: bool,
-    /// Batch (the only one so far).
+    /// Batch or incremental.
     pub mode: Mode,
+    /// `--erase FILE`: records to forget after resolving (`channel,source_id`).
+    pub erase: Option<PathBuf>,
+    /// `--snapshot FILE`: where to save the final live graph.
+    pub snapshot: Option<PathBuf>,
 }
 
 /// What the user asked for.
@@ -95,7 +104,15 @@ Options:
 --truth FILE            ground truth CSV with a header holding channel, source_id and the
                         entity column; prints pairwise and B-cubed precision, recall and F1
 --truth-column NAME     the entity column of --truth (default: person_id; household_id also works)
---mode batch            resolution mode; batch is the only one so far (default)
+--mode batch|incremental
+                        batch (default): resolve everything at once; incremental: train on the
+                        batch, then upsert the records one by one into a live graph (same
+                        customers.csv, plus upsert latency in the summary)
+--shuffle-seed S        with --mode incremental: upsert in a shuffled order (seed S, an integer)
+--erase FILE            after resolving, erase the records listed in FILE (CSV with the header
+                        channel,source_id) from every output; unknown keys and bad rows go to
+                        rejects.csv and the summary
+--snapshot FILE         save the final live graph to FILE (read by callcentre --snapshot)
 --quiet, -q             no progress on stderr (also off when stderr is not a terminal)
 --help, -h              this text
 
@@ -115,13 +132,16 @@ fn indent(text: &str, prefix: &str) -> String {
 }
 
 /// Flags that take a value and belong to the job, not to a source.
-const JOB_VALUE_FLAGS: [&str; 6] = [
+const JOB_VALUE_FLAGS: [&str; 9] = [
     "--job",
     "--data-dir",
     "--out",
     "--truth",
     "--truth-column",
     "--mode",
+    "--shuffle-seed",
+    "--erase",
+    "--snapshot",
 ];
 
 /// Parses the arguments (program name excluded).
@@ -136,6 +156,9 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
     let mut truth = None;
     let mut truth_column = None;
     let mut mode = None;
+    let mut shuffle_seed = None;
+    let mut erase = None;
+    let mut snapshot = None;
     let mut quiet = false;
     let mut source_args = Vec::new();
 
@@ -176,6 +199,9 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
             "--out" => &mut out_dir,
             "--truth" => &mut truth,
             "--truth-column" => &mut truth_column,
+            "--shuffle-seed" => &mut shuffle_seed,
+            "--erase" => &mut erase,
+            "--snapshot" => &mut snapshot,
             _ => &mut mode,
         };
         if slot.replace(value).is_some() {
@@ -183,14 +209,24 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
         }
     }
 
+    let shuffle_seed = shuffle_seed
+        .map(|seed| {
+            seed.trim()
+                .parse::<u64>()
+                .map_err(|_| UsageError("--shuffle-seed takes a non-negative integer".into()))
+        })
+        .transpose()?;
     let mode = match mode.as_deref().map(str::trim) {
-        None | Some("batch") => Mode::Batch,
-        Some("incremental") => {
-            return Err(UsageError(
-                "--mode incremental is not available yet; --mode batch is the only mode".into(),
-            ));
+        None | Some("batch") => {
+            if shuffle_seed.is_some() {
+                return Err(UsageError(
+                    "--shuffle-seed goes with --mode incremental".into(),
+                ));
+            }
+            Mode::Batch
         }
-        Some(_) => return Err(UsageError("--mode is batch (the only mode so far)".into())),
+        Some("incremental") => Mode::Incremental { shuffle_seed },
+        Some(_) => return Err(UsageError("--mode is batch or incremental".into())),
     };
     let truth = match (truth, truth_column) {
         (Some(path), column) => Some(TruthSpec {
@@ -236,5 +272,7 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
         truth,
         quiet,
         mode,
+        erase: erase.map(PathBuf::from),
+        snapshot: snapshot.map(PathBuf::from),
     })))
 }

@@ -14,6 +14,10 @@
 //! cargo run --release --all-features --example dedup -- --input us.csv --channel web \
 //!     --id-column id --map given_name=first_name --map family_name=surname \
 //!     --map street=street_number,address_1 --date-order mdy --region US
+//! # incremental: train on the batch, then upsert record by record (shuffled)
+//! cargo run --release --all-features --example dedup -- --mode incremental --shuffle-seed 7
+//! # forget some records, and keep the final live graph for the call centre
+//! cargo run --release --all-features --example dedup -- --erase forget.csv --snapshot out/live.snap
 //! ```
 //!
 //! # Stages
@@ -25,21 +29,63 @@
 //!    be read go to `rejects.csv`; records read + rejects = data rows.
 //! 2. **resolve** — `Resolver::resolve` with the default settings: block,
 //!    compare, train (no labels), score, cluster (union-find with guards).
-//! 3. **write** — `customers.csv`.
-//! 4. **events** — when the job has `[[events]]`: read, attach to records,
-//!    build the per-customer timelines (`Timelines::build`, which packs the
-//!    events into compact columns).
+//!    With `--mode incremental`, see below.
+//! 3. **erase, snapshot** — with `--erase FILE`, the listed records are
+//!    erased from a live graph (`LiveResolver::erase`), whose customers may
+//!    split; with `--snapshot FILE`, the final live graph is saved
+//!    (`LiveResolver::save`, atomic and checksummed) for
+//!    `callcentre --snapshot FILE`. In batch mode either flag builds the
+//!    live graph with `LiveResolver::from_batch`, which resolves once, like
+//!    `resolve` (so the summary has one "resolve" time, without pair
+//!    counts), and costs one more copy of the normalized records.
+//! 4. **events** — when the job has `[[events]]`: read, attach to records
+//!    (as read, so an erased record's events are known as such and not sent
+//!    by their id to another record), drop the events of erased records,
+//!    then **write** `customers.csv` and build the per-customer timelines
+//!    (`Timelines::build`, which packs the events into compact columns).
 //! 5. **profiles** — one golden profile per customer (`omnicanal::profile`),
 //!    with its activity when there are events, built and written a slice of
 //!    customers at a time; then the records are dropped.
 //! 6. **write** — `timelines.jsonl` and `orphan_events.csv` from the
 //!    timelines' store.
 //!
+//! # Incremental mode
+//!
+//! `--mode incremental` shows the live graph a CRM backend would run. It
+//! trains exactly as the batch does — `Resolver::resolve` over every record,
+//! for its `model` and `population` (generic values, name frequencies) —
+//! because a live graph scores with a *frozen* model: an upsert must never
+//! change the weight of a pair already scored, or the customers would
+//! depend on arrival order. Then `LiveResolver::new(settings, model,
+//! population)` takes the records one `upsert` at a time, in input order or
+//! shuffled with `--shuffle-seed S` (a seeded Fisher–Yates), each call
+//! timed; the summary gives records/s and the median, p99 and slowest call.
+//! The live graph's law (its partition equals a batch resolution of the same
+//! records with the same model and population) makes every output file
+//! byte for byte the batch's, whatever the order; the tests check it.
+//!
+//! The ids in the files are the canonical ones, `CustomerId::from_member_refs`
+//! of each customer's keys, as in batch mode. The live graph's own ids are
+//! *stable* instead: a customer keeps its id as records join and merge, so
+//! they depend on the history (which record came first), and two orders
+//! would give two files. A snapshot keeps the live ids.
+//!
+//! # Erasures
+//!
+//! `--erase FILE` is a CSV file with the header `channel,source_id` (other
+//! columns ignored). After resolving (either mode) each listed record is
+//! erased: it has no row in `customers.csv`, is in no profile, and its
+//! events are in no timeline and not in `orphan_events.csv` either (the
+//! summary counts them as erased). A key no record has, a key listed twice
+//! and a row that names no valid key go to `rejects.csv` with the file and
+//! line, and are counted in the summary; they do not stop the job. A missing
+//! file or a header without `channel` and `source_id` does, before any output.
+//!
 //! # Outputs (in `--out`, default `out/` under the working directory, created
 //! when missing; files of an earlier run are overwritten)
 //!
 //! - `customers.csv` — `channel,source_id,customer_id`, one row per record
-//!   read, in input order. Customer ids are `C` + 16 hex digits, derived from
+//!   read (and not erased), in input order. Customer ids are `C` + 16 hex digits, derived from
 //!   the customer's smallest source key, so they are stable across runs while
 //!   that record stays.
 //! - `profiles.jsonl` — one golden profile per customer, in cluster order:
@@ -48,7 +94,8 @@
 //!   rules, and the activity from the events (counts, spend, first and last
 //!   interaction per channel). This file is personal data, by design.
 //! - `rejects.csv` — `file,line,reason` for every customer or events row that
-//!   could not be read (the reason names the column, never the value).
+//!   could not be read, and every row of `--erase` not applied (the reason
+//!   names the column, never the value).
 //! - `timelines.jsonl` (with events) — one JSON object per customer having
 //!   events, in cluster order: `{"customer_id", "events": [{"event_id",
 //!   "timestamp" (RFC 3339, UTC), "channel" (where it happened), "kind",
@@ -70,8 +117,9 @@
 //! Progress per stage goes to stderr (hidden with `--quiet` or when stderr is
 //! not a terminal); the summary goes to stdout: records in, rejects,
 //! customers, cluster-size histogram, the largest clusters (sizes and ids
-//! only), pairs compared, time per stage, peak memory, and with `--truth`
-//! pairwise and B-cubed precision, recall and F1.
+//! only), pairs compared, upsert throughput and latency (incremental),
+//! erasures, the snapshot's size, time per stage, peak memory, and with
+//! `--truth` pairwise and B-cubed precision, recall and F1.
 //!
 //! # Errors
 //!
@@ -90,6 +138,9 @@ mod support;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod args;
+mod customers;
+mod erase;
+mod incremental;
 mod output;
 mod progress;
 mod read;
@@ -103,13 +154,16 @@ use std::time::{Duration, Instant};
 use omnicanal::Error;
 use omnicanal::block::GenericValues;
 use omnicanal::io::{JobFile, RejectWriter};
+use omnicanal::normalize::NormalizedRecord;
 use omnicanal::profile::{ProfileBuilder, SurvivorshipRules};
-use omnicanal::resolver::{Resolver, Settings};
+use omnicanal::resolver::{LiveResolver, Resolution, Resolver, Settings};
 use omnicanal::timeline::Timelines;
 
 use args::{Command, Input, Mode, Options, UsageError};
+use customers::Customers;
+use incremental::UpsertStats;
 use progress::Progress;
-use summary::{EventsSummary, Summary};
+use summary::{EventsSummary, ResolveStats, Summary};
 use support::attach::RecordIndex;
 
 fn main() -> ExitCode {
@@ -173,6 +227,20 @@ fn load(input: Input) -> Result<Job, Error> {
     }
 }
 
+/// How the customers were found, before erasures.
+enum Resolved {
+    /// `Resolver::resolve`, nothing live wanted.
+    Batch(Box<Resolution>),
+    /// A live graph: built from the batch (`--mode batch` with `--erase` or
+    /// `--snapshot`), or fed one upsert at a time after training.
+    Live {
+        live: Box<LiveResolver>,
+        /// The batch resolution's counts, when one ran in this process.
+        resolve: Option<ResolveStats>,
+        upserts: Option<UpsertStats>,
+    },
+}
+
 fn run(options: Options) -> Result<(), Error> {
     let started = Instant::now();
     let Options {
@@ -181,8 +249,9 @@ fn run(options: Options) -> Result<(), Error> {
         truth,
         quiet,
         mode,
+        erase,
+        snapshot,
     } = options;
-    let Mode::Batch = mode;
     let progress = Progress::new(quiet);
     let Job {
         title,
@@ -191,14 +260,24 @@ fn run(options: Options) -> Result<(), Error> {
     } = load(input)?;
     // Everything that can be checked before a long run is, and before any
     // output is written: every input file and mapping (the library opens
-    // them all and checks each header), then the truth file.
+    // them all and checks each header), the erase list, then the truth file.
     let source_rows = job.read_sources(&base_dir)?;
     let event_rows = if job.events.is_empty() {
         None
     } else {
         Some(job.read_events(&base_dir)?)
     };
+    let erase_list = erase.as_deref().map(erase::read_list).transpose()?;
     let truth = truth.as_ref().map(truth::load).transpose()?;
+    if let Some(folder) = snapshot.as_deref().and_then(Path::parent)
+        && !folder.as_os_str().is_empty()
+        && !folder.is_dir()
+    {
+        return Err(Error::new(omnicanal::ErrorKind::Io {
+            reason: "the snapshot's folder does not exist".into(),
+        })
+        .in_file(folder));
+    }
     std::fs::create_dir_all(&out_dir).map_err(|e| Error::from(e).in_file(&out_dir))?;
     let rejects_path = out_dir.join("rejects.csv");
     let mut rejects =
@@ -211,12 +290,256 @@ fn run(options: Options) -> Result<(), Error> {
     let mut memory = support::PhasePeaks::start();
     memory.end_phase("read");
 
-    // 2. Resolve.
+    // 2. Resolve: in one batch, or train on the batch and upsert one by one.
+    let wants_live = erase_list.is_some() || snapshot.is_some();
+    let resolved = match mode {
+        Mode::Batch if !wants_live => {
+            let resolution = resolve_batch(&sources.records, &progress, &mut stages)?;
+            Resolved::Batch(Box::new(resolution))
+        }
+        Mode::Batch => {
+            // The live graph is built from the batch in one resolution
+            // (`from_batch`); its cost is a copy of the normalized records,
+            // which the graph keeps while the outputs are written from ours.
+            // What it does not give are the per-stage timings and pair
+            // counts of a `Resolution`, so the summary has one "resolve" line.
+            let spinner = progress.spinner("resolve", "block, compare, train, score, cluster");
+            let live = LiveResolver::from_batch(Settings::default(), sources.records.clone())?;
+            stages.push(("resolve", spinner.finish("live graph from the batch")));
+            Resolved::Live {
+                live: Box::new(live),
+                resolve: None,
+                upserts: None,
+            }
+        }
+        Mode::Incremental { shuffle_seed } => {
+            // A live graph scores each pair with a frozen model and frozen
+            // population statistics (generic values, name frequencies): an
+            // upsert must not change the weight of pairs already scored.
+            // They come from training on the whole batch, exactly as batch
+            // mode trains, so both modes score with the same model and give
+            // the same customers (the live graph's law: its partition equals
+            // `resolve_with` over the same records, model and population).
+            let resolution = resolve_batch(&sources.records, &progress, &mut stages)?;
+            let resolve = ResolveStats::of(&resolution);
+            let Resolution {
+                model, population, ..
+            } = resolution;
+            let mut live = LiveResolver::new(Settings::default(), Some(model), population)?;
+            let upserts = incremental::feed(&mut live, &sources.records, shuffle_seed, &progress)?;
+            stages.push(("upsert", upserts.total));
+            Resolved::Live {
+                live: Box::new(live),
+                resolve: Some(resolve),
+                upserts: Some(upserts),
+            }
+        }
+    };
+    memory.end_phase("resolve");
+
+    let read::SourcesRead {
+        mut records,
+        mut names,
+        per_source,
+        ..
+    } = sources;
+
+    // 3. Erase, then save the final state.
+    let mut erasure = None;
+    let mut snapshot_written = None;
+    let (resolved, resolve, upserts) = match resolved {
+        Resolved::Batch(resolution) => {
+            let resolve = ResolveStats::of(&resolution);
+            (Resolved::Batch(resolution), Some(resolve), None)
+        }
+        Resolved::Live {
+            mut live,
+            resolve,
+            upserts,
+        } => {
+            if let Some(list) = erase_list {
+                let done = erase::apply(&mut live, list, &mut rejects)?;
+                stages.push(("erase", done.took));
+                erasure = Some(done);
+            }
+            if let Some(path) = &snapshot {
+                let spinner = progress.spinner("snapshot", "save the live graph");
+                let info = live.save(path)?;
+                stages.push(("snapshot", spinner.finish("")));
+                snapshot_written = Some((path.display().to_string(), info.payload_bytes));
+            }
+            let live = Resolved::Live {
+                live,
+                resolve,
+                upserts: None,
+            };
+            (live, resolve, upserts)
+        }
+    };
+    let erased = erasure
+        .as_ref()
+        .map(|e| &e.erased)
+        .filter(|e| !e.is_empty());
+
+    // 4. Events: read and attached to the records as they were read, so
+    // that an erased record's events are recognised as such (and not sent
+    // by their id to another channel's record), then those are dropped.
+    let events = match event_rows {
+        Some(event_rows) => {
+            let read = read::read_events(event_rows, &mut rejects, &progress)?;
+            stages.push(("events", read.took));
+            let mut events = read.events;
+            let read_count = events.len() as u64;
+            let attached_at = Instant::now();
+            let attached_by_id = RecordIndex::new(&records).attach(&mut events);
+            let before = events.len();
+            if let Some(erased) = erased {
+                events.retain(|event| !erased.contains(&event.source));
+            }
+            let summary = EventsSummary {
+                read: read_count,
+                rejects: read.rejects,
+                attached_by_id,
+                erased: (before - events.len()) as u64,
+                ..EventsSummary::default()
+            };
+            Some((events, summary, attached_at.elapsed()))
+        }
+        None => None,
+    };
+
+    // 5. The customers, over the records that remain, in input order.
+    if let Some(erased) = erased {
+        let keep: Vec<bool> = records.iter().map(|r| !erased.contains(&r.key)).collect();
+        retain_by(&mut records, &keep);
+        retain_by(&mut names, &keep);
+    }
+    let customers = match resolved {
+        Resolved::Batch(resolution) => Customers {
+            clustering: resolution.clustering,
+            ids: resolution.customer_ids,
+        },
+        Resolved::Live { live, .. } => Customers::of_live(&live, &records)?,
+    };
+    memory.end_phase("customers");
+
+    let writing = progress.counter("write", "records");
+    let written = output::write_customers(&out_dir.join("customers.csv"), &records, &customers)?;
+    writing.inc(written);
+    let mut write_time = writing.finish("customers.csv");
+
+    let truth = truth
+        .map(|t| t.score(&records, customers.clustering.assignment()))
+        .transpose()?;
+
+    // Timelines: the events are consumed by the build, which keeps them in
+    // compact columns.
+    let built = match events {
+        Some((events, summary, attach_took)) => {
+            let building = progress.spinner("timelines", "attach events, build timelines");
+            let built_at = Instant::now();
+            let index = RecordIndex::new(&records);
+            let customer_of_record = customers.customer_of_record();
+            let built = Timelines::build(events, |key| index.exact(key), &customer_of_record)?;
+            drop(index);
+            building.finish(&format!(
+                "{} orphans",
+                support::thousands(built.orphans.len() as u64)
+            ));
+            stages.push(("timelines", attach_took + built_at.elapsed()));
+            Some((built, summary))
+        }
+        None => None,
+    };
+
+    // 6. Golden profiles, with each customer's activity when there are events.
+    let building = progress.counter("profiles", "customers");
+    let generic = GenericValues::detect(&records, &Settings::default().blocking.generic);
+    let rules = SurvivorshipRules::default();
+    let mut builder = ProfileBuilder::new(&rules, &records)
+        .raw_records(&names)
+        .generic_values(&generic);
+    if let Some((built, _)) = &built {
+        builder = builder.timelines(&built.timelines);
+    }
+    let profiles = output::write_profiles(
+        &out_dir.join("profiles.jsonl"),
+        &builder,
+        &customers.clustering,
+        &customers.ids,
+        &building,
+    )?;
+    stages.push((
+        "profiles",
+        building.finish(&format!(
+            "{} in profiles.jsonl",
+            support::thousands(profiles)
+        )),
+    ));
+    drop(generic);
+    // The records are no longer needed; the timelines are written from their
+    // own store.
+    drop(names);
+    drop(records);
+
+    let events = match built {
+        Some((built, mut summary)) => {
+            let writing = progress.counter("write", "events");
+            let (with_events, placed) = output::write_timelines(
+                &out_dir.join("timelines.jsonl"),
+                &built.timelines,
+                &customers.ids,
+            )?;
+            let orphans =
+                output::write_orphans(&out_dir.join("orphan_events.csv"), &built.orphans)?;
+            writing.inc(placed + orphans);
+            write_time += writing.finish("timelines.jsonl, orphan_events.csv");
+            summary.placed = placed;
+            summary.orphans = orphans;
+            summary.customers = with_events;
+            Some(summary)
+        }
+        None => None,
+    };
+
+    rejects.finish().map_err(|e| e.in_file(&rejects_path))?;
+    stages.push(("write", write_time));
+    memory.end_phase("events, profiles, output");
+
+    Summary {
+        input: title,
+        mode: match mode {
+            Mode::Batch => "batch",
+            Mode::Incremental { .. } => "incremental",
+        },
+        sources: &per_source,
+        customers: &customers,
+        resolve,
+        upserts,
+        erasure: erasure.as_ref(),
+        snapshot: snapshot_written,
+        events,
+        stages,
+        total: started.elapsed(),
+        memory,
+        out_dir: out_dir.display().to_string(),
+        truth,
+    }
+    .print();
+    Ok(())
+}
+
+/// `Resolver::resolve` with the default settings, its stages reported.
+fn resolve_batch(
+    records: &[NormalizedRecord],
+    progress: &Progress,
+    stages: &mut Vec<(&'static str, Duration)>,
+) -> Result<Resolution, Error> {
     let spinner = progress.spinner("resolve", "block, compare, train, score, cluster");
-    let resolution = Resolver::new(Settings::default())?.resolve(&sources.records)?;
+    let resolution = Resolver::new(Settings::default())?.resolve(records)?;
     spinner.finish("");
     let t = resolution.timings;
-    let n = sources.records.len() as u64;
+    let n = records.len() as u64;
     let pairs = resolution.pairs_compared;
     progress.done("block", pairs, "pairs", t.block, "");
     progress.done("compare", pairs, "pairs", t.compare, "");
@@ -239,121 +562,15 @@ fn run(options: Options) -> Result<(), Error> {
         ("score", t.score),
         ("cluster", t.cluster),
     ]);
-    memory.end_phase("resolve");
+    Ok(resolution)
+}
 
-    let read::SourcesRead {
-        records,
-        names,
-        per_source,
-        ..
-    } = sources;
-
-    // 3. Customers.
-    let writing = progress.counter("write", "records");
-    let written = output::write_customers(&out_dir.join("customers.csv"), &records, &resolution)?;
-    writing.inc(written);
-    let mut write_time = writing.finish("customers.csv");
-
-    let truth = truth
-        .map(|t| t.score(&records, resolution.clustering.assignment()))
-        .transpose()?;
-
-    // 4. Events and timelines: read, attach, build. The events themselves
-    // are consumed by the build, which keeps them in compact columns.
-    let built = match event_rows {
-        Some(event_rows) => {
-            let read = read::read_events(event_rows, &mut rejects, &progress)?;
-            stages.push(("events", read.took));
-            let building = progress.spinner("timelines", "attach events, build timelines");
-            let built_at = Instant::now();
-            let mut events = read.events;
-            let read_count = events.len() as u64;
-            let index = RecordIndex::new(&records);
-            let attached_by_id = index.attach(&mut events);
-            let customer_of_record = output::customer_of_record(&resolution);
-            let built = Timelines::build(events, |key| index.exact(key), &customer_of_record)?;
-            drop(index);
-            building.finish(&format!(
-                "{} orphans",
-                support::thousands(built.orphans.len() as u64)
-            ));
-            stages.push(("timelines", built_at.elapsed()));
-            let summary = EventsSummary {
-                read: read_count,
-                rejects: read.rejects,
-                attached_by_id,
-                ..EventsSummary::default()
-            };
-            Some((built, summary))
-        }
-        None => None,
-    };
-
-    // 5. Golden profiles, with each customer's activity when there are events.
-    let building = progress.counter("profiles", "customers");
-    let generic = GenericValues::detect(&records, &Settings::default().blocking.generic);
-    let rules = SurvivorshipRules::default();
-    let mut builder = ProfileBuilder::new(&rules, &records)
-        .raw_records(&names)
-        .generic_values(&generic);
-    if let Some((built, _)) = &built {
-        builder = builder.timelines(&built.timelines);
-    }
-    let profiles = output::write_profiles(
-        &out_dir.join("profiles.jsonl"),
-        &builder,
-        &resolution.clustering,
-        &resolution.customer_ids,
-        &building,
-    )?;
-    stages.push((
-        "profiles",
-        building.finish(&format!(
-            "{} in profiles.jsonl",
-            support::thousands(profiles)
-        )),
-    ));
-    drop(generic);
-    // The records are no longer needed; the timelines are written from their
-    // own store.
-    drop(names);
-    drop(records);
-
-    let events = match built {
-        Some((built, mut summary)) => {
-            let writing = progress.counter("write", "events");
-            let (customers, placed) = output::write_timelines(
-                &out_dir.join("timelines.jsonl"),
-                &built.timelines,
-                &resolution.customer_ids,
-            )?;
-            let orphans =
-                output::write_orphans(&out_dir.join("orphan_events.csv"), &built.orphans)?;
-            writing.inc(placed + orphans);
-            write_time += writing.finish("timelines.jsonl, orphan_events.csv");
-            summary.placed = placed;
-            summary.orphans = orphans;
-            summary.customers = customers;
-            Some(summary)
-        }
-        None => None,
-    };
-
-    rejects.finish().map_err(|e| e.in_file(&rejects_path))?;
-    stages.push(("write", write_time));
-    memory.end_phase("events, profiles, output");
-
-    Summary {
-        input: title,
-        sources: &per_source,
-        resolution: &resolution,
-        events,
-        stages,
-        total: started.elapsed(),
-        memory,
-        out_dir: out_dir.display().to_string(),
-        truth,
-    }
-    .print();
-    Ok(())
+/// Keeps `items[i]` where `keep[i]`, in order.
+fn retain_by<T>(items: &mut Vec<T>, keep: &[bool]) {
+    let mut i = 0;
+    items.retain(|_| {
+        let kept = keep.get(i).copied().unwrap_or(true);
+        i += 1;
+        kept
+    });
 }

@@ -9,9 +9,10 @@ use std::path::Path;
 
 use omnicanal::normalize::NormalizedRecord;
 use omnicanal::profile::ProfileBuilder;
-use omnicanal::resolver::Resolution;
 use omnicanal::timeline::{Currency, Orphan, OrphanReason, Timelines};
 use omnicanal::{ClusterIndex, Clustering, CustomerId, Error, ErrorKind, RecordId};
+
+use crate::customers::Customers;
 use serde::Serialize;
 
 use crate::progress::Stage;
@@ -37,7 +38,7 @@ pub fn write_error(path: &Path, err: impl std::fmt::Display) -> Error {
 pub fn write_customers(
     path: &Path,
     records: &[NormalizedRecord],
-    resolution: &Resolution,
+    customers: &Customers,
 ) -> Result<u64, Error> {
     let mut out = csv::Writer::from_writer(create(path)?);
     out.write_record(["channel", "source_id", "customer_id"])
@@ -48,7 +49,7 @@ pub fn write_customers(
         customer.clear();
         // Every record is in exactly one cluster; a record without one would
         // be a resolver bug, written as an empty id rather than hidden.
-        if let Some(id) = resolution.customer_of(RecordId(index as u32)) {
+        if let Some(id) = customers.customer_of(RecordId(index as u32)) {
             use std::fmt::Write as _;
             let _ = write!(customer, "{id}");
         }
@@ -174,16 +175,6 @@ pub fn write_orphans(path: &Path, orphans: &[Orphan]) -> Result<u64, Error> {
     }
     out.flush().map_err(|e| write_error(path, e))?;
     Ok(orphans.len() as u64)
-}
-
-/// The customer label of every record, for `Timelines::build`.
-pub fn customer_of_record(resolution: &Resolution) -> Vec<u32> {
-    resolution
-        .clustering
-        .assignment()
-        .iter()
-        .map(|c: &ClusterIndex| c.0)
-        .collect()
 }
 
 /// `profiles.jsonl`: one golden profile per customer, in customer order

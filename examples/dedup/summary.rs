@@ -7,17 +7,20 @@ use std::time::Duration;
 use omnicanal::CustomerId;
 use omnicanal::resolver::Resolution;
 
+use crate::customers::Customers;
+use crate::erase::Erasure;
+use crate::incremental::UpsertStats;
 use crate::read::SourceCount;
-use crate::support::{PhasePeaks, mib, thousands};
+use crate::support::{PhasePeaks, mib, rate, thousands};
 use crate::truth::TruthReport;
 
 /// Cluster-size buckets of the histogram: 1, 2, 3, 4, 5–9, 10+.
 pub const BUCKETS: [&str; 6] = ["1", "2", "3", "4", "5-9", "10+"];
 
 /// How many clusters fall in each of [`BUCKETS`].
-pub fn size_histogram(resolution: &Resolution) -> [u64; 6] {
+pub fn size_histogram(customers: &Customers) -> [u64; 6] {
     let mut counts = [0u64; 6];
-    for (_, members) in resolution.clustering.clusters() {
+    for (_, members) in customers.clustering.clusters() {
         let bucket = match members.len() {
             0 | 1 => 0,
             2 => 1,
@@ -33,12 +36,12 @@ pub fn size_histogram(resolution: &Resolution) -> [u64; 6] {
 
 /// The `n` largest clusters as (size, customer id), largest first, ties by id
 /// so the list is the same on every run.
-pub fn largest(resolution: &Resolution, n: usize) -> Vec<(usize, CustomerId)> {
-    let mut sizes: Vec<(usize, CustomerId)> = resolution
+pub fn largest(customers: &Customers, n: usize) -> Vec<(usize, CustomerId)> {
+    let mut sizes: Vec<(usize, CustomerId)> = customers
         .clustering
         .clusters()
         .filter_map(|(cluster, members)| {
-            let id = resolution.customer_ids.get(cluster.index())?;
+            let id = customers.ids.get(cluster.index())?;
             Some((members.len(), *id))
         })
         .collect();
@@ -64,6 +67,8 @@ pub struct EventsSummary {
     pub rejects: u64,
     /// Events attached by source id alone.
     pub attached_by_id: u64,
+    /// Events of erased records, dropped (neither placed nor orphans).
+    pub erased: u64,
     /// Events placed in a timeline.
     pub placed: u64,
     /// Events in no timeline (`orphan_events.csv`).
@@ -72,14 +77,47 @@ pub struct EventsSummary {
     pub customers: u64,
 }
 
+/// What a batch resolution counted (the training batch's, in incremental
+/// mode).
+#[derive(Debug, Clone, Copy)]
+pub struct ResolveStats {
+    /// Candidate pairs compared.
+    pub pairs_compared: u64,
+    /// Pairs scoring at or above the threshold.
+    pub edges_above_threshold: u64,
+    /// Merges the guards refused.
+    pub refused: u64,
+}
+
+impl ResolveStats {
+    /// The counts of `resolution`.
+    pub fn of(resolution: &Resolution) -> ResolveStats {
+        ResolveStats {
+            pairs_compared: resolution.pairs_compared,
+            edges_above_threshold: resolution.edges_above_threshold,
+            refused: resolution.clustering.refused().len() as u64,
+        }
+    }
+}
+
 /// Everything the report shows.
 pub struct Summary<'a> {
     /// The job file or the single input, for the title.
     pub input: String,
+    /// `batch` or `incremental`.
+    pub mode: &'static str,
     /// Per customer file.
     pub sources: &'a [SourceCount],
-    /// The resolution.
-    pub resolution: &'a Resolution,
+    /// The customers written.
+    pub customers: &'a Customers,
+    /// The batch resolution's counts, when there was one.
+    pub resolve: Option<ResolveStats>,
+    /// Upsert latencies, in incremental mode.
+    pub upserts: Option<UpsertStats>,
+    /// What `--erase` did.
+    pub erasure: Option<&'a Erasure>,
+    /// `--snapshot`: the file and its payload size in bytes.
+    pub snapshot: Option<(String, u64)>,
     /// Events, when the job has some.
     pub events: Option<EventsSummary>,
     /// Time per stage, in run order.
@@ -99,8 +137,8 @@ impl Summary<'_> {
     pub fn print(&self) {
         let records: u64 = self.sources.iter().map(|s| s.records).sum();
         let rejects: u64 = self.sources.iter().map(|s| s.rejects).sum();
-        let resolution = self.resolution;
-        println!("omnicanal dedup (batch) — {}", self.input);
+        let customers = self.customers;
+        println!("omnicanal dedup ({}) — {}", self.mode, self.input);
         println!();
         println!("{:<34} {:>10} {:>9}", "customer file", "records", "rejects");
         for source in self.sources {
@@ -117,37 +155,79 @@ impl Summary<'_> {
             thousands(rejects),
             thousands(records + rejects)
         );
+        if let Some(erasure) = self.erasure {
+            println!(
+                "erased          {} records  ({} unknown keys and {} bad rows in rejects.csv; {} changes)",
+                thousands(erasure.erased.len() as u64),
+                thousands(erasure.unknown),
+                thousands(erasure.bad_rows),
+                thousands(erasure.changes)
+            );
+        }
+        let kept = customers.clustering.n_records() as u64;
         println!(
             "customers       {}  ({:.3} records per customer)",
-            thousands(resolution.clustering.len() as u64),
-            records as f64 / resolution.clustering.len().max(1) as f64
+            thousands(customers.clustering.len() as u64),
+            kept as f64 / customers.clustering.len().max(1) as f64
         );
-        let histogram = size_histogram(resolution);
+        let histogram = size_histogram(customers);
         let cells: Vec<String> = BUCKETS
             .iter()
             .zip(histogram)
             .map(|(bucket, count)| format!("{bucket}: {}", thousands(count)))
             .collect();
         println!("cluster sizes   {}", cells.join("   "));
-        let top: Vec<String> = largest(resolution, 5)
+        let top: Vec<String> = largest(customers, 5)
             .iter()
             .map(|(size, id)| format!("{id} ({size})"))
             .collect();
         println!("largest         {}", top.join(", "));
-        println!(
-            "pairs compared  {}  ({} above threshold, {} merges refused by guards)",
-            thousands(resolution.pairs_compared),
-            thousands(resolution.edges_above_threshold),
-            thousands(resolution.clustering.refused().len() as u64)
-        );
+        if let Some(resolve) = self.resolve {
+            let training = if self.upserts.is_some() {
+                ", training batch"
+            } else {
+                ""
+            };
+            println!(
+                "pairs compared  {}  ({} above threshold, {} merges refused by guards{training})",
+                thousands(resolve.pairs_compared),
+                thousands(resolve.edges_above_threshold),
+                thousands(resolve.refused)
+            );
+        }
+        if let Some(upserts) = &self.upserts {
+            let order = match upserts.shuffle_seed {
+                Some(seed) => format!("shuffled, seed {seed}"),
+                None => "input order".into(),
+            };
+            println!(
+                "upserts         {} in {:.2?} ({}): {}, median {} µs, p99 {} µs, max {} µs; {} changes",
+                thousands(upserts.upserts),
+                upserts.total,
+                order,
+                rate(upserts.upserts, upserts.total),
+                upserts.median.as_micros(),
+                upserts.p99.as_micros(),
+                upserts.max.as_micros(),
+                thousands(upserts.changes)
+            );
+        }
+        if let Some((path, bytes)) = &self.snapshot {
+            println!("snapshot        {path}  ({})", mib(*bytes));
+        }
         if let Some(events) = &self.events {
             println!(
-                "events          {} read (+ {} rejects), {} in {} timelines, {} orphans; {} attached by source id alone",
+                "events          {} read (+ {} rejects), {} in {} timelines, {} orphans{}; {} attached by source id alone",
                 thousands(events.read),
                 thousands(events.rejects),
                 thousands(events.placed),
                 thousands(events.customers),
                 thousands(events.orphans),
+                if self.erasure.is_some() {
+                    format!(", {} of erased records dropped", thousands(events.erased))
+                } else {
+                    String::new()
+                },
                 thousands(events.attached_by_id)
             );
         }

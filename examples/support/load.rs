@@ -33,8 +33,8 @@ use std::time::{Duration, Instant};
 
 use omnicanal::graph::CustomerGraph;
 use omnicanal::io::{JobFile, Reject};
-use omnicanal::normalize::Normalizer;
-use omnicanal::resolver::{Resolver, Settings};
+use omnicanal::normalize::{NormalizedRecord, Normalizer};
+use omnicanal::resolver::{LiveResolver, Resolver, Settings};
 use omnicanal::timeline::{Event, Timelines};
 use omnicanal::{Record, RecordId, SourceKey};
 use rayon::prelude::*;
@@ -101,9 +101,35 @@ pub fn load_job(path: impl AsRef<Path>) -> Result<Loaded, Box<dyn Error>> {
     load(&job, base)
 }
 
-/// [`load_job`] for a job already parsed; paths are relative to `base_dir`.
-pub fn load(job: &JobFile, base_dir: &Path) -> Result<Loaded, Box<dyn Error>> {
-    let started = Instant::now();
+/// What a job's files hold, read and normalized but not resolved: the
+/// common start of [`load`] and of tools that resolve their own way (the
+/// live server feeds a `LiveResolver`).
+pub struct JobData {
+    /// Every record read, in file then row order.
+    pub raw: Vec<Record>,
+    /// `normalized[i]` is `raw[i]` normalized with its own source's options.
+    pub normalized: Vec<NormalizedRecord>,
+    /// Every event read, each pointed at its record (exact key, or the id
+    /// alone when one record holds it; see the module docs).
+    pub events: Vec<Event>,
+    /// Events whose key named no record but whose source id alone did.
+    pub events_attached_by_id: usize,
+    /// Rows the readers refused.
+    pub rejects: Vec<Reject>,
+}
+
+/// Reads the job file at `path` (paths in it relative to its folder): every
+/// record, normalized, and every event, attached.
+pub fn read_job_file(path: impl AsRef<Path>) -> Result<JobData, Box<dyn Error>> {
+    let path = path.as_ref();
+    let job = JobFile::load(path)?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    read_job(&job, base)
+}
+
+/// [`read_job_file`] for a job already parsed; paths are relative to
+/// `base_dir`.
+pub fn read_job(job: &JobFile, base_dir: &Path) -> Result<JobData, Box<dyn Error>> {
     let mut rejects = Vec::new();
 
     // Records, each with the index of the source it came from, so that it
@@ -131,11 +157,39 @@ pub fn load(job: &JobFile, base_dir: &Path) -> Result<Loaded, Box<dyn Error>> {
             Err(reject) => rejects.push(reject),
         }
     }
-    let normalized: Vec<_> = raw
+    let normalized: Vec<NormalizedRecord> = raw
         .par_iter()
         .zip(&source_of)
         .map(|(record, &source)| normalizers[usize::from(source)].normalize(record))
         .collect();
+
+    let mut events: Vec<Event> = Vec::new();
+    for row in job.read_events(base_dir)? {
+        match row {
+            Ok(event) => events.push(event),
+            Err(reject) => rejects.push(reject),
+        }
+    }
+    let events_attached_by_id = RecordIndex::new(&normalized).attach(&mut events) as usize;
+    Ok(JobData {
+        raw,
+        normalized,
+        events,
+        events_attached_by_id,
+        rejects,
+    })
+}
+
+/// [`load_job`] for a job already parsed; paths are relative to `base_dir`.
+pub fn load(job: &JobFile, base_dir: &Path) -> Result<Loaded, Box<dyn Error>> {
+    let started = Instant::now();
+    let JobData {
+        raw,
+        normalized,
+        events,
+        events_attached_by_id,
+        rejects,
+    } = read_job(job, base_dir)?;
 
     let resolver = Resolver::new(Settings::default())?;
     let resolution = resolver.resolve(&normalized)?;
@@ -146,20 +200,11 @@ pub fn load(job: &JobFile, base_dir: &Path) -> Result<Loaded, Box<dyn Error>> {
         .map(|c| c.0)
         .collect();
 
-    let mut events: Vec<Event> = Vec::new();
-    for row in job.read_events(base_dir)? {
-        match row {
-            Ok(event) => events.push(event),
-            Err(reject) => rejects.push(reject),
-        }
-    }
     let n_events = events.len();
-    let keys: Vec<&SourceKey> = raw.iter().map(|r| &r.key).collect();
-    let events_attached_by_id = RecordIndex::new(&normalized).attach(&mut events) as usize;
-    let by_key: HashMap<&SourceKey, RecordId> = keys
+    let by_key: HashMap<&SourceKey, RecordId> = raw
         .iter()
         .enumerate()
-        .map(|(i, k)| (*k, RecordId(i as u32)))
+        .map(|(i, r)| (&r.key, RecordId(i as u32)))
         .collect();
     let built = Timelines::build(events, |k| by_key.get(k).copied(), &customer_of_record)?;
     drop(by_key);
@@ -182,5 +227,36 @@ pub fn load(job: &JobFile, base_dir: &Path) -> Result<Loaded, Box<dyn Error>> {
         timelines,
         counts,
         rejects,
+    })
+}
+
+/// Loads a live graph saved by `LiveResolver::save` (e.g. `dedup --snapshot
+/// FILE`) as a queryable graph: profiles, lookups, name search and
+/// explanations, with the snapshot's own customer ids.
+///
+/// A snapshot holds records, not events: the timelines are empty, and the
+/// profiles carry no activity. The graph is built once here
+/// (`LiveResolver::to_graph`, a union-find over the kept edges and the
+/// profiles), not per query.
+///
+/// Errors name the file: a missing file, and a truncated, corrupted or
+/// foreign one (the snapshot container checks its length and checksum).
+pub fn load_snapshot(path: impl AsRef<Path>) -> Result<Loaded, Box<dyn Error>> {
+    let started = Instant::now();
+    let path = path.as_ref();
+    let live = LiveResolver::load(path)?;
+    let graph = live.to_graph(None)?;
+    let timelines = Timelines::build(Vec::new(), |_| None, &[])?.timelines;
+    let counts = LoadCounts {
+        records: live.len(),
+        customers: graph.len(),
+        elapsed: started.elapsed(),
+        ..LoadCounts::default()
+    };
+    Ok(Loaded {
+        graph,
+        timelines,
+        counts,
+        rejects: Vec::new(),
     })
 }
