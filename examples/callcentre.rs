@@ -21,7 +21,7 @@
 //! | flag | meaning |
 //! | --- | --- |
 //! | `--job FILE` | the job file to load (default: `examples/data/job.toml`, else the test fixture over the same files) |
-//! | `--snapshot FILE` | answer from a live graph saved with `LiveResolver::save` (`dedup --snapshot FILE`) instead of a job: loads in a fraction of the time, same answers and ids as the run that saved it, but no timelines (a snapshot holds records, not events) |
+//! | `--snapshot FILE` | answer from a live graph saved with `LiveResolver::save` (`dedup --snapshot FILE`) instead of a job: loads in a fraction of the time, same answers, ids and timelines as the run that saved it |
 //! | `--phone`, `--email`, `--card`, `--account` `VALUE` | exact lookups, any spelling (`06.12.34.56.78`, `+33 6 12…`) |
 //! | `--name "NAME"` with `--postcode`, `--city`, `--birth-date` | a fuzzy name search, narrowed by what the caller says |
 //! | `--customer C…` | a customer by id (as listed among candidates) |

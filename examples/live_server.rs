@@ -26,15 +26,14 @@
 //! upserts those as if they arrived live, and erases two records (a right
 //! to be forgotten request).
 //!
-//! Timelines: the graph holds records, not events, so this server keeps the
-//! events next to it, by record, under the same lock; a customer's timeline
-//! is the events of its records (`records_of`). Keyed by record, the events
-//! follow their records through merges and splits without any bookkeeping.
+//! Timelines: the graph holds the events too (`load_events` at start-up,
+//! `upsert_event` as they arrive), by record, so they follow their records
+//! through merges and splits, and an erasure takes them with the record; a
+//! reader asks `timeline(customer)` for the merged, newest-first page.
 
 #[path = "support/mod.rs"]
 mod support;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -43,7 +42,6 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use omnicanal::resolver::{Change, LiveResolver, Settings};
-use omnicanal::timeline::Event;
 use omnicanal::{CustomerId, SourceKey};
 
 /// Records held back from the start-up batch and upserted live: one in this many.
@@ -52,25 +50,18 @@ const HOLD_BACK_EVERY: usize = 20;
 /// Reader threads.
 const READERS: usize = 3;
 
-/// What the lock guards: the graph and the events of its records.
+/// What the lock guards.
 struct State {
     live: LiveResolver,
-    events: HashMap<SourceKey, Vec<Event>>,
 }
 
 impl State {
-    /// A customer's timeline, newest first: the events of its records.
-    fn timeline(&self, customer: CustomerId) -> Vec<&Event> {
-        let mut timeline: Vec<&Event> = self
-            .live
-            .records_of(customer)
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|key| self.events.get(key))
-            .flatten()
-            .collect();
-        timeline.sort_by(|a, b| b.timestamp.cmp(&a.timestamp).then(a.id.cmp(&b.id)));
-        timeline
+    /// How many events the first page of a customer's timeline shows
+    /// (newest first, 50 at most), as a call-centre screen would.
+    fn timeline(&self, customer: CustomerId) -> usize {
+        self.live
+            .timeline(customer)
+            .map_or(0, |t| t.newest_first().limit(50).page().events.len())
     }
 }
 
@@ -132,18 +123,16 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         .take(200)
         .collect();
     let keys: Vec<SourceKey> = data.raw.iter().map(|r| r.key.clone()).collect();
-    let mut events: HashMap<SourceKey, Vec<Event>> = HashMap::new();
-    for event in data.events {
-        events.entry(event.source.clone()).or_default().push(event);
-    }
-    let live = LiveResolver::from_batch(Settings::default(), batch)?;
+    let mut live = LiveResolver::from_batch(Settings::default(), batch)?;
+    // Events of held-back records wait for them (pending), then join.
+    live.load_events(data.events)?;
     println!(
         "start-up: {} records, {} customers, in {:.2?}",
         live.len(),
         live.customer_count(),
         started.elapsed()
     );
-    let state = Arc::new(RwLock::new(State { live, events }));
+    let state = Arc::new(RwLock::new(State { live }));
     let writing = Arc::new(AtomicBool::new(true));
     let (notify, notifications) = mpsc::channel::<Change>();
 
@@ -183,7 +172,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                         let state = read(&state);
                         for customer in state.live.by_phone(phone) {
                             found += 1;
-                            events_seen += state.timeline(customer).len() as u64;
+                            events_seen += state.timeline(customer) as u64;
                         }
                         if let Some(key) = keys.get(i * 7 % keys.len().max(1)) {
                             found += u64::from(state.live.customer_of(key).is_some());
@@ -226,8 +215,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                 for key in &forget {
                     let changes = {
                         let mut state = state.write().unwrap_or_else(PoisonError::into_inner);
-                        // Forgotten means the events too.
-                        state.events.remove(key);
+                        // Forgotten means the events too: `erase` takes them.
                         state.live.erase(key)?
                     };
                     erasures += 1;

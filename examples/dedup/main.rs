@@ -362,12 +362,6 @@ fn run(options: Options) -> Result<(), Error> {
                 stages.push(("erase", done.took));
                 erasure = Some(done);
             }
-            if let Some(path) = &snapshot {
-                let spinner = progress.spinner("snapshot", "save the live graph");
-                let info = live.save(path)?;
-                stages.push(("snapshot", spinner.finish("")));
-                snapshot_written = Some((path.display().to_string(), info.payload_bytes));
-            }
             let live = Resolved::Live {
                 live,
                 resolve,
@@ -407,6 +401,20 @@ fn run(options: Options) -> Result<(), Error> {
         }
         None => None,
     };
+
+    // The final state, events included, for a CRM or `callcentre
+    // --snapshot` to start from.
+    let mut resolved = resolved;
+    if let (Some(path), Resolved::Live { live, .. }) = (&snapshot, &mut resolved) {
+        let spinner = progress.spinner("snapshot", "save the live graph and its events");
+        if let Some((events, _, _)) = &events {
+            // A copy: the timelines below are built from the same events.
+            live.load_events(events.clone())?;
+        }
+        let info = live.save(path)?;
+        stages.push(("snapshot", spinner.finish("")));
+        snapshot_written = Some((path.display().to_string(), info.payload_bytes));
+    }
 
     // 5. The customers, over the records that remain, in input order.
     if let Some(erased) = erased {

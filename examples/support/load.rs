@@ -234,10 +234,10 @@ pub fn load(job: &JobFile, base_dir: &Path) -> Result<Loaded, Box<dyn Error>> {
 /// FILE`) as a queryable graph: profiles, lookups, name search and
 /// explanations, with the snapshot's own customer ids.
 ///
-/// A snapshot holds records, not events: the timelines are empty, and the
-/// profiles carry no activity. The graph is built once here
-/// (`LiveResolver::to_graph`, a union-find over the kept edges and the
-/// profiles), not per query.
+/// The snapshot's events become the timelines (and the profiles' activity).
+/// The graph is built once here (`LiveResolver::to_graph_with_timelines`, a
+/// union-find over the kept edges, the profiles and the timeline store),
+/// not per query.
 ///
 /// Errors name the file: a missing file, and a truncated, corrupted or
 /// foreign one (the snapshot container checks its length and checksum).
@@ -245,8 +245,7 @@ pub fn load_snapshot(path: impl AsRef<Path>) -> Result<Loaded, Box<dyn Error>> {
     let started = Instant::now();
     let path = path.as_ref();
     let live = LiveResolver::load(path)?;
-    let graph = live.to_graph(None)?;
-    let timelines = Timelines::build(Vec::new(), |_| None, &[])?.timelines;
+    let (graph, timelines) = live.to_graph_with_timelines()?;
     let counts = LoadCounts {
         records: live.len(),
         customers: graph.len(),

@@ -776,6 +776,43 @@ impl LiveResolver {
         builder.build()
     }
 
+    /// [`to_graph`](Self::to_graph) with the events: a batch-shaped
+    /// [`Timelines`](crate::timeline::Timelines) store over the graph's
+    /// customers (profiles then carry activity), built from every held
+    /// event. Pending events, whose record is not held, are not in it.
+    pub fn to_graph_with_timelines(
+        &self,
+    ) -> Result<(crate::graph::CustomerGraph, crate::timeline::Timelines)> {
+        let graph_without = self.to_graph(None)?;
+        // The graph's record ids follow the held slots in slot order.
+        let mut position: FastMap<&SourceKey, RecordId> = FastMap::default();
+        let mut events = Vec::with_capacity(self.events.len());
+        let held = (0..self.slots.len() as u32).filter(|&s| self.slots[s as usize].alive);
+        for (i, slot) in held.enumerate() {
+            position.insert(&self.records[slot as usize].key, RecordId(i as u32));
+            events.extend(
+                self.events
+                    .timeline(&[RecordId(slot)])
+                    .oldest_first()
+                    .iter()
+                    .map(|e| e.to_event()),
+            );
+        }
+        let customer_of_record: Vec<u32> = graph_without
+            .clustering()
+            .assignment()
+            .iter()
+            .map(|c| c.0)
+            .collect();
+        let built = crate::timeline::Timelines::build(
+            events,
+            |k| position.get(k).copied(),
+            &customer_of_record,
+        )?;
+        let graph = self.to_graph(Some(&built.timelines))?;
+        Ok((graph, built.timelines))
+    }
+
     // ---- keys, edges, indexes ----------------------------------------------
 
     fn keys_of(&self, slot: u32) -> Vec<BlockKey> {
