@@ -442,6 +442,15 @@ impl<'a> Attributes<'a> {
     }
 }
 
+/// Helpers for the store's tests.
+#[cfg(test)]
+pub(super) mod tests_support {
+    /// An amount as blobs encode it.
+    pub(in crate::timeline::live) fn varint(out: &mut Vec<u8>, minor: i64) {
+        super::put_varint(out, super::zigzag(minor));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -495,7 +504,13 @@ mod tests {
 
     #[test]
     fn readers_are_total_on_garbage() {
-        for bytes in [&[][..], &[0xff; 12], &[3, b'a'], &[1, b'a', 0xff], &[0, 1, 0x80]] {
+        for bytes in [
+            &[][..],
+            &[0xff; 12],
+            &[3, b'a'],
+            &[1, b'a', 0xff],
+            &[0, 1, 0x80],
+        ] {
             assert!(parse_event(bytes).is_none());
         }
         assert!(parse_key(&[0, 5, b'a']).is_none());

@@ -371,8 +371,7 @@ impl RecordEvents {
         std::hint::black_box(&mut entries);
         drop(entries);
         self.len -= removed;
-        if self.arena.garbage >= COMPACT_MIN_GARBAGE && self.arena.garbage * 2 > self.arena.used()
-        {
+        if self.arena.garbage >= COMPACT_MIN_GARBAGE && self.arena.garbage * 2 > self.arena.used() {
             self.compact();
         }
         removed
@@ -576,7 +575,10 @@ impl RecordEvents {
         }
         let (key_of_event, distinct) = distinct_sources(&events);
         let resolved: Vec<Option<RecordId>> = distinct.par_iter().map(|k| record_of(k)).collect();
-        let limit = events.len().saturating_mul(8).saturating_add(RECORD_HEADROOM);
+        let limit = events
+            .len()
+            .saturating_mul(8)
+            .saturating_add(RECORD_HEADROOM);
         let n_records = resolved
             .iter()
             .flatten()
@@ -618,7 +620,9 @@ impl RecordEvents {
             record_at(i).and(e.amount.as_ref().map(|m| &m.currency))
         });
         if channels.len() > MAX_TABLE_ENTRIES || kinds.len() > MAX_TABLE_ENTRIES {
-            return Err(error("too many distinct channels or kinds in one event store"));
+            return Err(error(
+                "too many distinct channels or kinds in one event store",
+            ));
         }
         let channel_id = IdOf::new(&channels);
         let kind_id = IdOf::new(&kinds);
@@ -641,7 +645,10 @@ impl RecordEvents {
                         channel: channel_id.get(&e.channel),
                         kind: kind_id.get(&e.kind),
                         ids: BlobIds {
-                            currency: e.amount.as_ref().map_or(0, |m| currency_id.get(&m.currency)),
+                            currency: e
+                                .amount
+                                .as_ref()
+                                .map_or(0, |m| currency_id.get(&m.currency)),
                             own_source: own.then(|| channel_id.get(&e.source.channel)),
                         },
                     })
@@ -781,7 +788,11 @@ struct IdOf<'t, T: Eq + Hash> {
 impl<'t, T: Eq + Hash> IdOf<'t, T> {
     fn new(table: &'t [&'t T]) -> Self {
         let map = if table.len() > 16 {
-            table.iter().enumerate().map(|(i, v)| (*v, i as u32)).collect()
+            table
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (*v, i as u32))
+                .collect()
         } else {
             FastMap::default()
         };

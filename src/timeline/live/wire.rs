@@ -240,7 +240,9 @@ impl RecordEvents {
             let key = u64_at(keys, 8 * r);
             let mut tally = Tally::default();
             if (key == NO_REF) != list.is_empty() {
-                return Err(invalid("a record has a key without events or events without a key"));
+                return Err(invalid(
+                    "a record has a key without events or events without a key",
+                ));
             }
             if key != NO_REF {
                 let (channel, id, len) = blob::parse_key(arena.tail(key))
