@@ -356,7 +356,9 @@ fn live(c: &mut Criterion) {
             let shown: usize = page
                 .events
                 .iter()
-                .map(|e| e.id().len() + usize::from(e.amount().is_some()) + e.store().map_or(0, str::len))
+                .map(|e| {
+                    e.id().len() + usize::from(e.amount().is_some()) + e.store().map_or(0, str::len)
+                })
                 .sum();
             black_box(shown)
         })
