@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use jiff::Timestamp;
-use omnicanal::timeline::{Currency, Event, EventKind, Money, Timelines};
+use omnicanal::timeline::{Currency, Event, EventKind, Money, RecordEvents, Timelines};
 use omnicanal::{Channel, ClusterIndex, RecordId, SourceKey};
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -217,5 +217,154 @@ fn timeline(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, timeline);
+/// The live store (`RecordEvents`): bulk load, push, and the phone-lookup
+/// query "last 50 events of a customer with 3 records". Sized by
+/// `OMNICANAL_BENCH_LIVE_EVENTS` (default 2,000,000) so that setup stays
+/// short; 20 events per customer spread over 3 records.
+fn live(c: &mut Criterion) {
+    let n = env_usize("OMNICANAL_BENCH_LIVE_EVENTS", 2_000_000);
+    let size = label(n);
+    let mut d = data(n, 20);
+    // Three records per customer: the card, the web account and an app
+    // account (every seventh event), so that the query merges three lists.
+    let records_of = |customer: u32| {
+        [
+            RecordId(3 * customer),
+            RecordId(3 * customer + 1),
+            RecordId(3 * customer + 2),
+        ]
+    };
+    for (i, e) in d.events.iter_mut().enumerate() {
+        if i % 7 == 0 {
+            e.source = SourceKey {
+                channel: Channel::App,
+                id: format!("U-{}", i / 20),
+            };
+        }
+    }
+    let events = std::mem::take(&mut d.events);
+    let record_of = |k: &SourceKey| -> Option<RecordId> {
+        let number = |s: &str| s.parse::<u32>().ok();
+        match &k.channel {
+            Channel::Store => number(k.id.get(1..)?).map(|c| RecordId(3 * c)),
+            Channel::Web => number(k.id.get(2..)?).map(|c| RecordId(3 * c + 1)),
+            Channel::App => number(k.id.get(2..)?).map(|c| RecordId(3 * c + 2)),
+            _ => None,
+        }
+    };
+
+    let mut group = c.benchmark_group("timeline/live");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(5));
+    let t = Instant::now();
+    let (mut store, orphans) = match RecordEvents::from_events(events.clone(), record_of) {
+        Ok(built) => built,
+        Err(e) => panic!("bulk load failed: {e}"),
+    };
+    let load = t.elapsed();
+    assert!(orphans.is_empty(), "every generated event has a record");
+    assert_eq!(store.len(), n);
+    let m = store.memory();
+    let t = Instant::now();
+    let bytes = postcard::to_allocvec(&store).unwrap_or_default();
+    let save = t.elapsed();
+    let t = Instant::now();
+    let back: Result<RecordEvents, _> = postcard::from_bytes(&bytes);
+    let restore = t.elapsed();
+    assert!(back.is_ok_and(|b| b.len() == n));
+    println!(
+        "timeline/live/memory/{size}: {:.1} bytes/event beyond strings and attributes \
+         ({:.1} total, {:.1} strings, {:.1} attributes); from_events {:.2?}, \
+         postcard save {:.2?} ({:.1} MB), load {:.2?}",
+        m.overhead_per_event(),
+        m.total as f64 / n as f64,
+        m.string_bytes as f64 / n as f64,
+        m.attribute_bytes as f64 / n as f64,
+        load,
+        save,
+        bytes.len() as f64 / 1e6,
+        restore,
+    );
+    drop(bytes);
+
+    group.throughput(Throughput::Elements(n as u64));
+    group.bench_function(BenchmarkId::new("from_events", &size), |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let input = events.clone();
+                let t = Instant::now();
+                let built = RecordEvents::from_events(input, record_of);
+                total += t.elapsed();
+                assert!(built.is_ok_and(|(s, _)| s.len() == n));
+            }
+            total
+        })
+    });
+    drop(events);
+
+    group.throughput(Throughput::Elements(1));
+    let mut rng = Stream(7);
+    let start = 1_672_531_200 + 63_072_000; // after every generated event
+    let mut pushed = 0u64;
+    group.bench_function(BenchmarkId::new("push", &size), |b| {
+        b.iter_batched(
+            || {
+                pushed += 1;
+                let customer = (rng.next() % u64::from(d.customers)) as u32;
+                let event = Event {
+                    id: format!("LIVE{pushed:010}"),
+                    source: d.keys[2 * customer as usize].clone(),
+                    timestamp: Timestamp::from_second(start + pushed as i64).unwrap_or_default(),
+                    channel: Channel::Store,
+                    kind: EventKind::Purchase,
+                    amount: Some(Money {
+                        minor: 1999,
+                        currency: Currency::EUR,
+                    }),
+                    order_ref: None,
+                    store: Some("S042".into()),
+                    attributes: vec![],
+                };
+                (records_of(customer)[0], event)
+            },
+            |(record, event)| store.push(record, event),
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    group.bench_function(BenchmarkId::new("last50_of_3_records", &size), |b| {
+        b.iter(|| {
+            let customer = (rng.next() % u64::from(d.customers)) as u32;
+            let page = store
+                .timeline(black_box(&records_of(customer)))
+                .newest_first()
+                .limit(50)
+                .page();
+            assert!(!page.events.is_empty());
+            black_box(page.events.len())
+        })
+    });
+    group.bench_function(BenchmarkId::new("last50_of_3_records_read", &size), |b| {
+        b.iter(|| {
+            let customer = (rng.next() % u64::from(d.customers)) as u32;
+            let page = store
+                .timeline(black_box(&records_of(customer)))
+                .newest_first()
+                .limit(50)
+                .page();
+            // What a screen shows: id, amount and store of each event.
+            let shown: usize = page
+                .events
+                .iter()
+                .map(|e| {
+                    e.id().len() + usize::from(e.amount().is_some()) + e.store().map_or(0, str::len)
+                })
+                .sum();
+            black_box(shown)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, timeline, live);
 criterion_main!(benches);

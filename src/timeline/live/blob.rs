@@ -442,6 +442,15 @@ impl<'a> Attributes<'a> {
     }
 }
 
+/// Helpers for the store's tests.
+#[cfg(test)]
+pub(super) mod tests_support {
+    /// An amount as blobs encode it.
+    pub(in crate::timeline::live) fn varint(out: &mut Vec<u8>, minor: i64) {
+        super::put_varint(out, super::zigzag(minor));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
