@@ -301,6 +301,60 @@ pub fn cluster<G: MergeGuard + ?Sized>(
     cluster_sorted_by(n_records, edges, threshold, guard, Edge::cmp_strength)
 }
 
+/// The guard summaries of the clusters touched so far, by representative:
+/// a slot number per record (four bytes, where a hash map entry would cost a
+/// hash and more) into a dense store whose freed slots are reused.
+struct Summaries<S> {
+    /// Per record, the slot of its summary while it heads a summarized
+    /// cluster; [`NO_SLOT`] otherwise.
+    slot_of: Vec<u32>,
+    store: Vec<Option<S>>,
+    free: Vec<u32>,
+}
+
+/// No summary yet: the record heads a singleton, or is not a representative.
+const NO_SLOT: u32 = u32::MAX;
+
+impl<S> Summaries<S> {
+    fn new(n: usize) -> Self {
+        Summaries {
+            slot_of: vec![NO_SLOT; n],
+            store: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+
+    /// Removes and returns the summary of `root`'s cluster, if it has one.
+    fn take(&mut self, root: u32) -> Option<S> {
+        let slot = self.slot_of.get_mut(root as usize)?;
+        if *slot == NO_SLOT {
+            return None;
+        }
+        let at = std::mem::replace(slot, NO_SLOT);
+        self.free.push(at);
+        self.store.get_mut(at as usize)?.take()
+    }
+
+    /// Stores the summary of `root`'s cluster (which has none stored).
+    fn put(&mut self, root: u32, summary: S) {
+        let Some(slot) = self.slot_of.get_mut(root as usize) else {
+            return;
+        };
+        match self.free.pop() {
+            Some(at) => {
+                if let Some(place) = self.store.get_mut(at as usize) {
+                    *place = Some(summary);
+                }
+                *slot = at;
+            }
+            None => {
+                *slot = self.store.len() as u32;
+                self.store.push(Some(summary));
+            }
+        }
+    }
+}
+
 /// Union-find over the kept edges in the total order `order`.
 fn cluster_sorted_by<G: MergeGuard + ?Sized>(
     n_records: usize,
@@ -336,8 +390,7 @@ fn cluster_sorted_by<G: MergeGuard + ?Sized>(
     kept.par_sort_unstable_by(order);
 
     let mut sets: UnionFind<u32> = UnionFind::new(n);
-    // Summaries by current representative; created on first touch.
-    let mut summaries: HashMap<u32, G::Summary> = HashMap::new();
+    let mut summaries = Summaries::new(n);
     let mut accepted = Vec::new();
     let mut refused = Vec::new();
     for edge in kept {
@@ -354,22 +407,22 @@ fn cluster_sorted_by<G: MergeGuard + ?Sized>(
         }
         // A representative without a summary heads a singleton: itself.
         let sa = summaries
-            .remove(&ra)
+            .take(ra)
             .unwrap_or_else(|| guard.summarize(RecordId(ra)));
         let sb = summaries
-            .remove(&rb)
+            .take(rb)
             .unwrap_or_else(|| guard.summarize(RecordId(rb)));
         match guard.check(&sa, &sb) {
             Err(reason) => {
-                summaries.insert(ra, sa);
-                summaries.insert(rb, sb);
+                summaries.put(ra, sa);
+                summaries.put(rb, sb);
                 stats.edges_refused += 1;
                 refused.push(RefusedEdge { edge, reason });
             }
             Ok(()) => {
                 let _ = sets.try_union(ra, rb);
                 let root = sets.try_find_mut(ra).unwrap_or(ra);
-                summaries.insert(root, guard.merge(sa, sb));
+                summaries.put(root, guard.merge(sa, sb));
                 stats.edges_accepted += 1;
                 accepted.push(edge);
             }
