@@ -242,18 +242,14 @@ pub fn cluster_ranked<G: MergeGuard + ?Sized>(
     guard: &G,
     rank: &[u32],
 ) -> Clustering {
-    let ranked = |e: &Edge| {
+    // The rank pair breaks ties between equal weights; the ids break the
+    // rest (as `Edge::cmp_strength` would).
+    cluster_sorted_by(n_records, edges, threshold, guard, |e: &Edge| {
         let (x, y) = (
             rank.get(e.a.index()).copied().unwrap_or(u32::MAX),
             rank.get(e.b.index()).copied().unwrap_or(u32::MAX),
         );
-        (x.min(y), x.max(y))
-    };
-    cluster_sorted_by(n_records, edges, threshold, guard, |p, q| {
-        q.weight
-            .total_cmp(&p.weight)
-            .then_with(|| ranked(p).cmp(&ranked(q)))
-            .then_with(|| p.cmp_strength(q))
+        (u64::from(x.min(y)) << 32) | u64::from(x.max(y))
     })
 }
 
@@ -298,7 +294,7 @@ pub fn cluster<G: MergeGuard + ?Sized>(
     threshold: f64,
     guard: &G,
 ) -> Clustering {
-    cluster_sorted_by(n_records, edges, threshold, guard, Edge::cmp_strength)
+    cluster_sorted_by(n_records, edges, threshold, guard, |_: &Edge| 0)
 }
 
 /// The guard summaries of the clusters touched so far, by representative:
@@ -355,13 +351,59 @@ impl<S> Summaries<S> {
     }
 }
 
-/// Union-find over the kept edges in the total order `order`.
+/// An edge's place in the union order, as one integer triple compared
+/// without looking anything up: weight descending (in `f64::total_cmp`
+/// order), then `tie` ascending, then `(a, b)` ascending. The weight's bits
+/// are kept whole, so the edge is rebuilt from its key exactly.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct UnionOrder {
+    /// `f64::total_cmp`'s order as an unsigned integer, complemented so that
+    /// ascending order is descending weight.
+    weight_descending: u64,
+    tie: u64,
+    /// `a` in the high half, `b` in the low half.
+    pair: u64,
+}
+
+const SIGN: u64 = 1 << 63;
+
+impl UnionOrder {
+    fn of(edge: &Edge, tie: u64) -> Self {
+        let bits = edge.weight.to_bits();
+        // Negative floats order backwards by their bits, positive ones
+        // forwards and above them: flip all bits of the first, the sign of
+        // the second.
+        let ascending = if bits & SIGN != 0 { !bits } else { bits | SIGN };
+        UnionOrder {
+            weight_descending: !ascending,
+            tie,
+            pair: (u64::from(edge.a.0) << 32) | u64::from(edge.b.0),
+        }
+    }
+
+    fn edge(self) -> Edge {
+        let ascending = !self.weight_descending;
+        let bits = if ascending & SIGN != 0 {
+            ascending & !SIGN
+        } else {
+            !ascending
+        };
+        Edge {
+            a: RecordId((self.pair >> 32) as u32),
+            b: RecordId(self.pair as u32),
+            weight: f64::from_bits(bits),
+        }
+    }
+}
+
+/// Union-find over the kept edges in weight-descending order, ties broken
+/// by `tie` (ascending) and then by record ids.
 fn cluster_sorted_by<G: MergeGuard + ?Sized>(
     n_records: usize,
     edges: &[Edge],
     threshold: f64,
     guard: &G,
-    order: impl Fn(&Edge, &Edge) -> std::cmp::Ordering + Sync,
+    tie: impl Fn(&Edge) -> u64,
 ) -> Clustering {
     let n = n_records.min(MAX_RECORDS);
     let mut stats = ClusterStats {
@@ -370,7 +412,7 @@ fn cluster_sorted_by<G: MergeGuard + ?Sized>(
         ..ClusterStats::default()
     };
 
-    let mut kept: Vec<Edge> = Vec::new();
+    let mut kept: Vec<UnionOrder> = Vec::new();
     for edge in edges {
         // Not `weight < threshold`: that is false for NaN, and a NaN weight
         // (or threshold) must drop the edge, not keep it.
@@ -384,16 +426,16 @@ fn cluster_sorted_by<G: MergeGuard + ?Sized>(
             stats.edges_invalid += 1;
             continue;
         }
-        kept.push(edge);
+        kept.push(UnionOrder::of(&edge, tie(&edge)));
     }
     // Unstable is fine: the order is total on everything an edge holds.
-    kept.par_sort_unstable_by(order);
+    kept.par_sort_unstable();
 
     let mut sets: UnionFind<u32> = UnionFind::new(n);
     let mut summaries = Summaries::new(n);
     let mut accepted = Vec::new();
     let mut refused = Vec::new();
-    for edge in kept {
+    for edge in kept.into_iter().map(UnionOrder::edge) {
         // Ids are below `n`, so `try_*` never fails; treat failure as invalid
         // anyway rather than panic.
         let (Some(ra), Some(rb)) = (sets.try_find_mut(edge.a.0), sets.try_find_mut(edge.b.0))
@@ -479,5 +521,37 @@ fn cluster_sorted_by<G: MergeGuard + ?Sized>(
         accepted,
         refused,
         stats,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// The integer key orders edges as comparing weights with
+        /// `total_cmp` (descending), then the tie, then the ids did, and gives
+        /// the edge back bit for bit.
+        #[test]
+        fn union_order_is_the_strength_order(
+            wa in any::<f64>(), wb in prop::sample::select(vec![0.0, -0.0, 1.5, -3.25, f64::INFINITY]),
+            ta in 0u64..3, tb in 0u64..3,
+            (a1, a2, b1, b2) in (0u32..5, 0u32..5, 0u32..5, 0u32..5),
+        ) {
+            for (wa, wb) in [(wa, wb), (wa, wa), (wb, wb)] {
+                let p = Edge::new(RecordId(a1), RecordId(a2), wa);
+                let q = Edge::new(RecordId(b1), RecordId(b2), wb);
+                let expected = q
+                    .weight
+                    .total_cmp(&p.weight)
+                    .then(ta.cmp(&tb))
+                    .then_with(|| p.cmp_strength(&q));
+                prop_assert_eq!(UnionOrder::of(&p, ta).cmp(&UnionOrder::of(&q, tb)), expected);
+                let back = UnionOrder::of(&p, ta).edge();
+                prop_assert_eq!((back.a, back.b, back.weight.to_bits()), (p.a, p.b, p.weight.to_bits()));
+            }
+        }
     }
 }

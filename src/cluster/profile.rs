@@ -510,7 +510,7 @@ pub(super) mod tests {
         assert!(GivenName::of(&person_name("  ", "dupont")).is_none());
         let mut n = person_name("", "dupont");
         n.given = "jean".into();
-        assert_eq!(GivenName::of(&n).map(|g| g.canonical), Some("jean".into()));
+        assert_eq!(GivenName::of(&n).map(|g| g.canonical), Some("jean"));
     }
 
     #[test]
@@ -580,6 +580,85 @@ pub(super) mod tests {
         ) {
             let (a, b): (Vec<_>, Vec<_>) = (a.into_iter().collect(), b.into_iter().collect());
             prop_assert_eq!(sorted_intersect(&a, &b), a.iter().any(|x| b.contains(x)));
+        }
+
+        /// Inserting into a `Few` keeps what sorting, deduplicating and
+        /// truncating all the values would.
+        #[test]
+        fn few_keeps_the_smallest_distinct_values(values in prop::collection::vec(0u8..12, 0..10)) {
+            let few: Few<u8> = values.iter().copied().collect();
+            let mut expected = values.clone();
+            expected.sort_unstable();
+            expected.dedup();
+            expected.truncate(MAX_VALUES_PER_RECORD);
+            prop_assert_eq!(few.as_slice(), expected.as_slice());
+        }
+
+        /// The merge walk gives what sorting the concatenation, keeping one
+        /// profile per facts and truncating gave, and is commutative.
+        #[test]
+        fn union_is_the_sorted_deduplicated_truncated_concatenation(
+            a in prop::collection::vec((0u8..24, 0u32..40), 0..20),
+            b in prop::collection::vec((0u8..24, 0u32..40), 0..20),
+        ) {
+            let profiles = |raw: &[(u8, u32)]| {
+                let mut v: Vec<Profiled<u8>> = raw
+                    .iter()
+                    .map(|&(facts, r)| Profiled { facts, record: RecordId(r) })
+                    .collect();
+                v.sort_unstable();
+                v.dedup_by(|later, earlier| later.facts == earlier.facts);
+                v.truncate(MAX_PROFILES);
+                v
+            };
+            let (a, b) = (profiles(&a), profiles(&b));
+            let mut expected = a.clone();
+            expected.extend(b.iter().cloned());
+            expected.sort_unstable();
+            expected.dedup_by(|later, earlier| later.facts == earlier.facts);
+            expected.truncate(MAX_PROFILES);
+            prop_assert_eq!(union_profiles(a.clone(), b.clone()), expected.clone());
+            prop_assert_eq!(union_profiles(b, a), expected);
+        }
+
+        /// A borrowed given name orders and compares as the pair of strings
+        /// (single-spaced canonical name, initials) it stands for, stray
+        /// blanks and missing initials included.
+        #[test]
+        fn given_names_order_as_their_strings(
+            a in "[ a-cé\t]{0,7}", b in "[ a-cé\t]{0,7}",
+            ia in "( ?[a-c]{0,2})?", ib in "( ?[a-c]{0,2})?",
+        ) {
+            let name = |given: &str, initials: &str| {
+                let mut n = person_name(given, "x");
+                n.initials = initials.to_owned();
+                &*Box::leak(Box::new(n))
+            };
+            let as_strings = |n: &PersonName| -> Option<(String, String)> {
+                let canonical = n.given_canonical.trim();
+                if canonical.is_empty() {
+                    return None;
+                }
+                let canonical = canonical.split_whitespace().collect::<Vec<_>>().join(" ");
+                let initials = if n.initials.trim().is_empty() {
+                    canonical.split_whitespace().filter_map(|t| t.chars().next()).collect()
+                } else {
+                    n.initials.trim().to_owned()
+                };
+                Some((canonical, initials))
+            };
+            let (na, nb) = (name(&a, &ia), name(&b, &ib));
+            let (ga, gb) = (GivenName::of(na), GivenName::of(nb));
+            let (sa, sb) = (as_strings(na), as_strings(nb));
+            prop_assert_eq!(ga.is_some(), sa.is_some());
+            if let (Some(ga), Some(gb), Some(sa), Some(sb)) = (ga, gb, sa, sb) {
+                prop_assert_eq!(ga.cmp(&gb), sa.cmp(&sb));
+                prop_assert_eq!(ga == gb, sa == sb);
+                prop_assert_eq!(ga.single_spaced(), sa.0.as_str());
+                // `j` abbreviates by the initials as strings.
+                let abbreviates = ga.is_initials_only() && !sa.1.is_empty() && sb.1.starts_with(&sa.1);
+                prop_assert_eq!(ga.abbreviates(&gb), abbreviates);
+            }
         }
     }
 }
