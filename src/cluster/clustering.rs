@@ -242,18 +242,14 @@ pub fn cluster_ranked<G: MergeGuard + ?Sized>(
     guard: &G,
     rank: &[u32],
 ) -> Clustering {
-    let ranked = |e: &Edge| {
+    // The rank pair breaks ties between equal weights; the ids break the
+    // rest (as `Edge::cmp_strength` would).
+    cluster_sorted_by(n_records, edges, threshold, guard, |e: &Edge| {
         let (x, y) = (
             rank.get(e.a.index()).copied().unwrap_or(u32::MAX),
             rank.get(e.b.index()).copied().unwrap_or(u32::MAX),
         );
-        (x.min(y), x.max(y))
-    };
-    cluster_sorted_by(n_records, edges, threshold, guard, |p, q| {
-        q.weight
-            .total_cmp(&p.weight)
-            .then_with(|| ranked(p).cmp(&ranked(q)))
-            .then_with(|| p.cmp_strength(q))
+        (u64::from(x.min(y)) << 32) | u64::from(x.max(y))
     })
 }
 
@@ -298,16 +294,116 @@ pub fn cluster<G: MergeGuard + ?Sized>(
     threshold: f64,
     guard: &G,
 ) -> Clustering {
-    cluster_sorted_by(n_records, edges, threshold, guard, Edge::cmp_strength)
+    cluster_sorted_by(n_records, edges, threshold, guard, |_: &Edge| 0)
 }
 
-/// Union-find over the kept edges in the total order `order`.
+/// The guard summaries of the clusters touched so far, by representative:
+/// a slot number per record (four bytes, where a hash map entry would cost a
+/// hash and more) into a dense store whose freed slots are reused.
+struct Summaries<S> {
+    /// Per record, the slot of its summary while it heads a summarized
+    /// cluster; [`NO_SLOT`] otherwise.
+    slot_of: Vec<u32>,
+    store: Vec<Option<S>>,
+    free: Vec<u32>,
+}
+
+/// No summary yet: the record heads a singleton, or is not a representative.
+const NO_SLOT: u32 = u32::MAX;
+
+impl<S> Summaries<S> {
+    fn new(n: usize) -> Self {
+        Summaries {
+            slot_of: vec![NO_SLOT; n],
+            store: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+
+    /// Removes and returns the summary of `root`'s cluster, if it has one.
+    fn take(&mut self, root: u32) -> Option<S> {
+        let slot = self.slot_of.get_mut(root as usize)?;
+        if *slot == NO_SLOT {
+            return None;
+        }
+        let at = std::mem::replace(slot, NO_SLOT);
+        self.free.push(at);
+        self.store.get_mut(at as usize)?.take()
+    }
+
+    /// Stores the summary of `root`'s cluster (which has none stored).
+    fn put(&mut self, root: u32, summary: S) {
+        let Some(slot) = self.slot_of.get_mut(root as usize) else {
+            return;
+        };
+        match self.free.pop() {
+            Some(at) => {
+                if let Some(place) = self.store.get_mut(at as usize) {
+                    *place = Some(summary);
+                }
+                *slot = at;
+            }
+            None => {
+                *slot = self.store.len() as u32;
+                self.store.push(Some(summary));
+            }
+        }
+    }
+}
+
+/// An edge's place in the union order, as one integer triple compared
+/// without looking anything up: weight descending (in `f64::total_cmp`
+/// order), then `tie` ascending, then `(a, b)` ascending. The weight's bits
+/// are kept whole, so the edge is rebuilt from its key exactly.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct UnionOrder {
+    /// `f64::total_cmp`'s order as an unsigned integer, complemented so that
+    /// ascending order is descending weight.
+    weight_descending: u64,
+    tie: u64,
+    /// `a` in the high half, `b` in the low half.
+    pair: u64,
+}
+
+const SIGN: u64 = 1 << 63;
+
+impl UnionOrder {
+    fn of(edge: &Edge, tie: u64) -> Self {
+        let bits = edge.weight.to_bits();
+        // Negative floats order backwards by their bits, positive ones
+        // forwards and above them: flip all bits of the first, the sign of
+        // the second.
+        let ascending = if bits & SIGN != 0 { !bits } else { bits | SIGN };
+        UnionOrder {
+            weight_descending: !ascending,
+            tie,
+            pair: (u64::from(edge.a.0) << 32) | u64::from(edge.b.0),
+        }
+    }
+
+    fn edge(self) -> Edge {
+        let ascending = !self.weight_descending;
+        let bits = if ascending & SIGN != 0 {
+            ascending & !SIGN
+        } else {
+            !ascending
+        };
+        Edge {
+            a: RecordId((self.pair >> 32) as u32),
+            b: RecordId(self.pair as u32),
+            weight: f64::from_bits(bits),
+        }
+    }
+}
+
+/// Union-find over the kept edges in weight-descending order, ties broken
+/// by `tie` (ascending) and then by record ids.
 fn cluster_sorted_by<G: MergeGuard + ?Sized>(
     n_records: usize,
     edges: &[Edge],
     threshold: f64,
     guard: &G,
-    order: impl Fn(&Edge, &Edge) -> std::cmp::Ordering + Sync,
+    tie: impl Fn(&Edge) -> u64,
 ) -> Clustering {
     let n = n_records.min(MAX_RECORDS);
     let mut stats = ClusterStats {
@@ -316,7 +412,7 @@ fn cluster_sorted_by<G: MergeGuard + ?Sized>(
         ..ClusterStats::default()
     };
 
-    let mut kept: Vec<Edge> = Vec::new();
+    let mut kept: Vec<UnionOrder> = Vec::new();
     for edge in edges {
         // Not `weight < threshold`: that is false for NaN, and a NaN weight
         // (or threshold) must drop the edge, not keep it.
@@ -330,17 +426,16 @@ fn cluster_sorted_by<G: MergeGuard + ?Sized>(
             stats.edges_invalid += 1;
             continue;
         }
-        kept.push(edge);
+        kept.push(UnionOrder::of(&edge, tie(&edge)));
     }
     // Unstable is fine: the order is total on everything an edge holds.
-    kept.par_sort_unstable_by(order);
+    kept.par_sort_unstable();
 
     let mut sets: UnionFind<u32> = UnionFind::new(n);
-    // Summaries by current representative; created on first touch.
-    let mut summaries: HashMap<u32, G::Summary> = HashMap::new();
+    let mut summaries = Summaries::new(n);
     let mut accepted = Vec::new();
     let mut refused = Vec::new();
-    for edge in kept {
+    for edge in kept.into_iter().map(UnionOrder::edge) {
         // Ids are below `n`, so `try_*` never fails; treat failure as invalid
         // anyway rather than panic.
         let (Some(ra), Some(rb)) = (sets.try_find_mut(edge.a.0), sets.try_find_mut(edge.b.0))
@@ -354,22 +449,22 @@ fn cluster_sorted_by<G: MergeGuard + ?Sized>(
         }
         // A representative without a summary heads a singleton: itself.
         let sa = summaries
-            .remove(&ra)
+            .take(ra)
             .unwrap_or_else(|| guard.summarize(RecordId(ra)));
         let sb = summaries
-            .remove(&rb)
+            .take(rb)
             .unwrap_or_else(|| guard.summarize(RecordId(rb)));
         match guard.check(&sa, &sb) {
             Err(reason) => {
-                summaries.insert(ra, sa);
-                summaries.insert(rb, sb);
+                summaries.put(ra, sa);
+                summaries.put(rb, sb);
                 stats.edges_refused += 1;
                 refused.push(RefusedEdge { edge, reason });
             }
             Ok(()) => {
                 let _ = sets.try_union(ra, rb);
                 let root = sets.try_find_mut(ra).unwrap_or(ra);
-                summaries.insert(root, guard.merge(sa, sb));
+                summaries.put(root, guard.merge(sa, sb));
                 stats.edges_accepted += 1;
                 accepted.push(edge);
             }
@@ -426,5 +521,37 @@ fn cluster_sorted_by<G: MergeGuard + ?Sized>(
         accepted,
         refused,
         stats,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// The integer key orders edges as comparing weights with
+        /// `total_cmp` (descending), then the tie, then the ids did, and gives
+        /// the edge back bit for bit.
+        #[test]
+        fn union_order_is_the_strength_order(
+            wa in any::<f64>(), wb in prop::sample::select(vec![0.0, -0.0, 1.5, -3.25, f64::INFINITY]),
+            ta in 0u64..3, tb in 0u64..3,
+            (a1, a2, b1, b2) in (0u32..5, 0u32..5, 0u32..5, 0u32..5),
+        ) {
+            for (wa, wb) in [(wa, wb), (wa, wa), (wb, wb)] {
+                let p = Edge::new(RecordId(a1), RecordId(a2), wa);
+                let q = Edge::new(RecordId(b1), RecordId(b2), wb);
+                let expected = q
+                    .weight
+                    .total_cmp(&p.weight)
+                    .then(ta.cmp(&tb))
+                    .then_with(|| p.cmp_strength(&q));
+                prop_assert_eq!(UnionOrder::of(&p, ta).cmp(&UnionOrder::of(&q, tb)), expected);
+                let back = UnionOrder::of(&p, ta).edge();
+                prop_assert_eq!((back.a, back.b, back.weight.to_bits()), (p.a, p.b, p.weight.to_bits()));
+            }
+        }
     }
 }

@@ -5,7 +5,7 @@
 use std::fmt;
 
 use super::guard::{MergeGuard, RefusalReason};
-use super::profile::{GivenName, Profiled, any_compatible, smallest_conflict, union_profiles};
+use super::profile::{Few, GivenName, Profiled, any_compatible, smallest_conflict, union_profiles};
 use crate::normalize::{NormalizedRecord, PartialDate};
 use crate::record::RecordId;
 
@@ -103,11 +103,11 @@ impl FullDate {
     }
 }
 
-/// The facts of one record this guard compares.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct StrongFacts {
+/// The facts of one record this guard compares, borrowed from the record.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct StrongFacts<'r> {
     birth: FullDate,
-    givens: Vec<GivenName>,
+    givens: Few<GivenName<'r>>,
 }
 
 impl FullDate {
@@ -132,11 +132,11 @@ impl FullDate {
     }
 }
 
-impl StrongFacts {
+impl StrongFacts<'_> {
     /// Two full birth dates further apart than a typing slip are two people,
     /// whatever their names (a mother and her daughter may share one); dates
     /// that differ at all, with given names that do not match either, too.
-    fn conflict(&self, other: &StrongFacts) -> bool {
+    fn conflict(&self, other: &StrongFacts<'_>) -> bool {
         !self.birth.within_a_slip_of(other.birth)
             || (!self.birth.same_as(other.birth) && !any_compatible(&self.givens, &other.givens))
     }
@@ -145,12 +145,15 @@ impl StrongFacts {
 /// What [`StrongFactsGuard`] remembers of a cluster: the distinct
 /// (birth date, given names) profiles of its records, at most
 /// [`MAX_PROFILES`](super::MAX_PROFILES). `Debug` shows the count only.
+///
+/// It borrows the given names from the records the guard was made over
+/// (`'r`), so that summarizing and merging copy no text.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct StrongFactsSummary {
-    profiles: Vec<Profiled<StrongFacts>>,
+pub struct StrongFactsSummary<'r> {
+    profiles: Vec<Profiled<StrongFacts<'r>>>,
 }
 
-impl StrongFactsSummary {
+impl StrongFactsSummary<'_> {
     /// How many distinct profiles the summary holds.
     pub fn len(&self) -> usize {
         self.profiles.len()
@@ -163,16 +166,16 @@ impl StrongFactsSummary {
     }
 }
 
-impl fmt::Debug for StrongFactsSummary {
+impl fmt::Debug for StrongFactsSummary<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "StrongFactsSummary({} profiles)", self.profiles.len())
     }
 }
 
-impl MergeGuard for StrongFactsGuard<'_> {
-    type Summary = StrongFactsSummary;
+impl<'r> MergeGuard for StrongFactsGuard<'r> {
+    type Summary = StrongFactsSummary<'r>;
 
-    fn summarize(&self, record: RecordId) -> StrongFactsSummary {
+    fn summarize(&self, record: RecordId) -> StrongFactsSummary<'r> {
         let facts = self.records.get(record.index()).and_then(|r| {
             let birth = FullDate::of(r.birth.as_ref()?)?;
             let givens = GivenName::all_of(&r.names);
@@ -186,14 +189,25 @@ impl MergeGuard for StrongFactsGuard<'_> {
         }
     }
 
-    fn check(&self, a: &StrongFactsSummary, b: &StrongFactsSummary) -> Result<(), RefusalReason> {
+    fn check(
+        &self,
+        a: &StrongFactsSummary<'r>,
+        b: &StrongFactsSummary<'r>,
+    ) -> Result<(), RefusalReason> {
+        if a.is_empty() || b.is_empty() {
+            return Ok(());
+        }
         match smallest_conflict(&a.profiles, &b.profiles, StrongFacts::conflict) {
             Some(records) => Err(RefusalReason::ConflictingStrongFacts { records }),
             None => Ok(()),
         }
     }
 
-    fn merge(&self, a: StrongFactsSummary, b: StrongFactsSummary) -> StrongFactsSummary {
+    fn merge(
+        &self,
+        a: StrongFactsSummary<'r>,
+        b: StrongFactsSummary<'r>,
+    ) -> StrongFactsSummary<'r> {
         StrongFactsSummary {
             profiles: union_profiles(a.profiles, b.profiles),
         }

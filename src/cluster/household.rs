@@ -6,8 +6,7 @@ use std::fmt;
 
 use super::guard::{MergeGuard, RefusalReason};
 use super::profile::{
-    GivenName, Profiled, any_compatible, bounded_set, smallest_conflict, sorted_intersect,
-    union_profiles,
+    Few, GivenName, Profiled, any_compatible, smallest_conflict, sorted_intersect, union_profiles,
 };
 use crate::normalize::{NormalizedRecord, PhoneKind};
 use crate::record::RecordId;
@@ -49,56 +48,59 @@ impl fmt::Debug for HouseholdGuard<'_> {
     }
 }
 
-/// Where a household lives, as far as records tell.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Place {
+/// Where a household lives, as far as records tell; borrowed from the
+/// record.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Place<'r> {
     /// Postcode and street, both folded.
-    Address { postcode: String, street: String },
+    Address { postcode: &'r str, street: &'r str },
     /// A landline in E.164.
-    Landline(String),
+    Landline(&'r str),
     /// An identifying email: couples share one (`paulineetrobert@…`,
     /// `famille.david@…`), and a shared mailbox is a home, not a person.
-    Mailbox(String),
+    Mailbox(&'r str),
 }
 
-/// The facts of one record this guard compares.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct HouseholdFacts {
-    places: Vec<Place>,
-    families: Vec<String>,
-    givens: Vec<GivenName>,
+impl Default for Place<'_> {
+    /// Only fills the unused slots of a [`Few`]; never compared.
+    fn default() -> Self {
+        Place::Landline("")
+    }
 }
 
-impl HouseholdFacts {
-    fn of(record: &NormalizedRecord) -> Option<HouseholdFacts> {
+/// The facts of one record this guard compares, borrowed from the record.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct HouseholdFacts<'r> {
+    places: Few<Place<'r>>,
+    families: Few<&'r str>,
+    givens: Few<GivenName<'r>>,
+}
+
+impl<'r> HouseholdFacts<'r> {
+    fn of(record: &'r NormalizedRecord) -> Option<HouseholdFacts<'r>> {
         let addresses = record.addresses.iter().filter_map(|a| {
             let postcode = a.postcode.as_deref()?.trim();
             let street = a.street.as_deref()?.trim();
-            (!postcode.is_empty() && !street.is_empty()).then(|| Place::Address {
-                postcode: postcode.to_owned(),
-                street: street.to_owned(),
-            })
+            (!postcode.is_empty() && !street.is_empty())
+                .then_some(Place::Address { postcode, street })
         });
         let landlines = record
             .phones
             .iter()
             .filter(|p| p.kind == PhoneKind::Landline && !p.e164.is_empty())
-            .map(|p| Place::Landline(p.e164.clone()));
+            .map(|p| Place::Landline(p.e164.as_str()));
         let mailboxes = record
             .emails
             .iter()
             .filter(|e| e.identifying && !e.normalized.is_empty())
-            .map(|e| Place::Mailbox(e.normalized.clone()));
-        let places = bounded_set(addresses.chain(landlines).chain(mailboxes).collect());
-        let families = bounded_set(
-            record
-                .names
-                .iter()
-                .map(|n| n.family.trim())
-                .filter(|f| !f.is_empty())
-                .map(str::to_owned)
-                .collect(),
-        );
+            .map(|e| Place::Mailbox(e.normalized.as_str()));
+        let places: Few<Place<'r>> = addresses.chain(landlines).chain(mailboxes).collect();
+        let families: Few<&'r str> = record
+            .names
+            .iter()
+            .map(|n| n.family.trim())
+            .filter(|f| !f.is_empty())
+            .collect();
         let givens = GivenName::all_of(&record.names);
         (!places.is_empty() && !families.is_empty() && !givens.is_empty()).then_some(
             HouseholdFacts {
@@ -109,7 +111,7 @@ impl HouseholdFacts {
         )
     }
 
-    fn conflict(&self, other: &HouseholdFacts) -> bool {
+    fn conflict(&self, other: &HouseholdFacts<'_>) -> bool {
         sorted_intersect(&self.places, &other.places)
             && sorted_intersect(&self.families, &other.families)
             && !any_compatible(&self.givens, &other.givens)
@@ -121,12 +123,15 @@ impl HouseholdFacts {
 /// [`MAX_PROFILES`](super::MAX_PROFILES) of them, each with at most
 /// [`MAX_VALUES_PER_RECORD`](super::MAX_VALUES_PER_RECORD) values of a kind.
 /// `Debug` shows the count only.
+///
+/// It borrows places and names from the records the guard was made over
+/// (`'r`), so that summarizing and merging copy no text.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct HouseholdSummary {
-    profiles: Vec<Profiled<HouseholdFacts>>,
+pub struct HouseholdSummary<'r> {
+    profiles: Vec<Profiled<HouseholdFacts<'r>>>,
 }
 
-impl HouseholdSummary {
+impl HouseholdSummary<'_> {
     /// How many distinct profiles the summary holds.
     pub fn len(&self) -> usize {
         self.profiles.len()
@@ -139,16 +144,16 @@ impl HouseholdSummary {
     }
 }
 
-impl fmt::Debug for HouseholdSummary {
+impl fmt::Debug for HouseholdSummary<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "HouseholdSummary({} profiles)", self.profiles.len())
     }
 }
 
-impl MergeGuard for HouseholdGuard<'_> {
-    type Summary = HouseholdSummary;
+impl<'r> MergeGuard for HouseholdGuard<'r> {
+    type Summary = HouseholdSummary<'r>;
 
-    fn summarize(&self, record: RecordId) -> HouseholdSummary {
+    fn summarize(&self, record: RecordId) -> HouseholdSummary<'r> {
         let facts = self
             .records
             .get(record.index())
@@ -161,14 +166,21 @@ impl MergeGuard for HouseholdGuard<'_> {
         }
     }
 
-    fn check(&self, a: &HouseholdSummary, b: &HouseholdSummary) -> Result<(), RefusalReason> {
+    fn check(
+        &self,
+        a: &HouseholdSummary<'r>,
+        b: &HouseholdSummary<'r>,
+    ) -> Result<(), RefusalReason> {
+        if a.is_empty() || b.is_empty() {
+            return Ok(());
+        }
         match smallest_conflict(&a.profiles, &b.profiles, HouseholdFacts::conflict) {
             Some(records) => Err(RefusalReason::Household { records }),
             None => Ok(()),
         }
     }
 
-    fn merge(&self, a: HouseholdSummary, b: HouseholdSummary) -> HouseholdSummary {
+    fn merge(&self, a: HouseholdSummary<'r>, b: HouseholdSummary<'r>) -> HouseholdSummary<'r> {
         HouseholdSummary {
             profiles: union_profiles(a.profiles, b.profiles),
         }

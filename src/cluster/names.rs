@@ -10,9 +10,7 @@
 use std::fmt;
 
 use super::guard::{MergeGuard, RefusalReason};
-use super::profile::{
-    GivenName, Profiled, any_compatible, bounded_set, smallest_conflict, union_profiles,
-};
+use super::profile::{Few, GivenName, Profiled, any_compatible, smallest_conflict, union_profiles};
 use crate::normalize::NormalizedRecord;
 use crate::record::RecordId;
 
@@ -45,17 +43,17 @@ impl fmt::Debug for NamesGuard<'_> {
     }
 }
 
-/// The names of one record this guard compares.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Names {
-    givens: Vec<GivenName>,
+/// The names of one record this guard compares, borrowed from the record.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Names<'r> {
+    givens: Few<GivenName<'r>>,
     /// Folded given names as written, for the swap check.
-    given_words: Vec<String>,
-    families: Vec<String>,
+    given_words: Few<&'r str>,
+    families: Few<&'r str>,
 }
 
-impl Names {
-    fn conflict(&self, other: &Names) -> bool {
+impl Names<'_> {
+    fn conflict(&self, other: &Names<'_>) -> bool {
         !any_compatible(&self.givens, &other.givens)
             && !families_alike(&self.families, &other.families)
             && !swapped(self, other)
@@ -63,7 +61,7 @@ impl Names {
     }
 }
 
-fn families_alike(a: &[String], b: &[String]) -> bool {
+fn families_alike(a: &[&str], b: &[&str]) -> bool {
     a.iter().any(|x| {
         b.iter().any(|y| {
             let (lo, hi) = if x <= y { (x, y) } else { (y, x) };
@@ -73,19 +71,22 @@ fn families_alike(a: &[String], b: &[String]) -> bool {
 }
 
 /// `a`'s given name is `b`'s family name (a name typed into the wrong field).
-fn swapped(a: &Names, b: &Names) -> bool {
+fn swapped(a: &Names<'_>, b: &Names<'_>) -> bool {
     a.given_words.iter().any(|g| b.families.contains(g))
 }
 
 /// What [`NamesGuard`] remembers of a cluster: the distinct names of its
 /// records, at most [`MAX_PROFILES`](super::MAX_PROFILES). `Debug` shows the
 /// count only.
+///
+/// It borrows the names from the records the guard was made over (`'r`), so
+/// that summarizing and merging copy no text.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct NamesSummary {
-    profiles: Vec<Profiled<Names>>,
+pub struct NamesSummary<'r> {
+    profiles: Vec<Profiled<Names<'r>>>,
 }
 
-impl NamesSummary {
+impl NamesSummary<'_> {
     /// How many distinct profiles the summary holds.
     pub fn len(&self) -> usize {
         self.profiles.len()
@@ -97,32 +98,30 @@ impl NamesSummary {
     }
 }
 
-impl fmt::Debug for NamesSummary {
+impl fmt::Debug for NamesSummary<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "NamesSummary({} profiles)", self.profiles.len())
     }
 }
 
-impl MergeGuard for NamesGuard<'_> {
-    type Summary = NamesSummary;
+impl<'r> MergeGuard for NamesGuard<'r> {
+    type Summary = NamesSummary<'r>;
 
-    fn summarize(&self, record: RecordId) -> NamesSummary {
+    fn summarize(&self, record: RecordId) -> NamesSummary<'r> {
         let names = self.records.get(record.index()).and_then(|r| {
             let givens = GivenName::all_of(&r.names);
-            let families: Vec<String> = bounded_set(
-                r.names
-                    .iter()
-                    .filter(|n| !n.family.is_empty())
-                    .map(|n| n.family.clone())
-                    .collect(),
-            );
-            let given_words: Vec<String> = bounded_set(
-                r.names
-                    .iter()
-                    .filter(|n| !n.given.is_empty())
-                    .map(|n| n.given.clone())
-                    .collect(),
-            );
+            let families: Few<&str> = r
+                .names
+                .iter()
+                .filter(|n| !n.family.is_empty())
+                .map(|n| n.family.as_str())
+                .collect();
+            let given_words: Few<&str> = r
+                .names
+                .iter()
+                .filter(|n| !n.given.is_empty())
+                .map(|n| n.given.as_str())
+                .collect();
             (!givens.is_empty() && !families.is_empty()).then_some(Names {
                 givens,
                 given_words,
@@ -137,14 +136,17 @@ impl MergeGuard for NamesGuard<'_> {
         }
     }
 
-    fn check(&self, a: &NamesSummary, b: &NamesSummary) -> Result<(), RefusalReason> {
+    fn check(&self, a: &NamesSummary<'r>, b: &NamesSummary<'r>) -> Result<(), RefusalReason> {
+        if a.is_empty() || b.is_empty() {
+            return Ok(());
+        }
         match smallest_conflict(&a.profiles, &b.profiles, Names::conflict) {
             Some(records) => Err(RefusalReason::ConflictingNames { records }),
             None => Ok(()),
         }
     }
 
-    fn merge(&self, a: NamesSummary, b: NamesSummary) -> NamesSummary {
+    fn merge(&self, a: NamesSummary<'r>, b: NamesSummary<'r>) -> NamesSummary<'r> {
         NamesSummary {
             profiles: union_profiles(a.profiles, b.profiles),
         }

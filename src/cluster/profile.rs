@@ -11,6 +11,9 @@
 //! would have kept apart on their own, and an edge once refused is never
 //! made good later through a chain.
 
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
 use crate::normalize::PersonName;
 use crate::record::RecordId;
 
@@ -40,15 +43,43 @@ pub(super) struct Profiled<F> {
 /// The sorted union of two profile lists, one profile per distinct facts,
 /// capped at [`MAX_PROFILES`]. Commutative and associative: it depends only
 /// on the set of profiles, not on which cluster came first.
-pub(super) fn union_profiles<F: Ord>(
-    mut a: Vec<Profiled<F>>,
-    b: Vec<Profiled<F>>,
-) -> Vec<Profiled<F>> {
-    a.extend(b);
-    a.sort_unstable();
-    a.dedup_by(|later, earlier| later.facts == earlier.facts);
-    a.truncate(MAX_PROFILES);
-    a
+///
+/// Both lists are already sorted by (facts, record) with distinct facts (a
+/// summary is born with one profile and only ever grows through this
+/// function), so one merge walk gives what sorting the concatenation,
+/// keeping the first profile of each facts and truncating would: no sort,
+/// no deep comparison more than needed, and no allocation when one side is
+/// empty.
+pub(super) fn union_profiles<F: Ord>(a: Vec<Profiled<F>>, b: Vec<Profiled<F>>) -> Vec<Profiled<F>> {
+    if b.is_empty() && a.len() <= MAX_PROFILES {
+        return a;
+    }
+    if a.is_empty() && b.len() <= MAX_PROFILES {
+        return b;
+    }
+    let mut out: Vec<Profiled<F>> = Vec::with_capacity((a.len() + b.len()).min(MAX_PROFILES));
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    while out.len() < MAX_PROFILES {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => {
+                if x <= y {
+                    a.next()
+                } else {
+                    b.next()
+                }
+            }
+            (Some(_), None) => a.next(),
+            (None, Some(_)) => b.next(),
+            (None, None) => None,
+        };
+        let Some(next) = next else { break };
+        // Equal facts sort next to each other, smallest record first: keep
+        // that one.
+        if out.last().is_none_or(|last| last.facts != next.facts) {
+            out.push(next);
+        }
+    }
+    out
 }
 
 /// The smallest pair `(lo, hi)` of records, one from each list, whose facts
@@ -71,12 +102,94 @@ pub(super) fn smallest_conflict<F>(
     best
 }
 
-/// Sorts, deduplicates and caps one record's values of one kind.
-pub(super) fn bounded_set<T: Ord>(mut values: Vec<T>) -> Vec<T> {
-    values.sort_unstable();
-    values.dedup();
-    values.truncate(MAX_VALUES_PER_RECORD);
-    values
+/// At most [`MAX_VALUES_PER_RECORD`] distinct values, sorted, held inline:
+/// one record's values of one kind without a heap allocation. Inserting
+/// keeps the smallest values, as sorting, deduplicating and truncating all
+/// of them would. Compared as the slice of its values.
+#[derive(Clone, Copy)]
+pub(super) struct Few<T> {
+    len: u8,
+    items: [T; MAX_VALUES_PER_RECORD],
+}
+
+impl<T: Copy + Default + Ord> Few<T> {
+    /// No values.
+    pub(super) fn new() -> Self {
+        Few {
+            len: 0,
+            items: [T::default(); MAX_VALUES_PER_RECORD],
+        }
+    }
+
+    /// Adds `value` unless already held or larger than the
+    /// [`MAX_VALUES_PER_RECORD`] smallest values held.
+    pub(super) fn insert(&mut self, value: T) {
+        let len = usize::from(self.len).min(MAX_VALUES_PER_RECORD);
+        let Err(at) = self.as_slice().binary_search(&value) else {
+            return;
+        };
+        if at >= MAX_VALUES_PER_RECORD {
+            return;
+        }
+        // Shift the larger values right, dropping the largest when full.
+        let end = len.min(MAX_VALUES_PER_RECORD - 1);
+        self.items.copy_within(at..end, at + 1);
+        if let Some(slot) = self.items.get_mut(at) {
+            *slot = value;
+        }
+        self.len = (len + 1).min(MAX_VALUES_PER_RECORD) as u8;
+    }
+}
+
+impl<T> Few<T> {
+    /// The values, ascending.
+    pub(super) fn as_slice(&self) -> &[T] {
+        self.items.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+}
+
+impl<T: Copy + Default + Ord> FromIterator<T> for Few<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(values: I) -> Self {
+        let mut few = Few::new();
+        for value in values {
+            few.insert(value);
+        }
+        few
+    }
+}
+
+impl<T> std::ops::Deref for Few<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        self.as_slice()
+    }
+}
+
+impl<T: PartialEq> PartialEq for Few<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl<T: Eq> Eq for Few<T> {}
+
+impl<T: PartialOrd> PartialOrd for Few<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        self.as_slice().partial_cmp(other.as_slice())
+    }
+}
+
+impl<T: Ord> Ord for Few<T> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.as_slice().cmp(other.as_slice())
+    }
+}
+
+#[cfg(test)]
+impl<T: std::fmt::Debug> std::fmt::Debug for Few<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
 }
 
 /// True when two sorted slices share a value (a merge walk, no allocation).
@@ -84,22 +197,31 @@ pub(super) fn sorted_intersect<T: Ord>(a: &[T], b: &[T]) -> bool {
     let (mut i, mut j) = (0, 0);
     while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
         match x.cmp(y) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => return true,
+            Ordering::Less => i += 1,
+            Ordering::Greater => j += 1,
+            Ordering::Equal => return true,
         }
     }
     false
 }
 
-/// A given name as the guards compare it.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
-#[cfg_attr(test, derive(Debug))]
-pub(super) struct GivenName {
-    /// Folded, nicknames resolved: `jean francois`.
-    canonical: String,
-    /// One letter per canonical token: `jf`.
-    initials: String,
+/// A given name as the guards compare it, borrowed from the record.
+///
+/// It stands for the pair (canonical name with its tokens re-joined on
+/// single spaces, initials) and compares as that pair of strings would;
+/// holding the record's text instead of building those strings keeps
+/// summaries free of allocations. The re-joined form is only built, in the
+/// rare record whose name has stray blanks, for a Jaro-Winkler comparison.
+#[derive(Clone, Copy, Default)]
+pub(super) struct GivenName<'r> {
+    /// Folded, nicknames resolved, trimmed: `jean francois`.
+    canonical: &'r str,
+    /// Whether `canonical` is already its tokens joined on single spaces
+    /// (the normalizer's output always is), so that it compares as is.
+    single_spaced: bool,
+    /// The record's initials, trimmed (`jf`); `None` when it has none, and
+    /// the initials are then the first letter of each canonical token.
+    initials: Option<&'r str>,
 }
 
 /// Jaro-Winkler similarity from which two given names count as variants of
@@ -109,9 +231,32 @@ pub(super) struct GivenName {
 /// a guard that refuses too little only lets the score decide.
 pub const GIVEN_NAME_JARO_WINKLER: f64 = 0.9;
 
-impl GivenName {
+/// The bytes of `text`'s whitespace-separated tokens joined on single spaces.
+fn single_spaced_bytes(text: &str) -> impl Iterator<Item = u8> + '_ {
+    text.split_whitespace()
+        .enumerate()
+        .flat_map(|(i, token)| (i > 0).then_some(b' ').into_iter().chain(token.bytes()))
+}
+
+/// Whether `text` (trimmed) equals its tokens joined on single spaces.
+fn is_single_spaced(text: &str) -> bool {
+    let mut after_space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            if c != ' ' || after_space {
+                return false;
+            }
+            after_space = true;
+        } else {
+            after_space = false;
+        }
+    }
+    true
+}
+
+impl<'r> GivenName<'r> {
     /// The given name of a person name, if it has one.
-    pub(super) fn of(name: &PersonName) -> Option<GivenName> {
+    pub(super) fn of(name: &'r PersonName) -> Option<GivenName<'r>> {
         let canonical = if name.given_canonical.trim().is_empty() {
             name.given.trim()
         } else {
@@ -120,26 +265,63 @@ impl GivenName {
         if canonical.is_empty() {
             return None;
         }
-        // Re-join on single spaces so that stray blanks never make two
-        // spellings of one name differ.
-        let canonical = canonical.split_whitespace().collect::<Vec<_>>().join(" ");
-        let initials = if name.initials.trim().is_empty() {
-            canonical
-                .split_whitespace()
-                .filter_map(|t| t.chars().next())
-                .collect()
-        } else {
-            name.initials.trim().to_owned()
-        };
+        let initials = name.initials.trim();
         Some(GivenName {
             canonical,
-            initials,
+            single_spaced: is_single_spaced(canonical),
+            initials: (!initials.is_empty()).then_some(initials),
         })
     }
 
     /// The given names of a record's names, bounded.
-    pub(super) fn all_of(names: &[PersonName]) -> Vec<GivenName> {
-        bounded_set(names.iter().filter_map(GivenName::of).collect())
+    pub(super) fn all_of(names: &'r [PersonName]) -> Few<GivenName<'r>> {
+        names.iter().filter_map(GivenName::of).collect()
+    }
+
+    /// The canonical name, tokens joined on single spaces.
+    fn single_spaced(&self) -> Cow<'r, str> {
+        if self.single_spaced {
+            Cow::Borrowed(self.canonical)
+        } else {
+            Cow::Owned(
+                self.canonical
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
+        }
+    }
+
+    /// Orders the canonical names as their single-spaced forms.
+    fn cmp_canonical(&self, other: &GivenName<'_>) -> Ordering {
+        if self.single_spaced && other.single_spaced {
+            self.canonical.cmp(other.canonical)
+        } else {
+            single_spaced_bytes(self.canonical).cmp(single_spaced_bytes(other.canonical))
+        }
+    }
+
+    /// The initials, one letter per canonical token when the record has
+    /// none. (Strings order as their chars do, so comparing these iterators
+    /// orders as comparing the strings.)
+    fn initial_letters(&self) -> impl Iterator<Item = char> + '_ {
+        let computed = match self.initials {
+            Some(_) => None,
+            None => Some(self.canonical),
+        };
+        self.initials.unwrap_or("").chars().chain(
+            computed
+                .into_iter()
+                .flat_map(|c| c.split_whitespace().filter_map(|t| t.chars().next())),
+        )
+    }
+
+    /// Orders the initials as strings.
+    fn cmp_initials(&self, other: &GivenName<'_>) -> Ordering {
+        match (self.initials, other.initials) {
+            (Some(mine), Some(theirs)) => mine.cmp(theirs),
+            _ => self.initial_letters().cmp(other.initial_letters()),
+        }
     }
 
     /// True when the name is written as initials only (`j`, `j f`).
@@ -151,15 +333,24 @@ impl GivenName {
 
     /// `self`, written as initials, abbreviates `other`: `j f` for
     /// `jean francois`, and `j` for it too (second given names get dropped).
-    fn abbreviates(&self, other: &GivenName) -> bool {
-        self.is_initials_only()
-            && !self.initials.is_empty()
-            && other.initials.starts_with(&self.initials)
+    fn abbreviates(&self, other: &GivenName<'_>) -> bool {
+        if !self.is_initials_only() {
+            return false;
+        }
+        if let (Some(mine), Some(theirs)) = (self.initials, other.initials) {
+            return theirs.starts_with(mine);
+        }
+        let mut mine = self.initial_letters().peekable();
+        if mine.peek().is_none() {
+            return false;
+        }
+        let mut theirs = other.initial_letters();
+        mine.all(|c| theirs.next() == Some(c))
     }
 
     /// `self`'s tokens begin `other`'s: `marie` for `marie claire` (people
     /// use the first part of a compound given name).
-    fn begins(&self, other: &GivenName) -> bool {
+    fn begins(&self, other: &GivenName<'_>) -> bool {
         let mut theirs = other.canonical.split_whitespace();
         self.canonical
             .split_whitespace()
@@ -171,8 +362,8 @@ impl GivenName {
     /// [`GIVEN_NAME_JARO_WINKLER`]. Symmetric by construction (each one-way
     /// rule is tried both ways; Jaro-Winkler gets its arguments in a fixed
     /// order).
-    pub(super) fn compatible(&self, other: &GivenName) -> bool {
-        if self.canonical == other.canonical
+    pub(super) fn compatible(&self, other: &GivenName<'_>) -> bool {
+        if self.cmp_canonical(other) == Ordering::Equal
             || self.abbreviates(other)
             || other.abbreviates(self)
             || self.begins(other)
@@ -182,17 +373,45 @@ impl GivenName {
         }
         // Compound names compare word by word: `jean paul` and `jean luc` are
         // two people although the whole strings look alike.
-        let (mine, theirs): (Vec<&str>, Vec<&str>) = (
-            self.canonical.split_whitespace().collect(),
-            other.canonical.split_whitespace().collect(),
-        );
-        if mine.len() == theirs.len() && mine.len() > 1 {
-            return mine
-                .iter()
-                .zip(&theirs)
+        let words = self.canonical.split_whitespace().count();
+        if words > 1 && words == other.canonical.split_whitespace().count() {
+            return self
+                .canonical
+                .split_whitespace()
+                .zip(other.canonical.split_whitespace())
                 .all(|(x, y)| words_compatible(x, y));
         }
-        words_compatible(&self.canonical, &other.canonical)
+        words_compatible(&self.single_spaced(), &other.single_spaced())
+    }
+}
+
+impl PartialEq for GivenName<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for GivenName<'_> {}
+
+impl PartialOrd for GivenName<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for GivenName<'_> {
+    /// As the pair (single-spaced canonical name, initials) of strings.
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.cmp_canonical(other)
+            .then_with(|| self.cmp_initials(other))
+    }
+}
+
+#[cfg(test)]
+impl std::fmt::Debug for GivenName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let initials: String = self.initial_letters().collect();
+        write!(f, "GivenName({:?}, {initials:?})", self.single_spaced())
     }
 }
 
@@ -224,7 +443,7 @@ fn gendered_pair(masculine: &str, feminine: &str) -> bool {
 }
 
 /// True when some name of `a` is compatible with some name of `b`.
-pub(super) fn any_compatible(a: &[GivenName], b: &[GivenName]) -> bool {
+pub(super) fn any_compatible(a: &[GivenName<'_>], b: &[GivenName<'_>]) -> bool {
     a.iter().any(|x| b.iter().any(|y| x.compatible(y)))
 }
 
@@ -248,8 +467,10 @@ pub(super) mod tests {
         }
     }
 
-    fn given(s: &str) -> GivenName {
-        GivenName::of(&person_name(s, "x")).unwrap()
+    /// A given name for the tests; the person name it borrows from is
+    /// leaked (a few bytes per test case).
+    fn given(s: &str) -> GivenName<'static> {
+        GivenName::of(Box::leak(Box::new(person_name(s, "x")))).unwrap()
     }
 
     #[test]
@@ -289,7 +510,7 @@ pub(super) mod tests {
         assert!(GivenName::of(&person_name("  ", "dupont")).is_none());
         let mut n = person_name("", "dupont");
         n.given = "jean".into();
-        assert_eq!(GivenName::of(&n).map(|g| g.canonical), Some("jean".into()));
+        assert_eq!(GivenName::of(&n).map(|g| g.canonical), Some("jean"));
     }
 
     #[test]
@@ -326,7 +547,7 @@ pub(super) mod tests {
         assert_eq!(smallest_conflict(&a, &b, |_, _| false), None);
     }
 
-    fn arb_given() -> impl Strategy<Value = GivenName> {
+    fn arb_given() -> impl Strategy<Value = GivenName<'static>> {
         prop_oneof![
             "[a-z]{1,8}( [a-z]{1,8})?",
             "[a-z]( [a-z])?",
@@ -359,6 +580,85 @@ pub(super) mod tests {
         ) {
             let (a, b): (Vec<_>, Vec<_>) = (a.into_iter().collect(), b.into_iter().collect());
             prop_assert_eq!(sorted_intersect(&a, &b), a.iter().any(|x| b.contains(x)));
+        }
+
+        /// Inserting into a `Few` keeps what sorting, deduplicating and
+        /// truncating all the values would.
+        #[test]
+        fn few_keeps_the_smallest_distinct_values(values in prop::collection::vec(0u8..12, 0..10)) {
+            let few: Few<u8> = values.iter().copied().collect();
+            let mut expected = values.clone();
+            expected.sort_unstable();
+            expected.dedup();
+            expected.truncate(MAX_VALUES_PER_RECORD);
+            prop_assert_eq!(few.as_slice(), expected.as_slice());
+        }
+
+        /// The merge walk gives what sorting the concatenation, keeping one
+        /// profile per facts and truncating gave, and is commutative.
+        #[test]
+        fn union_is_the_sorted_deduplicated_truncated_concatenation(
+            a in prop::collection::vec((0u8..24, 0u32..40), 0..20),
+            b in prop::collection::vec((0u8..24, 0u32..40), 0..20),
+        ) {
+            let profiles = |raw: &[(u8, u32)]| {
+                let mut v: Vec<Profiled<u8>> = raw
+                    .iter()
+                    .map(|&(facts, r)| Profiled { facts, record: RecordId(r) })
+                    .collect();
+                v.sort_unstable();
+                v.dedup_by(|later, earlier| later.facts == earlier.facts);
+                v.truncate(MAX_PROFILES);
+                v
+            };
+            let (a, b) = (profiles(&a), profiles(&b));
+            let mut expected = a.clone();
+            expected.extend(b.iter().cloned());
+            expected.sort_unstable();
+            expected.dedup_by(|later, earlier| later.facts == earlier.facts);
+            expected.truncate(MAX_PROFILES);
+            prop_assert_eq!(union_profiles(a.clone(), b.clone()), expected.clone());
+            prop_assert_eq!(union_profiles(b, a), expected);
+        }
+
+        /// A borrowed given name orders and compares as the pair of strings
+        /// (single-spaced canonical name, initials) it stands for, stray
+        /// blanks and missing initials included.
+        #[test]
+        fn given_names_order_as_their_strings(
+            a in "[ a-cé\t]{0,7}", b in "[ a-cé\t]{0,7}",
+            ia in "( ?[a-c]{0,2})?", ib in "( ?[a-c]{0,2})?",
+        ) {
+            let name = |given: &str, initials: &str| {
+                let mut n = person_name(given, "x");
+                n.initials = initials.to_owned();
+                &*Box::leak(Box::new(n))
+            };
+            let as_strings = |n: &PersonName| -> Option<(String, String)> {
+                let canonical = n.given_canonical.trim();
+                if canonical.is_empty() {
+                    return None;
+                }
+                let canonical = canonical.split_whitespace().collect::<Vec<_>>().join(" ");
+                let initials = if n.initials.trim().is_empty() {
+                    canonical.split_whitespace().filter_map(|t| t.chars().next()).collect()
+                } else {
+                    n.initials.trim().to_owned()
+                };
+                Some((canonical, initials))
+            };
+            let (na, nb) = (name(&a, &ia), name(&b, &ib));
+            let (ga, gb) = (GivenName::of(na), GivenName::of(nb));
+            let (sa, sb) = (as_strings(na), as_strings(nb));
+            prop_assert_eq!(ga.is_some(), sa.is_some());
+            if let (Some(ga), Some(gb), Some(sa), Some(sb)) = (ga, gb, sa, sb) {
+                prop_assert_eq!(ga.cmp(&gb), sa.cmp(&sb));
+                prop_assert_eq!(ga == gb, sa == sb);
+                prop_assert_eq!(ga.single_spaced(), sa.0.as_str());
+                // `j` abbreviates by the initials as strings.
+                let abbreviates = ga.is_initials_only() && !sa.1.is_empty() && sb.1.starts_with(&sa.1);
+                prop_assert_eq!(ga.abbreviates(&gb), abbreviates);
+            }
         }
     }
 }
