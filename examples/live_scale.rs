@@ -7,7 +7,12 @@
 //! cargo run --release --all-features --example live_scale -- 100000     # another size
 //! RAYON_NUM_THREADS=1 cargo run --release --all-features --example live_scale
 //! cargo run --release --all-features --example live_scale -- 100000 20000  # hold out 20k
+//! OMNICANAL_LIVE_EVENTS=20000000 cargo run --release --all-features --example live_scale
 //! ```
+//!
+//! `OMNICANAL_LIVE_EVENTS=N` loads N synthetic events (purchases, a third
+//! with an order reference) over the batch's records before the upserts, so
+//! that the snapshot figures include them.
 //!
 //! The held-out records (2 %, at most 50,000) are chosen at random, so most
 //! of them belong to a person the batch already knows: the upserts attach,
@@ -24,6 +29,9 @@ use std::time::{Duration, Instant};
 use omnicanal::normalize::{NormalizeOptions, Normalizer};
 use omnicanal::resolver::{Change, LiveResolver, Settings};
 use omnicanal::synth::{EventRates, SynthConfig, generate};
+use omnicanal::timeline::{Currency, Event, EventKind, Money};
+use omnicanal::SourceKey;
+use jiff::Timestamp;
 use rayon::prelude::*;
 use support::{mib, peak_rss_bytes, thousands};
 
@@ -83,6 +91,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         thousands(live.customer_count() as u64)
     );
 
+    let event_count: usize = std::env::var("OMNICANAL_LIVE_EVENTS")
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(0);
+    if event_count > 0 {
+        let keys: Vec<SourceKey> = live.records().map(|r| r.key.clone()).collect();
+        let started = Instant::now();
+        let events = synthetic_events(&keys, event_count);
+        let generated = started.elapsed();
+        let started = Instant::now();
+        let pending = live.load_events(events)?;
+        println!(
+            "events: {} generated in {:.2?}, loaded in {:.2?} ({} pending)",
+            thousands(event_count as u64),
+            generated,
+            started.elapsed(),
+            pending
+        );
+    }
+
     let mut kinds = [0u64; 7];
     let mut latencies = Vec::with_capacity(held_out.len());
     let erase_keys: Vec<_> = held_out.iter().step_by(10).map(|r| r.key.clone()).collect();
@@ -119,13 +147,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let load_time = started.elapsed();
     std::fs::remove_file(&path)?;
     println!(
-        "snapshot: {} ({:.0} bytes per record), saved in {:.2?}, loaded in {:.2?}",
+        "snapshot: {} ({:.0} bytes per record and its events), {} events; saved in {:.2?}, loaded in {:.2?}",
         mib(info.file_bytes()),
         info.file_bytes() as f64 / live.len().max(1) as f64,
+        thousands(live.event_count() as u64),
         save_time,
         load_time
     );
     assert_eq!(loaded.len(), live.len());
+    assert_eq!(loaded.event_count(), live.event_count());
     drop(loaded);
     println!(
         "graph: {} records, {} customers; peak RSS {}",
@@ -134,6 +164,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         peak_rss_bytes().map_or("n/a".into(), mib)
     );
     Ok(())
+}
+
+/// `n` purchases spread over the records, two years of them, a third with
+/// an order reference and a store code: the shape of the retailer's events.
+fn synthetic_events(keys: &[SourceKey], n: usize) -> Vec<Event> {
+    (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let mixed = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            let key = &keys[(mixed >> 20) as usize % keys.len()];
+            let with_order = i % 3 == 0;
+            Event {
+                id: format!("E{i:09}"),
+                source: key.clone(),
+                timestamp: Timestamp::from_second(1_672_531_200 + (mixed % 63_072_000) as i64)
+                    .unwrap_or(Timestamp::UNIX_EPOCH),
+                channel: key.channel.clone(),
+                kind: EventKind::Purchase,
+                amount: Some(Money {
+                    minor: (mixed % 50_000) as i64,
+                    currency: Currency::EUR,
+                }),
+                order_ref: with_order.then(|| format!("CMD-{:08}", i / 3)),
+                store: with_order.then(|| format!("S{:03}", mixed % 400)),
+                attributes: Vec::new(),
+            }
+        })
+        .collect()
 }
 
 fn kind_index(change: &Change) -> usize {
