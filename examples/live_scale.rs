@@ -26,12 +26,12 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::time::{Duration, Instant};
 
+use jiff::Timestamp;
+use omnicanal::SourceKey;
 use omnicanal::normalize::{NormalizeOptions, Normalizer};
 use omnicanal::resolver::{Change, LiveResolver, Settings};
 use omnicanal::synth::{EventRates, SynthConfig, generate};
 use omnicanal::timeline::{Currency, Event, EventKind, Money};
-use omnicanal::SourceKey;
-use jiff::Timestamp;
 use rayon::prelude::*;
 use support::{mib, peak_rss_bytes, thousands};
 

@@ -206,7 +206,12 @@ pub struct LiveResolver {
     records: Vec<NormalizedRecord>,
     slots: Vec<Slot>,
     free_slots: Vec<u32>,
-    by_key: FastMap<SourceKey, u32>,
+    /// Source key (by hash) → slots; a lookup checks the record's key, so a
+    /// collision costs a comparison, never a wrong answer. Hashes, not
+    /// strings: no copy of a key or a value lives in the indexes.
+    by_key: FastMap<u64, Slots>,
+    /// Records held (`by_key` counts hashes).
+    held: usize,
     /// Every record holding each key, over the cap or not.
     blocks: FastMap<BlockKey, Vec<u32>>,
 
@@ -218,9 +223,11 @@ pub struct LiveResolver {
     /// Every id ever issued, so none is issued twice.
     issued: FastSet<CustomerId>,
 
-    phones: FastMap<String, Vec<u32>>,
-    emails: FastMap<String, Vec<u32>>,
-    identifiers: FastMap<(IdentifierKind, String), Vec<u32>>,
+    /// Phone, email and identifier (by hash of the kind and value) → slots,
+    /// checked against the records on lookup like `by_key`.
+    phones: FastMap<u64, Slots>,
+    emails: FastMap<u64, Slots>,
+    identifiers: FastMap<u64, Slots>,
 
     /// Events by record slot, merged per customer at query time (merges
     /// and splits move no event).
@@ -282,6 +289,7 @@ impl LiveResolver {
             slots: Vec::new(),
             free_slots: Vec::new(),
             by_key: FastMap::default(),
+            held: 0,
             blocks: FastMap::default(),
             customers: Vec::new(),
             free_customers: Vec::new(),
@@ -331,11 +339,7 @@ impl LiveResolver {
         self.next_stamp = n as u64;
         self.records = records;
         for slot in 0..n as u32 {
-            if self
-                .by_key
-                .insert(self.records[slot as usize].key.clone(), slot)
-                .is_some()
-            {
+            if !self.index_key(slot) {
                 return Err(Error::new(ErrorKind::InvalidValue {
                     reason: "a source key appears twice in the batch".into(),
                 })
@@ -393,12 +397,12 @@ impl LiveResolver {
 
     /// Records held.
     pub fn len(&self) -> usize {
-        self.by_key.len()
+        self.held
     }
 
     /// True when no record is held.
     pub fn is_empty(&self) -> bool {
-        self.by_key.is_empty()
+        self.held == 0
     }
 
     /// Customers held.
@@ -411,8 +415,8 @@ impl LiveResolver {
     /// what changed; nothing when the record is unchanged.
     pub fn upsert(&mut self, record: NormalizedRecord) -> Result<Vec<Change>> {
         let mut work = Work::default();
-        let slot = match self.by_key.get(&record.key) {
-            Some(&slot) => {
+        let slot = match self.slot_of(&record.key) {
+            Some(slot) => {
                 if self.records[slot as usize] == record {
                     return Ok(Vec::new());
                 }
@@ -441,8 +445,7 @@ impl LiveResolver {
                 s.customer = NO_CUSTOMER;
                 s.stamp = self.next_stamp;
                 self.next_stamp += 1;
-                self.by_key
-                    .insert(self.records[slot as usize].key.clone(), slot);
+                self.index_key(slot);
                 slot
             }
         };
@@ -493,7 +496,7 @@ impl LiveResolver {
     pub fn erase(&mut self, key: &SourceKey) -> Result<Vec<Change>> {
         // Events waiting for this record go too: it is to be forgotten.
         self.pending.remove(key);
-        let Some(&slot) = self.by_key.get(key) else {
+        let Some(slot) = self.slot_of(key) else {
             return Ok(Vec::new());
         };
         let mut work = Work::default();
@@ -528,8 +531,8 @@ impl LiveResolver {
     /// until the record arrives. Events are appended: one sent twice is
     /// held twice (give each event one id and send it once).
     pub fn upsert_event(&mut self, event: Event) -> Result<EventPlacement> {
-        match self.by_key.get(&event.source) {
-            Some(&slot) => {
+        match self.slot_of(&event.source) {
+            Some(slot) => {
                 self.events.push(RecordId(slot), event)?;
                 Ok(self
                     .customer_id_of_slot(slot)
@@ -560,9 +563,9 @@ impl LiveResolver {
             }
             return Ok(waiting);
         }
-        let by_key = &self.by_key;
+        let this = &*self;
         let (store, orphans) =
-            RecordEvents::from_events(events, |key| by_key.get(key).map(|&s| RecordId(s)))?;
+            RecordEvents::from_events(events, |key| this.slot_of(key).map(RecordId))?;
         self.events = store;
         let waiting = orphans.len();
         for orphan in orphans {
@@ -601,9 +604,8 @@ impl LiveResolver {
 
     /// The customer of a record.
     pub fn customer_of(&self, key: &SourceKey) -> Option<CustomerId> {
-        self.by_key
-            .get(key)
-            .and_then(|&slot| self.customer_id_of_slot(slot))
+        self.slot_of(key)
+            .and_then(|slot| self.customer_id_of_slot(slot))
     }
 
     /// The id a customer goes by now: itself while it exists, the customer
@@ -645,7 +647,7 @@ impl LiveResolver {
 
     /// The normalized record of a source key.
     pub fn record(&self, key: &SourceKey) -> Option<&NormalizedRecord> {
-        self.by_key.get(key).map(|&s| &self.records[s as usize])
+        self.slot_of(key).map(|s| &self.records[s as usize])
     }
 
     /// Every customer with its records' keys (in key order), customers in
@@ -677,7 +679,10 @@ impl LiveResolver {
     /// in the graph's region), by id.
     pub fn by_phone(&self, raw: &str) -> Vec<CustomerId> {
         match normalize_phone(raw, self.region) {
-            Ok(phone) => self.customers_of_slots(self.phones.get(&phone.e164)),
+            Ok(phone) => self.customers_holding(
+                self.phones.get(&value_hash(b"p", &[phone.e164.as_bytes()])),
+                |r| r.phones.iter().any(|p| p.e164 == phone.e164),
+            ),
             Err(_) => Vec::new(),
         }
     }
@@ -686,7 +691,11 @@ impl LiveResolver {
     /// delivers to the same mailbox.
     pub fn by_email(&self, raw: &str) -> Vec<CustomerId> {
         match normalize_email(raw) {
-            Ok(email) => self.customers_of_slots(self.emails.get(&email.normalized)),
+            Ok(email) => self.customers_holding(
+                self.emails
+                    .get(&value_hash(b"e", &[email.normalized.as_bytes()])),
+                |r| r.emails.iter().any(|e| e.normalized == email.normalized),
+            ),
             Err(_) => Vec::new(),
         }
     }
@@ -694,14 +703,23 @@ impl LiveResolver {
     /// The customers holding this identifier (card number, account id, …).
     pub fn by_identifier(&self, kind: &IdentifierKind, raw: &str) -> Vec<CustomerId> {
         let value = normalize_identifier(raw);
-        self.customers_of_slots(self.identifiers.get(&(kind.clone(), value)))
+        self.customers_holding(self.identifiers.get(&identifier_hash(kind, &value)), |r| {
+            r.identifiers.iter().any(|(k, v)| k == kind && *v == value)
+        })
     }
 
-    fn customers_of_slots(&self, slots: Option<&Vec<u32>>) -> Vec<CustomerId> {
+    /// The customers of the slots filed under a hash whose record really
+    /// holds the value.
+    fn customers_holding(
+        &self,
+        slots: Option<&Slots>,
+        holds: impl Fn(&NormalizedRecord) -> bool,
+    ) -> Vec<CustomerId> {
         let mut out: Vec<CustomerId> = slots
             .into_iter()
-            .flatten()
-            .filter_map(|&s| self.customer_id_of_slot(s))
+            .flat_map(Slots::iter)
+            .filter(|&s| holds(&self.records[s as usize]))
+            .filter_map(|s| self.customer_id_of_slot(s))
             .collect();
         out.sort_unstable();
         out.dedup();
@@ -1011,7 +1029,7 @@ impl LiveResolver {
         self.detach(slot, work);
         self.events.erase_record(RecordId(slot));
         let key = self.records[slot as usize].key.clone();
-        self.by_key.remove(&key);
+        self.unindex_key(slot);
         let customer = self.slots[slot as usize].customer;
         if let Some(Some(entry)) = self.customers.get_mut(customer as usize) {
             entry.members.retain(|&m| m != slot);
@@ -1323,58 +1341,171 @@ impl LiveResolver {
         id
     }
 
+    /// The slot holding this key.
+    fn slot_of(&self, key: &SourceKey) -> Option<u32> {
+        self.by_key
+            .get(&key_hash(key))?
+            .iter()
+            .find(|&s| self.slots[s as usize].alive && self.records[s as usize].key == *key)
+    }
+
+    /// Files a slot under its record's key; false when the key is held.
+    fn index_key(&mut self, slot: u32) -> bool {
+        let key = &self.records[slot as usize].key;
+        if self.slot_of(key).is_some_and(|s| s != slot) {
+            return false;
+        }
+        let hash = key_hash(key);
+        self.by_key
+            .entry(hash)
+            .and_modify(|slots| slots.insert(slot))
+            .or_insert(Slots::One(slot));
+        self.held += 1;
+        true
+    }
+
+    fn unindex_key(&mut self, slot: u32) {
+        let hash = key_hash(&self.records[slot as usize].key);
+        if remove_slot_from(&mut self.by_key, hash, slot) {
+            self.held -= 1;
+        }
+    }
+
     fn index_lookups(&mut self, slot: u32) {
         let record = &self.records[slot as usize];
+        let file = |map: &mut FastMap<u64, Slots>, hash: u64| {
+            map.entry(hash)
+                .and_modify(|slots| slots.insert(slot))
+                .or_insert(Slots::One(slot));
+        };
         for phone in &record.phones {
-            push_unique(self.phones.entry(phone.e164.clone()).or_default(), slot);
+            file(&mut self.phones, value_hash(b"p", &[phone.e164.as_bytes()]));
         }
         for email in &record.emails {
-            push_unique(
-                self.emails.entry(email.normalized.clone()).or_default(),
-                slot,
+            file(
+                &mut self.emails,
+                value_hash(b"e", &[email.normalized.as_bytes()]),
             );
         }
         for (kind, value) in &record.identifiers {
-            push_unique(
-                self.identifiers
-                    .entry((kind.clone(), value.clone()))
-                    .or_default(),
-                slot,
-            );
+            file(&mut self.identifiers, identifier_hash(kind, value));
         }
     }
 
     fn unindex_lookups(&mut self, slot: u32) {
         let record = &self.records[slot as usize];
         for phone in &record.phones {
-            remove_from(&mut self.phones, &phone.e164, slot);
+            remove_slot_from(
+                &mut self.phones,
+                value_hash(b"p", &[phone.e164.as_bytes()]),
+                slot,
+            );
         }
         for email in &record.emails {
-            remove_from(&mut self.emails, &email.normalized, slot);
+            let hash = value_hash(b"e", &[email.normalized.as_bytes()]);
+            remove_slot_from(&mut self.emails, hash, slot);
         }
         for (kind, value) in &record.identifiers {
-            remove_from(&mut self.identifiers, &(kind.clone(), value.clone()), slot);
+            remove_slot_from(&mut self.identifiers, identifier_hash(kind, value), slot);
         }
     }
 }
 
-fn push_unique(list: &mut Vec<u32>, slot: u32) {
-    if !list.contains(&slot) {
-        list.push(slot);
-    }
+/// The slots filed under one hash: almost always one, so kept inline.
+#[derive(Debug, Clone)]
+enum Slots {
+    One(u32),
+    Many(Vec<u32>),
 }
 
-fn remove_from<K, Q>(map: &mut FastMap<K, Vec<u32>>, key: &Q, slot: u32)
-where
-    K: std::borrow::Borrow<Q> + std::hash::Hash + Eq,
-    Q: std::hash::Hash + Eq + ?Sized,
-{
-    if let Some(list) = map.get_mut(key) {
+impl Slots {
+    fn insert(&mut self, slot: u32) {
+        match self {
+            Slots::One(s) if *s == slot => {}
+            Slots::One(s) => *self = Slots::Many(vec![*s, slot]),
+            Slots::Many(list) => {
+                if !list.contains(&slot) {
+                    list.push(slot);
+                }
+            }
+        }
+    }
+
+    /// Removes a slot from a list of several; true when it was there. (A
+    /// lone slot is removed with its map entry, by `remove_slot_from`.)
+    fn remove_from_many(&mut self, slot: u32) -> bool {
+        let Slots::Many(list) = self else {
+            return false;
+        };
+        let had = list.contains(&slot);
         list.retain(|&s| s != slot);
-        if list.is_empty() {
-            map.remove(key);
+        if let [only] = list.as_slice() {
+            *self = Slots::One(*only);
         }
+        had
     }
+
+    fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        let (one, many) = match self {
+            Slots::One(s) => (Some(*s), &[][..]),
+            Slots::Many(list) => (None, list.as_slice()),
+        };
+        one.into_iter().chain(many.iter().copied())
+    }
+}
+
+/// Removes `slot` from the entry of `hash`, dropping the entry when it
+/// empties; true when the slot was there.
+fn remove_slot_from(map: &mut FastMap<u64, Slots>, hash: u64, slot: u32) -> bool {
+    let Some(slots) = map.get_mut(&hash) else {
+        return false;
+    };
+    match slots {
+        Slots::One(s) if *s == slot => {
+            map.remove(&hash);
+            true
+        }
+        Slots::One(_) => false,
+        Slots::Many(_) => slots.remove_from_many(slot),
+    }
+}
+
+/// FNV-1a over a tag and the parts (each followed by a 0xff separator, a
+/// byte no UTF-8 text holds), then MurmurHash3's `fmix64`.
+fn value_hash(tag: &[u8], parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    };
+    eat(tag);
+    for part in parts {
+        eat(part);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+fn key_hash(key: &SourceKey) -> u64 {
+    value_hash(b"k", &[key.channel.name().as_bytes(), key.id.as_bytes()])
+}
+
+fn identifier_hash(kind: &IdentifierKind, value: &str) -> u64 {
+    let kind: &[u8] = match kind {
+        IdentifierKind::LoyaltyCard => b"loyalty_card",
+        IdentifierKind::AccountId => b"account_id",
+        IdentifierKind::AppUserId => b"app_user_id",
+        IdentifierKind::DeviceId => b"device_id",
+        IdentifierKind::Named(name) => name.as_bytes(),
+    };
+    value_hash(b"i", &[kind, value.as_bytes()])
 }
 
 /// A record with nothing but its key: what an erased slot holds.

@@ -301,8 +301,7 @@ impl LiveResolver {
         live.free_slots.reverse();
         live.by_key.reserve(n);
         for slot in (0..n as u32).filter(|&s| alive[s as usize]) {
-            let key = live.records[slot as usize].key.clone();
-            if live.by_key.insert(key, slot).is_some() {
+            if !live.index_key(slot) {
                 return Err(broken("a source key appears twice"));
             }
             live.index_lookups(slot);
@@ -365,7 +364,7 @@ impl LiveResolver {
         }
         live.events = state.events;
         for (key, events) in state.pending {
-            if live.by_key.contains_key(&key) {
+            if live.slot_of(&key).is_some() {
                 return Err(broken("pending events of a held record"));
             }
             live.pending.entry(key).or_default().extend(events);

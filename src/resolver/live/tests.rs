@@ -911,3 +911,38 @@ proptest! {
         prop_assert_eq!(live.event_count(), placed);
     }
 }
+
+#[test]
+fn slots_filed_under_one_hash_come_and_go() {
+    let mut map: FastMap<u64, Slots> = FastMap::default();
+    let file = |map: &mut FastMap<u64, Slots>, slot| {
+        map.entry(7)
+            .and_modify(|s| s.insert(slot))
+            .or_insert(Slots::One(slot));
+    };
+    file(&mut map, 1);
+    file(&mut map, 2);
+    file(&mut map, 2);
+    assert_eq!(map[&7].iter().collect::<Vec<_>>(), [1, 2]);
+    assert!(!remove_slot_from(&mut map, 7, 9));
+    assert!(remove_slot_from(&mut map, 7, 1));
+    assert!(matches!(map[&7], Slots::One(2)));
+    assert!(remove_slot_from(&mut map, 7, 2));
+    assert!(map.is_empty());
+    assert!(!remove_slot_from(&mut map, 7, 2));
+}
+
+#[test]
+fn a_lookup_checks_the_value_behind_the_hash() {
+    let mut live = LiveResolver::new(Settings::default(), None, Population::default()).unwrap();
+    live.upsert(variant(0, 0)).unwrap();
+    let phone = live.record(&key(0)).unwrap().phones[0].e164.clone();
+    let customer = live.customer_of(&key(0)).unwrap();
+    assert_eq!(live.by_phone(&phone), vec![customer]);
+    // File another phone's hash as if it collided with this one: the
+    // record does not hold it, so the lookup must not answer with it.
+    let other = value_hash(b"p", &[b"+33700000000".as_slice()]);
+    live.phones
+        .insert(other, Slots::One(live.slot_of(&key(0)).unwrap()));
+    assert!(live.by_phone("07 00 00 00 00").is_empty());
+}
