@@ -8,6 +8,9 @@
 //! RAYON_NUM_THREADS=1 cargo run --release --all-features --example live_scale
 //! cargo run --release --all-features --example live_scale -- 100000 20000  # hold out 20k
 //! OMNICANAL_LIVE_EVENTS=20000000 cargo run --release --all-features --example live_scale
+//! # keep the snapshot, then time a cold load in a fresh process
+//! OMNICANAL_KEEP_SNAPSHOT=/tmp/live.snap cargo run --release --all-features --example live_scale
+//! cargo run --release --all-features --example live_scale -- --load /tmp/live.snap
 //! ```
 //!
 //! `OMNICANAL_LIVE_EVENTS=N` loads N synthetic events (purchases, a third
@@ -39,6 +42,23 @@ use support::{mib, peak_rss_bytes, thousands};
 const RECORDS_PER_PERSON: f64 = 1.86;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::args().nth(1).as_deref() == Some("--load") {
+        // A cold load in a fresh process, as a CRM restarting would do.
+        let path = std::env::args()
+            .nth(2)
+            .ok_or("--load needs a snapshot path")?;
+        let started = Instant::now();
+        let live = LiveResolver::load(std::path::Path::new(&path))?;
+        println!(
+            "loaded {} records, {} customers, {} events in {:.2?}; peak RSS {}",
+            thousands(live.len() as u64),
+            thousands(live.customer_count() as u64),
+            thousands(live.event_count() as u64),
+            started.elapsed(),
+            peak_rss_bytes().map_or("n/a".into(), mib)
+        );
+        return Ok(());
+    }
     let target: u64 = match std::env::args().nth(1) {
         Some(a) => a.replace('_', "").parse()?,
         None => 1_000_000,
@@ -138,14 +158,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         latencies.push(t.elapsed());
     }
     report("erase", &mut latencies, started.elapsed());
-    let path = std::env::temp_dir().join(format!("omnicanal-live-{}.snap", std::process::id()));
+    // OMNICANAL_KEEP_SNAPSHOT=PATH keeps the file for `--load PATH`.
+    let kept = std::env::var_os("OMNICANAL_KEEP_SNAPSHOT").map(std::path::PathBuf::from);
+    let path = kept.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("omnicanal-live-{}.snap", std::process::id()))
+    });
     let started = Instant::now();
     let info = live.save(&path)?;
     let save_time = started.elapsed();
     let started = Instant::now();
     let loaded = LiveResolver::load(&path)?;
     let load_time = started.elapsed();
-    std::fs::remove_file(&path)?;
+    if kept.is_none() {
+        std::fs::remove_file(&path)?;
+    }
     println!(
         "snapshot: {} ({:.0} bytes per record and its events), {} events; saved in {:.2?}, loaded in {:.2?}",
         mib(info.file_bytes()),

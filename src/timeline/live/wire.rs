@@ -271,16 +271,6 @@ impl RecordEvents {
                     return Err(invalid("a record's events are not strictly sorted"));
                 }
                 previous = Some(k);
-                let b = blob::parse_event(arena.tail(e.blob()))
-                    .ok_or_else(|| invalid("an event blob does not parse"))?;
-                if b.amount.is_some_and(|(_, c)| c as usize >= n_currencies)
-                    || b.own_source.is_some_and(|(c, _)| c as usize >= n_channels)
-                {
-                    return Err(invalid("an event's currency or source channel is unknown"));
-                }
-                tally.text += b.text_len();
-                tally.attributes += b.attributes.encoded_len();
-                tally.blob_bytes += b.len;
             }
             Ok((
                 RecordSlot {
@@ -294,7 +284,40 @@ impl RecordEvents {
             .into_par_iter()
             .map(check_record)
             .collect::<Result<_>>()?;
+        // The event blobs, parsed in arena order: a record's events are
+        // scattered over the arena, and parsing them record by record reads
+        // it at random (measured: a quarter of a 20M-event load spent
+        // waiting on memory); sorted by reference, each thread reads its
+        // share of the arena front to back.
+        let mut refs: Vec<u64> = entries.par_iter().map(|e| e.blob()).collect();
         drop(entries);
+        refs.par_sort_unstable();
+        let blobs = refs
+            .par_chunks(64 * 1024)
+            .map(|refs| {
+                let mut tally = Tally::default();
+                for &r in refs {
+                    let b = blob::parse_event(arena.tail(r))
+                        .ok_or_else(|| invalid("an event blob does not parse"))?;
+                    if b.amount.is_some_and(|(_, c)| c as usize >= n_currencies)
+                        || b.own_source.is_some_and(|(c, _)| c as usize >= n_channels)
+                    {
+                        return Err(invalid("an event's currency or source channel is unknown"));
+                    }
+                    tally.text += b.text_len();
+                    tally.attributes += b.attributes.encoded_len();
+                    tally.blob_bytes += b.len;
+                }
+                Ok(tally)
+            })
+            .try_reduce(Tally::default, |a, b| {
+                Ok(Tally {
+                    text: a.text + b.text,
+                    attributes: a.attributes + b.attributes,
+                    blob_bytes: a.blob_bytes + b.blob_bytes,
+                })
+            })?;
+        drop(refs);
 
         let mut store = RecordEvents {
             records: Vec::with_capacity(n_records),
@@ -308,7 +331,9 @@ impl RecordEvents {
             text_bytes: 0,
             attribute_bytes: 0,
         };
-        let mut blob_bytes = 0usize;
+        let mut blob_bytes = blobs.blob_bytes;
+        store.text_bytes += blobs.text;
+        store.attribute_bytes += blobs.attributes;
         for (slot, tally) in checked {
             store.records.push(slot);
             store.text_bytes += tally.text;
