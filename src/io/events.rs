@@ -157,6 +157,19 @@ impl EventsReader {
         selector: &Selector,
         max: usize,
     ) -> std::result::Result<Option<String>, String> {
+        // CSV: one cell, trimmed in place, copied once.
+        if let Some(cell) = self.table.cell(selector) {
+            let cell = cell?;
+            let value = cell.trim();
+            return match value.len() {
+                0 => Ok(None),
+                n if n > max => Err(format!(
+                    "column {}: value longer than {max} bytes",
+                    selector.name
+                )),
+                _ => Ok(Some(value.to_owned())),
+            };
+        }
         let slots = self.table.slots(selector)?;
         let mut values = slots
             .into_iter()

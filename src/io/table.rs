@@ -231,6 +231,24 @@ impl Table {
     /// The values of a column in the current row: one slot for a CSV cell or
     /// a plain path, one per element for a path with `[]`. The error is a
     /// reject reason naming the column.
+    /// The text of a CSV cell, borrowed when the encoding allows: the
+    /// common case of [`slots`](Self::slots) without its vector and copy.
+    /// `None` for a JSONL path (which may hold several values).
+    pub(crate) fn cell(
+        &self,
+        selector: &Selector,
+    ) -> Option<std::result::Result<std::borrow::Cow<'_, str>, String>> {
+        match (&self.input, &selector.target) {
+            (Input::Csv(csv), Target::Index(index)) => {
+                let bytes = csv.record.get(*index).unwrap_or_default();
+                Some(self.encoding.decode(bytes).ok_or_else(|| {
+                    format!("column {}: invalid {}", selector.name, self.encoding_name())
+                }))
+            }
+            _ => None,
+        }
+    }
+
     pub(crate) fn slots(
         &self,
         selector: &Selector,
