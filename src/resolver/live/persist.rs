@@ -25,7 +25,7 @@ use crate::snapshot::{self, PayloadKind, SnapshotInfo};
 use crate::timeline::{Event, RecordEvents};
 
 /// The payload kind of a live resolver's snapshot. The version changes
-/// whenever the layout of [`State`] does; older files are then refused with
+/// whenever the layout of the saved state does; older files are then refused with
 /// a clear message rather than misread.
 pub const LIVE_RESOLVER_PAYLOAD: PayloadKind = PayloadKind::new("live-resolver", 1);
 
