@@ -20,7 +20,7 @@
 //! | family name | exact, swapped, close (one edit or JW ≥ 0.95: `dupont`/`dupond`), JW ≥ 0.88, else |
 //! | birth date | exact, day/month swapped, one digit off, same year and month, same year, else |
 //! | email | exact, same local part at another domain, one edit, else |
-//! | phone | same mobile, same landline, mobile close (same last 8 digits or one digit off), else |
+//! | phone | same mobile, same landline, mobile close (same last 8 digits or one digit off), else (a mobile against a landline: null) |
 //! | address | same postcode + street + number, same postcode + street, same postcode, same city, else |
 //! | identifier | same strong identifier, same device, else |
 //!

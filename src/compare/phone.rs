@@ -40,6 +40,11 @@ fn pair(x: &Phone, y: &Phone, suffix_digits: usize) -> u8 {
             SAME_LANDLINE
         };
     }
+    if mobile(x) != mobile(y) {
+        // A mobile and a landline of different numbers say nothing: most
+        // people have both, and each system keeps whichever it was given.
+        return 0;
+    }
     if mobile(x) && mobile(y) {
         let same_suffix = matches!(
             (suffix(&x.e164, suffix_digits), suffix(&y.e164, suffix_digits)),

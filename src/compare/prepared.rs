@@ -1012,6 +1012,9 @@ fn phone_level(a: &View<'_>, b: &View<'_>, suffix_digits: usize) -> u8 {
                 } else {
                     phone::ELSE
                 }
+            } else if x_mobile != y_mobile {
+                // See `phone::pair`: a mobile against a landline is no evidence.
+                0
             } else {
                 phone::ELSE
             };

@@ -93,7 +93,8 @@ pub enum ComparisonKind {
     /// Levels: `same_mobile`, `same_landline` (also numbers of unknown kind:
     /// a household shares a landline, so it says less about the person),
     /// `mobile_close` (two mobiles with the same last `mobile_suffix_digits`
-    /// digits, or one digit off), `else`.
+    /// digits, or one digit off), `else`. A mobile against a landline is
+    /// null: most people have both, and a system keeps whichever it got.
     Phone {
         /// How many trailing digits two mobiles must share for `mobile_close`.
         mobile_suffix_digits: usize,
