@@ -299,6 +299,9 @@ fn draw_family(rng: &mut ChaCha8Rng, config: &SynthConfig, origin: Origin) -> Fa
     let single = |rng: &mut ChaCha8Rng| {
         if origin == Origin::French && rng.random_bool(p.particle_family_rate.clamp(0.0, 1.0)) {
             t.particle_family.sample(rng)
+        } else if origin == Origin::French && !rng.random_bool(p.common_family_rate.clamp(0.0, 1.0))
+        {
+            t.fr_family_tail.sample(rng)
         } else {
             t.family(origin).sample(rng)
         }

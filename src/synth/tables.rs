@@ -3,9 +3,10 @@
 //!
 //! Lists are in rough frequency order (INSEE name statistics, commune
 //! populations); a Zipf-like weight `1 / (rank + 3)^s` turns the order into a
-//! frequency. The exponent is kept low on purpose: a few hundred names stand
-//! for the hundreds of thousands France really has, and a steep curve would
-//! make namesakes far more common than they are.
+//! frequency. The exponent is kept low on purpose: a steep curve would give
+//! the first names of the list far more bearers than they have. Most French
+//! family names come from the composed long tail of `surname_tail.rs`
+//! instead: a few hundred names cannot stand for the 1.3 million France has.
 //!
 //! Every string here is representable in Windows-1252, because the store
 //! export is written in that encoding.
@@ -13,6 +14,8 @@
 use std::sync::OnceLock;
 
 use rand::Rng;
+
+use super::surname_tail::SurnameTail;
 
 /// Which naming tradition a household draws from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1441,6 +1444,8 @@ pub(crate) struct Tables {
     pub fr_male: NameList,
     pub fr_male_compound: NameList,
     pub fr_family: NameList,
+    /// The long tail of French family names (`surname_tail.rs`).
+    pub fr_family_tail: SurnameTail,
     pub particle_family: NameList,
     foreign: [(NameList, NameList, NameList); 3],
     pub communes: Vec<Commune>,
@@ -1504,6 +1509,7 @@ pub(crate) fn tables() -> &'static Tables {
             fr_male: NameList::new(FR_MALE, 0.9),
             fr_male_compound: NameList::new(FR_MALE_COMPOUND, 0.8),
             fr_family: NameList::new(FR_FAMILY, 0.55),
+            fr_family_tail: SurnameTail::new(),
             particle_family: NameList::new(PARTICLE_FAMILY, 0.5),
             foreign: [
                 (

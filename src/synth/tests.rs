@@ -389,12 +389,25 @@ fn names_have_accents_particles_and_compounds_at_realistic_rates() {
     );
     assert!((0.015..0.08).contains(&double), "double {double:.3}");
     assert!((0.08..0.30).contains(&married), "married name {married:.3}");
+    let tail: std::collections::HashSet<&str> = super::tables::tables()
+        .fr_family_tail
+        .names()
+        .iter()
+        .map(String::as_str)
+        .collect();
     let foreign = rate(&|p| {
-        super::tables::FR_FAMILY
-            .iter()
-            .chain(super::tables::PARTICLE_FAMILY)
-            .all(|f| *f != p.family.first)
+        !tail.contains(p.family.first)
+            && super::tables::FR_FAMILY
+                .iter()
+                .chain(super::tables::PARTICLE_FAMILY)
+                .all(|f| *f != p.family.first)
     });
+    // Most French names come from the long tail; `Martin` stays the most
+    // common, at a fraction of a percent as in France.
+    let from_tail = rate(&|p| tail.contains(p.family.first));
+    let martin = rate(&|p| p.family.first == "Martin");
+    assert!((0.55..0.80).contains(&from_tail), "tail {from_tail:.3}");
+    assert!((0.001..0.01).contains(&martin), "Martin {martin:.4}");
     assert!(
         (0.08..0.25).contains(&foreign),
         "non-French family names {foreign:.3}"
