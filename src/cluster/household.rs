@@ -12,8 +12,9 @@ use crate::normalize::{NormalizedRecord, PhoneKind};
 use crate::record::RecordId;
 
 /// Refuses to unite two clusters when a record of one and a record of the
-/// other share a place (the same postcode and street, or the same landline)
-/// and a family name, but their given names are not compatible (see
+/// other share a place (the same postcode and street, the same landline, the
+/// same mailbox, or only the same postcode) and a family name, but their
+/// given names are not compatible (see
 /// [`StrongFactsGuard`](super::StrongFactsGuard) for compatibility): spouses,
 /// parent and child, siblings.
 ///
@@ -72,6 +73,11 @@ impl Default for Place<'_> {
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct HouseholdFacts<'r> {
     places: Few<Place<'r>>,
+    /// Postcodes: the call centre often keeps only the postcode and town,
+    /// and one family name with incompatible given names in one postcode is
+    /// a family, not a person (the rarer the name, the likelier: and rare
+    /// names are exactly those whose agreement weighs most).
+    areas: Few<&'r str>,
     families: Few<&'r str>,
     givens: Few<GivenName<'r>>,
 }
@@ -95,6 +101,12 @@ impl<'r> HouseholdFacts<'r> {
             .filter(|e| e.identifying && !e.normalized.is_empty())
             .map(|e| Place::Mailbox(e.normalized.as_str()));
         let places: Few<Place<'r>> = addresses.chain(landlines).chain(mailboxes).collect();
+        let areas: Few<&'r str> = record
+            .addresses
+            .iter()
+            .filter_map(|a| a.postcode.as_deref().map(str::trim))
+            .filter(|p| !p.is_empty())
+            .collect();
         let families: Few<&'r str> = record
             .names
             .iter()
@@ -102,17 +114,18 @@ impl<'r> HouseholdFacts<'r> {
             .filter(|f| !f.is_empty())
             .collect();
         let givens = GivenName::all_of(&record.names);
-        (!places.is_empty() && !families.is_empty() && !givens.is_empty()).then_some(
-            HouseholdFacts {
+        ((!places.is_empty() || !areas.is_empty()) && !families.is_empty() && !givens.is_empty())
+            .then_some(HouseholdFacts {
                 places,
+                areas,
                 families,
                 givens,
-            },
-        )
+            })
     }
 
     fn conflict(&self, other: &HouseholdFacts<'_>) -> bool {
-        sorted_intersect(&self.places, &other.places)
+        (sorted_intersect(&self.places, &other.places)
+            || sorted_intersect(&self.areas, &other.areas))
             && sorted_intersect(&self.families, &other.families)
             && !any_compatible(&self.givens, &other.givens)
     }

@@ -60,6 +60,19 @@ impl Person {
         });
         self
     }
+    /// An address of which the source kept only the postcode and town, as
+    /// the call centre does.
+    fn in_town(mut self, postcode: &str, city: &str) -> Self {
+        self.0.addresses.push(NormalizedAddress {
+            number: None,
+            number_suffix: None,
+            street: None,
+            postcode: Some(postcode.into()),
+            city: Some(city.into()),
+            country: None,
+        });
+        self
+    }
     fn phone(mut self, e164: &str, kind: PhoneKind) -> Self {
         self.0.phones.push(Phone {
             e164: e164.into(),
@@ -210,6 +223,43 @@ fn spouses_sharing_address_landline_and_family_name_stay_apart() {
         cluster(3, &edges, 5.0, &StrongFactsGuard::new(&records)).len(),
         1
     );
+}
+
+#[test]
+fn one_family_name_in_one_postcode_under_other_given_names_stays_apart() {
+    // The call centre kept only "Ivry-sur-Seine 94200" for Eric; his mother
+    // Nicole has a store card with her full address. A rare family name and
+    // the postcode outweigh the given names in the score; the guard holds.
+    let records = vec![
+        person(Channel::Store, "1")
+            .named("nicole", "kerbrat")
+            .living_at(3, "rue marat", "94200", "ivry sur seine")
+            .done(),
+        person(Channel::CallCentre, "2")
+            .named("eric", "kerbrat")
+            .in_town("94200", "ivry sur seine")
+            .done(),
+        person(Channel::Web, "3")
+            .named("eric", "kerbrat")
+            .in_town("94200", "ivry sur seine")
+            .done(),
+    ];
+    let edges = [edge(0, 1, 9.0), edge(1, 2, 8.0)];
+    let result = cluster(3, &edges, 5.0, &HouseholdGuard::new(&records));
+    assert_eq!(members_of(&result, 0), ids(&[0]));
+    assert_eq!(members_of(&result, 1), ids(&[1, 2]), "Eric's two records");
+    assert_eq!(
+        result.refused()[0].reason,
+        RefusalReason::Household {
+            records: (RecordId(0), RecordId(1))
+        }
+    );
+    // Another postcode: nothing says they live together, the score decides.
+    let mut moved = records.clone();
+    moved[1].addresses[0].postcode = Some("75011".into());
+    moved[2].addresses[0].postcode = Some("75011".into());
+    let result = cluster(3, &edges, 5.0, &HouseholdGuard::new(&moved));
+    assert_eq!(result.len(), 1);
 }
 
 #[test]
