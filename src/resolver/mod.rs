@@ -52,7 +52,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::normalize::{NormalizedAddress, NormalizedRecord};
 use crate::record::RecordId;
 use crate::score::{
-    EmOptions, Explanation, Model, TermFrequencyAdjustment, TrainingReport, UEstimateReport,
+    EmOptions, Explanation, MCeiling, Model, TermFrequencyAdjustment, TrainingReport,
+    UEstimateReport,
 };
 
 pub use live::{Change, EventPlacement, LIVE_RESOLVER_PAYLOAD, LiveResolver};
@@ -129,8 +130,19 @@ impl Default for TrainingSettings {
             // pairs, non-matches are not random (blocking selects household
             // members who share a family name, an address, a landline), and a
             // u held at its random-pair value makes EM explain them as matches.
+            // A person's records rarely name him with wholly different given
+            // names (nicknames, initials, swaps and typos have levels of their
+            // own); a household's do, and without this bound EM counts
+            // households as matches (on the generator's data it learnt
+            // m(given_name = else) ≈ 0.5, which made a household's different
+            // given names weigh −1 bit).
             em: EmOptions {
                 estimate_u: true,
+                m_ceilings: vec![MCeiling {
+                    comparison: "given_name".into(),
+                    level: "else".into(),
+                    max: 0.02,
+                }],
                 ..EmOptions::default()
             },
             untrained_rules: Vec::new(),

@@ -52,4 +52,4 @@ pub use model::{
     ComparisonModel, DEFAULT_PRIOR, Model, PROBABILITY_FLOOR, TermFrequencyAdjustment,
     probability_from_weight,
 };
-pub use train::{EmOptions, TrainingReport, UEstimateReport, estimate_u, train_em};
+pub use train::{EmOptions, MCeiling, TrainingReport, UEstimateReport, estimate_u, train_em};

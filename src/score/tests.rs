@@ -172,6 +172,113 @@ fn em_estimating_u_too_recovers_the_mixture_from_defaults() {
     }
 }
 
+/// Candidate pairs of three kinds, as blocking on family name and postcode
+/// gives them: persons (names agree), households (family name and postcode
+/// agree, given names do not) and strangers. `(persons, households)` are
+/// the shares of the first two.
+fn persons_households_strangers(shares: (f64, f64), pairs: usize, seed: u64) -> Vec<u8> {
+    let person = Truth {
+        lambda: 1.0,
+        m: vec![
+            vec![0.0, 0.85, 0.10, 0.05],
+            vec![0.0, 0.80, 0.10, 0.08, 0.02],
+            vec![0.0, 0.80, 0.20],
+            vec![0.0, 0.75, 0.15, 0.10],
+        ],
+        u: vec![],
+        null_rate: 0.1,
+    };
+    let household = Truth {
+        m: vec![
+            vec![0.0, 0.95, 0.04, 0.01],
+            vec![0.0, 0.01, 0.01, 0.03, 0.95],
+            vec![0.0, 0.30, 0.70],
+            vec![0.0, 0.95, 0.04, 0.01],
+        ],
+        ..person
+    };
+    let stranger = truth().u;
+    let mut rng = SplitMix64(seed);
+    let mut vectors = Vec::with_capacity(pairs * 4);
+    for _ in 0..pairs {
+        let x = rng.next_f64();
+        let class = if x < shares.0 {
+            &person.m
+        } else if x < shares.0 + shares.1 {
+            &household.m
+        } else {
+            &stranger
+        };
+        for distribution in class {
+            let level = if rng.next_f64() < person.null_rate {
+                0
+            } else {
+                rng.level(distribution)
+            };
+            vectors.push(level);
+        }
+    }
+    vectors
+}
+
+#[test]
+fn an_m_ceiling_keeps_households_out_of_the_match_class() {
+    let start = Model::default_for(&shape(&truth()), &NAMES);
+    let vectors = persons_households_strangers((0.25, 0.35), 100_000, 23);
+    let free = EmOptions {
+        estimate_u: true,
+        ..EmOptions::default()
+    };
+    let bounded = EmOptions {
+        m_ceilings: vec![MCeiling {
+            comparison: "given_name".into(),
+            level: "else".into(),
+            max: 0.03,
+        }],
+        ..free.clone()
+    };
+    let (unbounded_model, _) = train_em(&start, &vectors, &free).unwrap();
+    let (model, report) = train_em(&start, &vectors, &bounded).unwrap();
+    let given_else = |m: &Model| m.comparisons[1].m[4];
+    // Free EM takes households for matches: given names "often" disagree.
+    assert!(given_else(&unbounded_model) > 0.3, "{unbounded_model:?}");
+    assert!(
+        unbounded_model.prior > 0.45,
+        "λ = {}",
+        unbounded_model.prior
+    );
+    // Bounded, the match class is the persons again.
+    assert!(given_else(&model) <= 0.03 + 1e-12);
+    assert!(
+        (model.prior - 0.25).abs() < 0.03,
+        "λ = {} {report:?}",
+        model.prior
+    );
+    assert_close(
+        &model.comparisons[1].m,
+        &[0.0, 0.80, 0.10, 0.08, 0.02],
+        0.03,
+        "given",
+    );
+    for comparison in &model.comparisons {
+        let total: f64 = comparison.m.iter().skip(1).sum();
+        assert!((total - 1.0).abs() < 1e-9, "{total}");
+    }
+    // A ceiling naming nothing the model has changes nothing.
+    let stray = EmOptions {
+        m_ceilings: vec![MCeiling {
+            comparison: "shoe_size".into(),
+            level: "else".into(),
+            max: 0.01,
+        }],
+        ..free.clone()
+    };
+    assert_eq!(
+        train_em(&start, &vectors, &stray).unwrap().0,
+        unbounded_model
+    );
+}
+
 #[test]
 fn em_log_likelihood_does_not_decrease() {
     let truth = truth();

@@ -160,6 +160,30 @@ pub struct EmOptions {
     /// Pseudo-count α added to every non-null level's expected count in the
     /// M-step (default 1.0, Laplace), so that no level gets probability 0.
     pub smoothing: f64,
+    /// Upper bounds on some `m` values, held in every M-step (default none).
+    ///
+    /// EM has two classes; candidate pairs hold three kinds (one person,
+    /// one household, strangers). Households agree on family name and
+    /// address, so EM may take them for matches and learn that a match's
+    /// given names often disagree, which then weighs a household's
+    /// disagreement as nothing. What is known a priori — a person's records
+    /// rarely carry wholly different given names — is stated here and keeps
+    /// the match class to persons.
+    #[serde(default)]
+    pub m_ceilings: Vec<MCeiling>,
+}
+
+/// "`m` of this level of this comparison is at most `max`": see
+/// [`EmOptions::m_ceilings`]. A ceiling naming a comparison or level the
+/// model does not have is ignored.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MCeiling {
+    /// The comparison's name (`given_name`).
+    pub comparison: String,
+    /// The level's name (`else`).
+    pub level: String,
+    /// The largest `m` EM may give it, in `(0, 1)`.
+    pub max: f64,
 }
 
 impl Default for EmOptions {
@@ -169,6 +193,7 @@ impl Default for EmOptions {
             tolerance: 1e-4,
             estimate_u: false,
             smoothing: 1.0,
+            m_ceilings: Vec::new(),
         }
     }
 }
@@ -269,6 +294,28 @@ pub fn train_em(
         .map(|c| renormalized(&c.u[..c.levels()]))
         .collect();
 
+    // (comparison, level, max) for every ceiling that names a level we have.
+    let ceilings: Vec<(usize, usize, f64)> = options
+        .m_ceilings
+        .iter()
+        .filter(|c| c.max.is_finite() && c.max > 0.0 && c.max < 1.0)
+        .filter_map(|c| {
+            let i = model
+                .comparisons
+                .iter()
+                .position(|x| x.name == c.comparison)?;
+            let level = model.comparisons[i]
+                .level_names
+                .iter()
+                .position(|l| *l == c.level)
+                .filter(|&l| l > 0 && l < m[i].len())?;
+            Some((i, level, c.max))
+        })
+        .collect();
+    for &(i, level, max) in &ceilings {
+        cap_level(&mut m[i], level, max);
+    }
+
     report.converged = false;
     for iteration in 0..options.max_iterations {
         let log_m: Vec<Vec<f64>> = m
@@ -314,8 +361,12 @@ pub fn train_em(
         let new_lambda = sane_prior(expected_matches / patterns.total);
         let mut change = (new_lambda - lambda).abs();
         lambda = new_lambda;
-        for (current, expected) in m.iter_mut().zip(&expected_m) {
-            change = change.max(replace(current, smoothed_distribution(expected, smoothing)));
+        for (i, (current, expected)) in m.iter_mut().zip(&expected_m).enumerate() {
+            let mut next = smoothed_distribution(expected, smoothing);
+            for &(_, level, max) in ceilings.iter().filter(|c| c.0 == i) {
+                cap_level(&mut next, level, max);
+            }
+            change = change.max(replace(current, next));
         }
         if options.estimate_u {
             for (current, expected) in u.iter_mut().zip(&expected_u) {
@@ -340,6 +391,24 @@ pub fn train_em(
     }
     report.prior = lambda;
     Ok((model, report))
+}
+
+/// Holds `distribution[level]` at most `max`, giving the excess to the other
+/// non-null levels in proportion, so that it still sums to 1 (the maximum
+/// likelihood under the constraint, since the other levels keep their
+/// ratios).
+fn cap_level(distribution: &mut [f64], level: usize, max: f64) {
+    let Some(&value) = distribution.get(level) else {
+        return;
+    };
+    let others = 1.0 - value;
+    if value <= max || others <= 0.0 {
+        return;
+    }
+    let scale = (1.0 - max) / others;
+    for (l, p) in distribution.iter_mut().enumerate().skip(1) {
+        *p = if l == level { max } else { *p * scale };
+    }
 }
 
 /// Replaces `current` by `next`, returning the largest absolute change.
