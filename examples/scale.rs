@@ -13,6 +13,9 @@
 //!
 //! For tuning (synthetic data only, so values may be printed):
 //! - `OMNICANAL_THRESHOLD=BITS` overrides the match-weight threshold;
+//! - `OMNICANAL_COMMON_FAMILY_RATE=1` draws every French family name from the
+//!   few hundred most common (the namesake-heavy stress population; see
+//!   `PopulationRates::common_family_rate`);
 //! - `OMNICANAL_PRINT_MODEL=1` prints the trained m and u per level;
 //! - `OMNICANAL_DIAG=N` explains up to N missed true pairs (not blocked, below
 //!   the threshold, or kept apart) and N false edges.
@@ -61,12 +64,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 fn run(target_records: u64, dry_run: bool) -> Result<(), Box<dyn std::error::Error>> {
     let persons = ((target_records as f64) / RECORDS_PER_PERSON).ceil() as u64;
-    let config = SynthConfig {
+    let mut config = SynthConfig {
         persons,
         seed: 42,
         events: EventRates::none(),
         ..SynthConfig::default()
     };
+    if let Some(rate) = std::env::var("OMNICANAL_COMMON_FAMILY_RATE")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+    {
+        config.population.common_family_rate = rate;
+    }
     let started = Instant::now();
     let mut dataset = generate(&config);
     let generate_time = started.elapsed();

@@ -177,7 +177,7 @@ pub struct PopulationRates {
     pub particle_family_rate: f64,
     /// Share of French family names drawn from the curated list of the few
     /// hundred most frequent (`Martin`, `Bernard`, …); the others come from
-    /// a composed long tail of about 60,000 rarer names. At 0.2, `Martin`
+    /// a composed long tail of some 50,000 rarer names. At 0.2, `Martin`
     /// is borne by about 0.4 % of French persons, as in France (0.36 %); at
     /// 1.0 every French name comes from the short list, which makes
     /// namesakes several times more common than in real data (a stress
