@@ -174,6 +174,16 @@ fn push_lower(out: &mut String, s: &str) {
     }
 }
 
+/// `s` without invisible characters at either end.
+fn trim_invisible(s: &str) -> &str {
+    // Both ends printable ASCII, the usual address: nothing to trim, and a
+    // two-byte test instead of decoding characters at both ends.
+    match s.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
+        _ => s.trim_matches(is_invisible),
+    }
+}
+
 fn is_invisible(c: char) -> bool {
     c.is_whitespace()
         || c.is_control()
@@ -184,7 +194,7 @@ fn is_invisible(c: char) -> bool {
 /// Removes what surrounds the address itself: whitespace and invisible marks,
 /// `mailto:`, a display name and its angle brackets, quotes.
 fn unwrap_address(raw: &str) -> &str {
-    let mut s = raw.trim_matches(is_invisible);
+    let mut s = trim_invisible(raw);
     loop {
         let before = s.len();
         if s.len() >= 7 && s.as_bytes()[..7].eq_ignore_ascii_case(b"mailto:") {
@@ -200,7 +210,7 @@ fn unwrap_address(raw: &str) -> &str {
                 s = &s[1..s.len() - 1];
             }
         }
-        s = s.trim_matches(is_invisible);
+        s = trim_invisible(s);
         if s.len() == before {
             return s;
         }
@@ -214,32 +224,41 @@ fn valid_local(local: &str) -> bool {
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !bytes.windows(2).any(|w| w == b"..")
-        && local.chars().all(|c| {
-            c.is_ascii_alphanumeric()
-                || matches!(
-                    c,
-                    '!' | '#'
-                        | '$'
-                        | '%'
-                        | '&'
-                        | '\''
-                        | '*'
-                        | '+'
-                        | '/'
-                        | '='
-                        | '?'
-                        | '^'
-                        | '_'
-                        | '`'
-                        | '{'
-                        | '|'
-                        | '}'
-                        | '~'
-                        | '-'
-                        | '.'
-                )
-                || (!c.is_ascii() && c.is_alphanumeric())
-        })
+        && if local.is_ascii() {
+            // The usual local part, checked on bytes without decoding.
+            bytes.iter().all(|&b| is_local_char(char::from(b)))
+        } else {
+            local
+                .chars()
+                .all(|c| is_local_char(c) || (!c.is_ascii() && c.is_alphanumeric()))
+        }
+}
+
+/// The ASCII characters of a local part (RFC 5322 `atext` and the dot).
+fn is_local_char(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(
+            c,
+            '!' | '#'
+                | '$'
+                | '%'
+                | '&'
+                | '\''
+                | '*'
+                | '+'
+                | '/'
+                | '='
+                | '?'
+                | '^'
+                | '_'
+                | '`'
+                | '{'
+                | '|'
+                | '}'
+                | '~'
+                | '-'
+                | '.'
+        )
 }
 
 fn valid_domain(domain: &str) -> bool {
@@ -282,7 +301,10 @@ fn valid_domain(domain: &str) -> bool {
 fn provider_rules<'a>(local: &str, domain: &'a str, out: &mut String) -> &'a str {
     match domain {
         "gmail.com" | "googlemail.com" => {
-            out.extend(without_tag(local).chars().filter(|&c| c != '.'));
+            // Dots are ASCII: the pieces between them are copied whole.
+            for piece in without_tag(local).split('.') {
+                out.push_str(piece);
+            }
             if out.is_empty() {
                 out.push_str(local);
             }
@@ -398,16 +420,26 @@ fn is_placeholder(mailbox: &str, domain: &str) -> bool {
             len += 1;
         }
     }
-    let Ok(key) = std::str::from_utf8(&buf[..len]) else {
-        return false;
+    let key = &buf[..len];
+    // The usual ASCII key is compared as bytes; other text by characters
+    // (`éé` is one letter repeated, its bytes are not).
+    let repeated = if key.is_ascii() {
+        key.split_first()
+            .is_some_and(|(first, rest)| rest.iter().all(|b| b == first))
+    } else {
+        let Ok(key) = std::str::from_utf8(key) else {
+            return false;
+        };
+        let mut chars = key.chars();
+        chars.next().is_some_and(|first| chars.all(|c| c == first))
     };
-    let mut chars = key.chars();
-    let repeated = chars.next().is_some_and(|first| chars.all(|c| c == first));
     if repeated
-        || PLACEHOLDER_LOCALS.contains(&key)
+        || PLACEHOLDER_LOCALS.iter().any(|p| p.as_bytes() == key)
         || PLACEHOLDER_LOCAL_PREFIXES
             .iter()
-            .any(|p| key.starts_with(p))
+            // The first byte first: most mailboxes share it with no prefix,
+            // and a byte test is cheaper than a `memcmp` per prefix.
+            .any(|p| key.first() == p.as_bytes().first() && key.starts_with(p.as_bytes()))
     {
         return true;
     }
