@@ -31,7 +31,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Region;
-use super::text::{ScratchBuffer, fold, fold_into};
+use super::text::{ScratchBuffer, fold, fold_into, split_ascii};
 use crate::record::Address;
 
 /// A normalized address. Strings are folded.
@@ -267,7 +267,7 @@ pub fn normalize_city(raw: &str) -> Option<String> {
     let mut kept = 0usize;
     let mut after_cedex = false;
     let mut after_number = false;
-    for token in folded.split(' ').filter(|t| !t.is_empty()) {
+    for token in split_ascii(&folded, b' ').filter(|t| !t.is_empty()) {
         let digits = token.bytes().all(|b| b.is_ascii_digit());
         let was_after_number = after_number;
         after_number = digits;
@@ -597,7 +597,7 @@ fn street_segments<'b>(raw: &str, buf: &'b mut String) -> Vec<&'b str> {
     let mut segments: Vec<Vec<&str>> = Vec::new();
     let mut pending_number: Vec<&str> = Vec::new();
     for &(start, end) in &ranges {
-        let tokens: Vec<&str> = buf[start..end].split(' ').collect();
+        let tokens: Vec<&str> = split_ascii(&buf[start..end], b' ').collect();
         let first = tokens.first().copied().unwrap_or("");
         if is_complement_segment(first, &tokens) {
             continue;
@@ -645,12 +645,12 @@ fn parse_street(raw: &str, french: bool) -> Street {
         if !folded.is_empty() {
             let count = folded.bytes().filter(|&b| b == b' ').count() + 1;
             if count <= STACK_STREET_TOKENS {
-                for (slot, token) in stack.iter_mut().zip(folded.split(' ')) {
+                for (slot, token) in stack.iter_mut().zip(split_ascii(&folded, b' ')) {
                     *slot = token;
                 }
                 tokens = &mut stack[..count];
             } else {
-                heap = folded.split(' ').collect();
+                heap = split_ascii(&folded, b' ').collect();
                 tokens = &mut heap;
             }
         }

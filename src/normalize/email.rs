@@ -41,6 +41,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::text::split_ascii;
+
 /// A normalized email address.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Email {
@@ -313,7 +315,7 @@ fn provider_rules<'a>(local: &str, domain: &'a str, out: &mut String) -> &'a str
     match domain {
         "gmail.com" | "googlemail.com" => {
             // Dots are ASCII: the pieces between them are copied whole.
-            for piece in without_tag(local).split('.') {
+            for piece in split_ascii(without_tag(local), b'.') {
                 out.push_str(piece);
             }
             if out.is_empty() {
@@ -352,7 +354,7 @@ fn is_microsoft(domain: &str) -> bool {
     if domain == "msn.com" {
         return true;
     }
-    let mut labels = domain.split('.');
+    let mut labels = split_ascii(domain, b'.');
     let brand = labels.next().unwrap_or("");
     if !matches!(brand, "outlook" | "hotmail" | "live") {
         return false;
