@@ -250,28 +250,42 @@ fn valid_local(local: &str) -> bool {
         }
 }
 
-/// The ASCII characters of a local part (RFC 5322 `atext` and the dot), one
-/// bit per byte value: a shift and a test instead of a chain of comparisons.
-const LOCAL_BYTES: u128 = {
-    let mut mask = 0u128;
+/// The ASCII characters of a local part (RFC 5322 `atext` and the dot), as a
+/// table indexed by byte: one load instead of a chain of comparisons.
+static LOCAL_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
     let mut b = 0u8;
     while b < 128 {
-        if b.is_ascii_alphanumeric() || matches!(b, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'') {
-            mask |= 1 << b;
-        }
-        if matches!(b, b'*' | b'+' | b'/' | b'=' | b'?' | b'^' | b'_' | b'`') {
-            mask |= 1 << b;
-        }
-        if matches!(b, b'{' | b'|' | b'}' | b'~' | b'-' | b'.') {
-            mask |= 1 << b;
-        }
+        table[b as usize] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'/'
+                    | b'='
+                    | b'?'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'{'
+                    | b'|'
+                    | b'}'
+                    | b'~'
+                    | b'-'
+                    | b'.'
+            );
         b += 1;
     }
-    mask
+    table
 };
 
 fn is_local_byte(b: u8) -> bool {
-    b < 128 && LOCAL_BYTES >> b & 1 == 1
+    LOCAL_BYTES[usize::from(b)]
 }
 
 fn valid_domain(domain: &str) -> bool {
