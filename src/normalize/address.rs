@@ -31,7 +31,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Region;
-use super::text::{fold, fold_into};
+use super::text::{ScratchBuffer, fold, fold_into, split_ascii};
 use crate::record::Address;
 
 /// A normalized address. Strings are folded.
@@ -126,9 +126,22 @@ fn non_empty(s: String) -> Option<String> {
 /// Regions whose addresses use the five-digit French postcodes: France,
 /// Monaco (980xx) and the overseas departments and collectivities (97xxx, 98xxx).
 fn uses_french_postcodes(region: Region) -> bool {
+    // On the code's bytes: `Region::as_str` checks UTF-8 each time.
     matches!(
-        region.as_str(),
-        "FR" | "MC" | "GP" | "MQ" | "GF" | "RE" | "YT" | "PM" | "BL" | "MF" | "NC" | "PF" | "WF"
+        &region.0,
+        b"FR"
+            | b"MC"
+            | b"GP"
+            | b"MQ"
+            | b"GF"
+            | b"RE"
+            | b"YT"
+            | b"PM"
+            | b"BL"
+            | b"MF"
+            | b"NC"
+            | b"PF"
+            | b"WF"
     )
 }
 
@@ -246,14 +259,15 @@ fn french_postcode_token(token: &str) -> Option<String> {
 /// assert_eq!(normalize_city("CEDEX"), None);
 /// ```
 pub fn normalize_city(raw: &str) -> Option<String> {
-    let folded = fold(raw);
+    let mut folded = ScratchBuffer::take();
+    fold_into(raw, &mut folded);
     // Kept tokens are written straight to `out`; a trailing token is found
     // again from the last space when it has to be dropped.
     let mut out = String::with_capacity(folded.len() + 8);
     let mut kept = 0usize;
     let mut after_cedex = false;
     let mut after_number = false;
-    for token in folded.split(' ').filter(|t| !t.is_empty()) {
+    for token in split_ascii(&folded, b' ').filter(|t| !t.is_empty()) {
         let digits = token.bytes().all(|b| b.is_ascii_digit());
         let was_after_number = after_number;
         after_number = digits;
@@ -407,8 +421,12 @@ fn is_complement_value(token: &str) -> bool {
     token.len() <= 2 || token.bytes().any(|b| b.is_ascii_digit())
 }
 
-/// One pass of complement removal; true when something was removed.
-fn remove_complements(tokens: &mut Vec<&str>) -> bool {
+/// Street words held on the stack by `parse_street`.
+const STACK_STREET_TOKENS: usize = 16;
+
+/// One pass of complement removal: the kept tokens are moved to the front;
+/// gives their count, and whether something was removed.
+fn remove_complements(tokens: &mut [&str]) -> (usize, bool) {
     // In place: the kept tokens are `tokens[..kept]`, and `kept <= i`.
     let mut kept = 0;
     let mut changed = false;
@@ -432,8 +450,7 @@ fn remove_complements(tokens: &mut Vec<&str>) -> bool {
         }
         i += 1;
     }
-    tokens.truncate(kept);
-    changed
+    (kept, changed)
 }
 
 /// `n°`, `no`, `num`: folded to a word before the number.
@@ -580,7 +597,7 @@ fn street_segments<'b>(raw: &str, buf: &'b mut String) -> Vec<&'b str> {
     let mut segments: Vec<Vec<&str>> = Vec::new();
     let mut pending_number: Vec<&str> = Vec::new();
     for &(start, end) in &ranges {
-        let tokens: Vec<&str> = buf[start..end].split(' ').collect();
+        let tokens: Vec<&str> = split_ascii(&buf[start..end], b' ').collect();
         let first = tokens.first().copied().unwrap_or("");
         if is_complement_segment(first, &tokens) {
             continue;
@@ -614,39 +631,59 @@ fn street_segments<'b>(raw: &str, buf: &'b mut String) -> Vec<&'b str> {
 
 fn parse_street(raw: &str, french: bool) -> Street {
     let ranges = number_ranges(raw);
-    let mut folded = String::new();
-    let mut tokens: Vec<&str>;
+    let mut folded = ScratchBuffer::take();
+    // The words of a usual street line fit on the stack; a longer line or
+    // one with several segments takes a vector.
+    let mut stack = [""; STACK_STREET_TOKENS];
+    let mut heap: Vec<&str>;
+    let mut tokens: &mut [&str] = &mut [];
     if !raw.contains([',', ';', '\n', '\r']) {
         // One segment, the usual street line: the steps below, without the
         // per-segment buffers (a complement segment gives nothing; a lone
         // number segment is kept as it is).
         fold_into(raw, &mut folded);
-        tokens = Vec::with_capacity(8);
         if !folded.is_empty() {
-            tokens.extend(folded.split(' '));
+            let count = folded.bytes().filter(|&b| b == b' ').count() + 1;
+            if count <= STACK_STREET_TOKENS {
+                for (slot, token) in stack.iter_mut().zip(split_ascii(&folded, b' ')) {
+                    *slot = token;
+                }
+                tokens = &mut stack[..count];
+            } else {
+                heap = split_ascii(&folded, b' ').collect();
+                tokens = &mut heap;
+            }
         }
         if tokens
             .first()
-            .is_some_and(|first| is_complement_segment(first, &tokens))
+            .is_some_and(|first| is_complement_segment(first, tokens))
         {
-            tokens.clear();
+            tokens = &mut [];
         }
     } else {
-        tokens = street_segments(raw, &mut folded);
+        heap = street_segments(raw, &mut folded);
+        tokens = &mut heap;
     }
     if tokens.iter().any(|t| is_complement_keyword(t)) {
-        while remove_complements(&mut tokens) {}
+        loop {
+            let (kept, changed) = remove_complements(tokens);
+            tokens = &mut std::mem::take(&mut tokens)[..kept];
+            if !changed {
+                break;
+            }
+        }
     }
+    let tokens: &[&str] = tokens;
 
-    let (number, suffix, rest) = leading_number(&tokens, &ranges)
+    let (number, suffix, rest) = leading_number(tokens, &ranges)
         .or_else(|| {
             if french {
                 None
             } else {
-                trailing_number(&tokens)
+                trailing_number(tokens)
             }
         })
-        .unwrap_or((None, None, &tokens[..]));
+        .unwrap_or((None, None, tokens));
     let street = match rest.split_first() {
         None => None,
         Some((first, others)) => {

@@ -41,6 +41,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::text::split_ascii;
+
 /// A normalized email address.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Email {
@@ -138,10 +140,20 @@ pub fn normalize_email(raw: &str) -> Result<Email, EmailIssue> {
     // One buffer holds `local@domain` lower-cased: it becomes `Email::raw`,
     // and the checks below read its two halves in place.
     let mut lowered = String::with_capacity(local.len() + 1 + domain.len());
-    push_lower(&mut lowered, local);
-    let at = lowered.len();
-    lowered.push('@');
-    push_lower(&mut lowered, domain);
+    let at = if address.is_ascii() {
+        // The usual address: copied once and lower-cased in one pass.
+        lowered.push_str(local);
+        lowered.push('@');
+        lowered.push_str(domain);
+        lowered.make_ascii_lowercase();
+        local.len()
+    } else {
+        push_lower(&mut lowered, local);
+        let at = lowered.len();
+        lowered.push('@');
+        push_lower(&mut lowered, domain);
+        at
+    };
     let (local, domain) = (&lowered[..at], &lowered[at + 1..]);
     if !valid_local(local) {
         return Err(EmailIssue::InvalidLocalPart);
@@ -174,6 +186,16 @@ fn push_lower(out: &mut String, s: &str) {
     }
 }
 
+/// `s` without invisible characters at either end.
+fn trim_invisible(s: &str) -> &str {
+    // Both ends printable ASCII, the usual address: nothing to trim, and a
+    // two-byte test instead of decoding characters at both ends.
+    match s.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
+        _ => s.trim_matches(is_invisible),
+    }
+}
+
 fn is_invisible(c: char) -> bool {
     c.is_whitespace()
         || c.is_control()
@@ -184,7 +206,7 @@ fn is_invisible(c: char) -> bool {
 /// Removes what surrounds the address itself: whitespace and invisible marks,
 /// `mailto:`, a display name and its angle brackets, quotes.
 fn unwrap_address(raw: &str) -> &str {
-    let mut s = raw.trim_matches(is_invisible);
+    let mut s = trim_invisible(raw);
     loop {
         let before = s.len();
         if s.len() >= 7 && s.as_bytes()[..7].eq_ignore_ascii_case(b"mailto:") {
@@ -200,7 +222,7 @@ fn unwrap_address(raw: &str) -> &str {
                 s = &s[1..s.len() - 1];
             }
         }
-        s = s.trim_matches(is_invisible);
+        s = trim_invisible(s);
         if s.len() == before {
             return s;
         }
@@ -214,32 +236,56 @@ fn valid_local(local: &str) -> bool {
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !bytes.windows(2).any(|w| w == b"..")
-        && local.chars().all(|c| {
-            c.is_ascii_alphanumeric()
-                || matches!(
-                    c,
-                    '!' | '#'
-                        | '$'
-                        | '%'
-                        | '&'
-                        | '\''
-                        | '*'
-                        | '+'
-                        | '/'
-                        | '='
-                        | '?'
-                        | '^'
-                        | '_'
-                        | '`'
-                        | '{'
-                        | '|'
-                        | '}'
-                        | '~'
-                        | '-'
-                        | '.'
-                )
-                || (!c.is_ascii() && c.is_alphanumeric())
-        })
+        && if local.is_ascii() {
+            // The usual local part, checked on bytes without decoding.
+            bytes.iter().all(|&b| is_local_byte(b))
+        } else {
+            local.chars().all(|c| {
+                if c.is_ascii() {
+                    is_local_byte(c as u8)
+                } else {
+                    c.is_alphanumeric()
+                }
+            })
+        }
+}
+
+/// The ASCII characters of a local part (RFC 5322 `atext` and the dot), as a
+/// table indexed by byte: one load instead of a chain of comparisons.
+static LOCAL_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0u8;
+    while b < 128 {
+        table[b as usize] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'/'
+                    | b'='
+                    | b'?'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'{'
+                    | b'|'
+                    | b'}'
+                    | b'~'
+                    | b'-'
+                    | b'.'
+            );
+        b += 1;
+    }
+    table
+};
+
+fn is_local_byte(b: u8) -> bool {
+    LOCAL_BYTES[usize::from(b)]
 }
 
 fn valid_domain(domain: &str) -> bool {
@@ -282,7 +328,10 @@ fn valid_domain(domain: &str) -> bool {
 fn provider_rules<'a>(local: &str, domain: &'a str, out: &mut String) -> &'a str {
     match domain {
         "gmail.com" | "googlemail.com" => {
-            out.extend(without_tag(local).chars().filter(|&c| c != '.'));
+            // Dots are ASCII: the pieces between them are copied whole.
+            for piece in split_ascii(without_tag(local), b'.') {
+                out.push_str(piece);
+            }
             if out.is_empty() {
                 out.push_str(local);
             }
@@ -319,7 +368,7 @@ fn is_microsoft(domain: &str) -> bool {
     if domain == "msn.com" {
         return true;
     }
-    let mut labels = domain.split('.');
+    let mut labels = split_ascii(domain, b'.');
     let brand = labels.next().unwrap_or("");
     if !matches!(brand, "outlook" | "hotmail" | "live") {
         return false;
@@ -398,16 +447,26 @@ fn is_placeholder(mailbox: &str, domain: &str) -> bool {
             len += 1;
         }
     }
-    let Ok(key) = std::str::from_utf8(&buf[..len]) else {
-        return false;
+    let key = &buf[..len];
+    // The usual ASCII key is compared as bytes; other text by characters
+    // (`éé` is one letter repeated, its bytes are not).
+    let repeated = if key.is_ascii() {
+        key.split_first()
+            .is_some_and(|(first, rest)| rest.iter().all(|b| b == first))
+    } else {
+        let Ok(key) = std::str::from_utf8(key) else {
+            return false;
+        };
+        let mut chars = key.chars();
+        chars.next().is_some_and(|first| chars.all(|c| c == first))
     };
-    let mut chars = key.chars();
-    let repeated = chars.next().is_some_and(|first| chars.all(|c| c == first));
     if repeated
-        || PLACEHOLDER_LOCALS.contains(&key)
+        || PLACEHOLDER_LOCALS.iter().any(|p| p.as_bytes() == key)
         || PLACEHOLDER_LOCAL_PREFIXES
             .iter()
-            .any(|p| key.starts_with(p))
+            // The first byte first: most mailboxes share it with no prefix,
+            // and a byte test is cheaper than a `memcmp` per prefix.
+            .any(|p| key.first() == p.as_bytes().first() && key.starts_with(p.as_bytes()))
     {
         return true;
     }
@@ -938,6 +997,11 @@ mod tests {
             "123",
             "co",
             "uk",
+            "a!#$%&*/=?^`{|}~b",
+            "(",
+            ",",
+            ";",
+            "\\",
         ]);
         let local = prop::collection::vec(pieces.clone(), 0..6);
         let domain = prop::collection::vec(pieces, 0..4);

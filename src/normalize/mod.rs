@@ -356,15 +356,24 @@ pub fn normalize(record: &Record) -> NormalizedRecord {
 pub fn normalize_identifier(raw: &str) -> String {
     if raw.is_ascii() {
         // Fast path: identifiers are ASCII in every export; bytes need no
-        // `char` decoding nor the general upper-casing tables.
-        let mut out = String::with_capacity(raw.len());
-        out.extend(
+        // `char` decoding nor the general upper-casing tables, and a byte
+        // vector takes them without `String::push`'s per-character encoding.
+        let mut bytes = Vec::with_capacity(raw.len());
+        bytes.extend(
             raw.bytes()
                 .filter(u8::is_ascii_alphanumeric)
-                .map(|b| char::from(b.to_ascii_uppercase())),
+                .map(|b| b.to_ascii_uppercase()),
         );
-        return out;
+        // ASCII bytes only, so always UTF-8 (the check is one fast pass).
+        if let Ok(out) = String::from_utf8(bytes) {
+            return out;
+        }
     }
+    normalize_identifier_chars(raw)
+}
+
+/// [`normalize_identifier`] of any text, character by character.
+fn normalize_identifier_chars(raw: &str) -> String {
     raw.chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_uppercase)
@@ -378,5 +387,18 @@ fn identifier_field(kind: &IdentifierKind) -> Field {
         IdentifierKind::AppUserId => Field::AppUserId,
         IdentifierKind::DeviceId => Field::DeviceId,
         IdentifierKind::Named(_) => Field::Identifier,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn identifier_byte_path_agrees_with_char_path(raw in "[\\x00-\\x7f]{0,40}") {
+            prop_assert_eq!(normalize_identifier(&raw), normalize_identifier_chars(&raw));
+        }
     }
 }

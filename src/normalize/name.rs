@@ -48,7 +48,7 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 
 use super::nickname::{StaticTable, canonical_given, table_rows};
-use super::text::fold_into;
+use super::text::{ScratchBuffer, fold_into};
 
 /// The most [`PersonName`]s one record gives.
 pub const MAX_NAMES: usize = 8;
@@ -290,7 +290,7 @@ struct Token {
 /// A raw name value folded into tokens, at most [`MAX_TOKENS`]. Reused across
 /// values so a record folds into one buffer.
 struct Tokenized {
-    buf: String,
+    buf: ScratchBuffer,
     tokens: [Token; MAX_TOKENS],
     len: usize,
 }
@@ -298,7 +298,7 @@ struct Tokenized {
 impl Tokenized {
     fn new() -> Self {
         Tokenized {
-            buf: String::with_capacity(64),
+            buf: ScratchBuffer::take(),
             tokens: [Token::default(); MAX_TOKENS],
             len: 0,
         }
@@ -484,7 +484,21 @@ fn given_form(tokens: &[&str]) -> Option<GivenForm> {
         }
     }
     let mut initials = String::with_capacity(tokens.len() + 2);
-    initials.extend(canonical.split(' ').filter_map(|t| t.chars().next()));
+    // The first character of each word, on bytes: a word starts after a
+    // space, and only a non-ASCII initial needs decoding.
+    let mut word_start = true;
+    for (i, b) in canonical.bytes().enumerate() {
+        if b == b' ' {
+            word_start = true;
+        } else if word_start {
+            word_start = false;
+            if b.is_ascii() {
+                initials.push(char::from(b));
+            } else if let Some(c) = canonical.get(i..).and_then(|rest| rest.chars().next()) {
+                initials.push(c);
+            }
+        }
+    }
     Some(GivenForm {
         given,
         canonical,
@@ -509,38 +523,53 @@ fn family_form(tokens: &[&str]) -> Option<FamilyForm> {
     Some(FamilyForm { family, particles })
 }
 
-/// Distinct forms, at most [`MAX_NAMES`], on the stack: a record gives one
-/// or two, and a `Vec` would cost an allocation for them.
+/// Distinct forms, at most [`MAX_NAMES`]. A record gives one or two: the
+/// first is held inline and the others in a vector that allocates only when
+/// a second form comes (an array of [`MAX_NAMES`] forms cost more to fill
+/// and drop than the one form it held).
 struct Forms<T> {
-    items: [T; MAX_NAMES],
-    len: usize,
+    first: Option<T>,
+    rest: Vec<T>,
 }
 
-impl<T: PartialEq + Default> Forms<T> {
+impl<T: PartialEq> Forms<T> {
     fn new() -> Self {
         Forms {
-            items: std::array::from_fn(|_| T::default()),
-            len: 0,
+            first: None,
+            rest: Vec::new(),
         }
+    }
+
+    fn len(&self) -> usize {
+        usize::from(self.first.is_some()) + self.rest.len()
     }
 
     /// Keeps `form` unless it is already there or the forms are full.
     fn push(&mut self, form: Option<T>) {
-        if let Some(form) = form {
-            if self.len < MAX_NAMES && !self.as_slice().contains(&form) {
-                self.items[self.len] = form;
-                self.len += 1;
+        let Some(form) = form else {
+            return;
+        };
+        match &self.first {
+            None => self.first = Some(form),
+            Some(first) => {
+                if self.len() < MAX_NAMES && *first != form && !self.rest.contains(&form) {
+                    self.rest.push(form);
+                }
             }
         }
     }
 
-    fn as_slice(&self) -> &[T] {
-        &self.items[..self.len]
+    /// The `i`-th form, in the order they came.
+    fn get(&self, i: usize) -> Option<&T> {
+        match i.checked_sub(1) {
+            None => self.first.as_ref(),
+            Some(j) => self.rest.get(j),
+        }
     }
 
     /// Moves the first form out (the one-name fast path).
     fn take_first(&mut self) -> Option<T> {
-        (self.len > 0).then(|| std::mem::take(&mut self.items[0]))
+        self.first.take()
     }
 }
 
@@ -847,16 +876,15 @@ pub fn normalize_names(
     let civility = civility
         .and_then(parse_civility)
         .or_else(|| gathered.found.civility());
-    // Borrowed, not moved out: the forms are arrays, and a move copies them.
     let Gathered {
         givens, families, ..
     } = &mut gathered;
-    if givens.len == 0 && families.len == 0 {
+    if givens.len() == 0 && families.len() == 0 {
         return (civility, Vec::new());
     }
     // A missing side pairs as one empty form, so a lone family name still
     // gives a name.
-    let (n_given, n_family) = (givens.len.max(1), families.len.max(1));
+    let (n_given, n_family) = (givens.len().max(1), families.len().max(1));
     if n_given * n_family == 1 {
         // The usual record, one given and one family name: move, don't copy.
         let mut name = PersonName::default();
@@ -872,7 +900,6 @@ pub fn normalize_names(
         return (civility, vec![name]);
     }
     let mut names = Vec::with_capacity((n_given * n_family).min(MAX_NAMES));
-    let (givens, families) = (givens.as_slice(), families.as_slice());
     'outer: for family in (0..n_family).map(|i| families.get(i)) {
         for given in (0..n_given).map(|i| givens.get(i)) {
             if names.len() == MAX_NAMES {

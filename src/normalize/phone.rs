@@ -367,21 +367,23 @@ fn plan_for_code(cc: &str) -> Option<Plan> {
 
 /// The plan national numbers of `region` are read in.
 fn national_plan(region: Region) -> Option<Plan> {
-    let cc = match region.as_str() {
+    // On the code's bytes: `Region::as_str` checks UTF-8 each time, and this
+    // runs twice per national number.
+    let cc = match &region.0 {
         // France and the overseas departments and collectivities dialled with
         // French national numbers: the number itself says which department.
-        "FR" | "GP" | "MQ" | "GF" | "RE" | "YT" | "BL" | "MF" => "33",
-        "BE" => "32",
-        "CH" => "41",
-        "LU" => "352",
-        "MC" => "377",
-        "DE" => "49",
-        "ES" => "34",
-        "IT" => "39",
-        "PT" => "351",
-        "GB" => "44",
-        "NL" => "31",
-        "US" | "CA" | "PR" => "1",
+        b"FR" | b"GP" | b"MQ" | b"GF" | b"RE" | b"YT" | b"BL" | b"MF" => "33",
+        b"BE" => "32",
+        b"CH" => "41",
+        b"LU" => "352",
+        b"MC" => "377",
+        b"DE" => "49",
+        b"ES" => "34",
+        b"IT" => "39",
+        b"PT" => "351",
+        b"GB" => "44",
+        b"NL" => "31",
+        b"US" | b"CA" | b"PR" => "1",
         _ => return None,
     };
     plan_for_code(cc)
@@ -485,7 +487,11 @@ fn finish(cc: &str, mut nsn: &[u8]) -> Result<Phone, PhoneIssue> {
     let mut e164 = String::with_capacity(total + 1);
     e164.push('+');
     e164.push_str(cc);
-    e164.extend(nsn.iter().map(|&b| b as char));
+    // The number's digits are ASCII: copied whole, not pushed one by one.
+    match std::str::from_utf8(nsn) {
+        Ok(digits) => e164.push_str(digits),
+        Err(_) => e164.extend(nsn.iter().map(|&b| char::from(b))),
+    }
     Ok(Phone {
         kind: kind_of(cc, nsn),
         e164,

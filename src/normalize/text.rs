@@ -7,6 +7,8 @@
 //! format characters (right-to-left marks, zero-width joiners, BOM) vanish
 //! without separating, since exports put them inside words.
 
+use std::cell::Cell;
+
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 /// Folds `s` for comparison: compatibility decomposition (NFKD), combining
@@ -32,35 +34,116 @@ pub fn fold_into(s: &str, out: &mut String) {
     // ASCII text never grows when folded (one byte more for the separating
     // space); other text rarely does, so one reservation avoids regrowth.
     out.reserve(s.len() + 1);
-    if s.is_ascii() {
-        // Fast path: most fields of a French export are plain ASCII. The same
-        // steps as `Folder`, on bytes, with the pending space in a local.
-        let mut pending_space = !out.is_empty();
-        for b in s.bytes() {
-            if b.is_ascii_alphanumeric() {
-                if pending_space {
-                    if !out.is_empty() {
-                        out.push(' ');
-                    }
-                    pending_space = false;
+    // Most fields of a French export are ASCII, or ASCII words with an
+    // accented letter here and there: ASCII bytes take the steps of
+    // `fold_char` inline, with the pending space in a local, and only the
+    // other characters are decoded and go through `fold_char`. The plain
+    // path, every character through `fold_char`, is `fold_chars` (tests).
+    let mut pending_space = !out.is_empty();
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii_alphanumeric() {
+            if pending_space {
+                if !out.is_empty() {
+                    out.push(' ');
                 }
-                out.push(char::from(b.to_ascii_lowercase()));
-            } else if !b.is_ascii_control() || char::from(b).is_whitespace() {
+                pending_space = false;
+            }
+            out.push(char::from(b.to_ascii_lowercase()));
+            i += 1;
+        } else if b.is_ascii() {
+            // Control characters vanish inside words; other ASCII separates.
+            if !b.is_ascii_control() || char::from(b).is_whitespace() {
                 pending_space = true;
             }
+            i += 1;
+        } else {
+            // `i` only ever stops at character boundaries.
+            let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) else {
+                break;
+            };
+            let mut folder = Folder {
+                out: &mut *out,
+                pending_space,
+            };
+            fold_char(c, &mut folder);
+            pending_space = folder.pending_space;
+            i += c.len_utf8();
         }
-    } else {
-        let mut folder = Folder::new(out);
-        for c in s.chars() {
-            // The ASCII arms of `fold_char`, inline: most characters of a
-            // French name are ASCII even when some are not.
-            if c.is_ascii_alphanumeric() {
-                folder.push(c.to_ascii_lowercase());
-            } else if c == ' ' {
-                folder.separate();
-            } else {
-                fold_char(c, &mut folder);
+    }
+}
+
+/// The pieces of `s` between `separator` bytes, as `str::split` gives them
+/// (`"a  b"` → `a`, ``, `b`). `separator` must be ASCII.
+///
+/// A byte scan: `str::split` with a `char` sets up a searcher per call,
+/// which costs more than the scan of a folded value's few bytes (an eighth
+/// of normalizing an address went to it).
+pub(crate) fn split_ascii(s: &str, separator: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        match text.bytes().position(|b| b == separator) {
+            Some(at) => {
+                // An ASCII separator sits at a character boundary.
+                rest = text.get(at + 1..);
+                text.get(..at)
             }
+            None => {
+                rest = None;
+                Some(text)
+            }
+        }
+    })
+}
+
+thread_local! {
+    /// This thread's spare folding buffer, lent by [`ScratchBuffer`].
+    static SPARE_BUFFER: Cell<String> = const { Cell::new(String::new()) };
+}
+
+/// A spare buffer kept longer than this is dropped instead: one huge value
+/// must not pin its memory to the thread.
+const MAX_SPARE_CAPACITY: usize = 4096;
+
+/// An empty `String` lent by the current thread and given back on drop.
+///
+/// Normalizing a record folds several values into buffers that are dropped
+/// at the end of the call (name tokens, street and commune words); lending
+/// one buffer per thread saves an allocation and a free for each, at the
+/// cost of a thread-local access. A nested borrow in the same thread finds
+/// no spare and gets a new `String`.
+pub(crate) struct ScratchBuffer(String);
+
+impl ScratchBuffer {
+    /// Borrows the thread's spare buffer, empty.
+    pub(crate) fn take() -> Self {
+        let mut buffer = SPARE_BUFFER.try_with(Cell::take).unwrap_or_default();
+        buffer.clear();
+        ScratchBuffer(buffer)
+    }
+}
+
+impl std::ops::Deref for ScratchBuffer {
+    type Target = String;
+    fn deref(&self) -> &String {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ScratchBuffer {
+    fn deref_mut(&mut self) -> &mut String {
+        &mut self.0
+    }
+}
+
+impl Drop for ScratchBuffer {
+    fn drop(&mut self) {
+        if self.0.capacity() <= MAX_SPARE_CAPACITY {
+            let buffer = std::mem::take(&mut self.0);
+            // Fails only while the thread is being torn down.
+            let _ = SPARE_BUFFER.try_with(|spare| spare.set(buffer));
         }
     }
 }
@@ -84,6 +167,7 @@ struct Folder<'a> {
 }
 
 impl<'a> Folder<'a> {
+    #[cfg(test)]
     fn new(out: &'a mut String) -> Self {
         let pending_space = !out.is_empty();
         Folder { out, pending_space }
@@ -241,7 +325,60 @@ mod tests {
         assert_eq!(empty, "");
     }
 
+    /// The plain path: every character through `fold_char`.
+    fn fold_chars(s: &str, out: &mut String) {
+        let mut folder = Folder::new(out);
+        for c in s.chars() {
+            fold_char(c, &mut folder);
+        }
+    }
+
+    #[test]
+    fn scratch_buffers_are_lent_empty_and_nest() {
+        let mut outer = ScratchBuffer::take();
+        outer.push_str("dupont");
+        {
+            let mut inner = ScratchBuffer::take();
+            assert!(inner.is_empty());
+            inner.push_str("marie");
+        }
+        drop(outer);
+        assert!(ScratchBuffer::take().is_empty());
+        let mut huge = ScratchBuffer::take();
+        huge.reserve(MAX_SPARE_CAPACITY + 1);
+        drop(huge);
+        assert!(ScratchBuffer::take().capacity() <= MAX_SPARE_CAPACITY);
+    }
+
     proptest! {
+        #[test]
+        fn split_ascii_agrees_with_str_split(s in "[a .é-]{0,12}") {
+            for separator in [' ', '.'] {
+                let ours: Vec<&str> = split_ascii(&s, separator as u8).collect();
+                let std: Vec<&str> = s.split(separator).collect();
+                prop_assert_eq!(ours, std);
+            }
+        }
+
+        #[test]
+        fn mixed_text_agrees_with_char_path(
+            s in "([A-Za-z0-9]{0,6}|[ ,.'\\x00\\t-]|[àéÉèçœŒßøİﬁＡ\u{200b}😀]|\\PC){0,12}",
+            before in "[a ]{0,2}",
+        ) {
+            let mut fast = before.clone();
+            fold_into(&s, &mut fast);
+            let mut slow = before.clone();
+            fold_chars(&s, &mut slow);
+            prop_assert_eq!(fast, slow);
+        }
+
+        #[test]
+        fn any_text_agrees_with_char_path(s in any::<String>()) {
+            let mut slow = String::new();
+            fold_chars(&s, &mut slow);
+            prop_assert_eq!(fold(&s), slow);
+        }
+
         #[test]
         fn fold_is_idempotent_and_well_formed(s in any::<String>()) {
             let once = fold(&s);
