@@ -15,7 +15,12 @@
 //!
 //! `OMNICANAL_LIVE_EVENTS=N` loads N synthetic events (purchases, a third
 //! with an order reference) over the batch's records before the upserts, so
-//! that the snapshot figures include them.
+//! that the snapshot figures include them. With `OMNICANAL_RAW_EVENTS_SIZE=1`
+//! it also prints their size as the systems would export them (the columns
+//! and formats of `synth`'s `events.csv`), the events' share of the raw
+//! input the snapshot is compared with; the records' share is the size of
+//! `synth --persons 537635 --seed 42`'s four source files (the same
+//! population as the default run).
 //!
 //! The held-out records (2 %, at most 50,000) are chosen at random, so most
 //! of them belong to a person the batch already knows: the upserts attach,
@@ -120,6 +125,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let started = Instant::now();
         let events = synthetic_events(&keys, event_count);
         let generated = started.elapsed();
+        if std::env::var_os("OMNICANAL_RAW_EVENTS_SIZE").is_some() {
+            println!(
+                "events as exported (synth's events.csv format): {}",
+                mib(raw_events_csv_bytes(&events)?)
+            );
+        }
         let started = Instant::now();
         let pending = live.load_events(events)?;
         println!(
@@ -218,6 +229,57 @@ fn synthetic_events(keys: &[SourceKey], n: usize) -> Vec<Event> {
             }
         })
         .collect()
+}
+
+/// The bytes of `events` written as `synth` writes `events.csv` (same
+/// columns, Paris time with its offset, euros with two decimals), counted
+/// in parallel chunks without keeping the text.
+fn raw_events_csv_bytes(events: &[Event]) -> Result<u64, Box<dyn std::error::Error>> {
+    const HEADER: &str =
+        "event_id,channel,source_record_id,timestamp,kind,amount_eur,order_ref,store_code,reason\n";
+    let paris = jiff::tz::TimeZone::get("Europe/Paris")?;
+    let chunks: Vec<Result<u64, String>> = events
+        .par_chunks(65_536)
+        .map(|chunk| {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            for e in chunk {
+                let when = e
+                    .timestamp
+                    .to_zoned(paris.clone())
+                    .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                    .to_string();
+                let amount = e.amount.map_or(String::new(), |m| {
+                    let sign = if m.minor < 0 { "-" } else { "" };
+                    let abs = m.minor.unsigned_abs();
+                    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+                });
+                let reason = e
+                    .attributes
+                    .iter()
+                    .find(|(k, _)| k == "reason")
+                    .map_or("", |(_, v)| v.as_str());
+                w.write_record([
+                    e.id.as_str(),
+                    e.channel.name(),
+                    e.source.id.as_str(),
+                    &when,
+                    e.kind.name(),
+                    &amount,
+                    e.order_ref.as_deref().unwrap_or(""),
+                    e.store.as_deref().unwrap_or(""),
+                    reason,
+                ])
+                .map_err(|e| e.to_string())?;
+            }
+            let bytes = w.into_inner().map_err(|e| e.to_string())?;
+            Ok(bytes.len() as u64)
+        })
+        .collect();
+    let mut total = HEADER.len() as u64;
+    for chunk in chunks {
+        total += chunk?;
+    }
+    Ok(total)
 }
 
 fn kind_index(change: &Change) -> usize {

@@ -27,7 +27,9 @@
 //! For a batch, [`Comparator::prepare`] does the per-record work once and
 //! [`Prepared::compare`] compares two records of the batch by index, with
 //! exactly the levels of [`Comparator::compare`], several times faster (see
-//! [`Prepared`]).
+//! [`Prepared`]). A store whose records come and go prepares each one with
+//! [`Comparator::prepare_record`] and compares with
+//! [`Comparator::compare_prepared`].
 //!
 //! Multi-valued fields (names, emails, phones, addresses, identifiers) take the
 //! strongest level over every pair of values, so the order of values never
@@ -84,7 +86,7 @@ mod settings;
 mod similarity;
 
 pub use generic::{GenericValueSet, GenericValues, NoGenericValues};
-pub use prepared::Prepared;
+pub use prepared::{Prepared, PreparedRecord};
 pub use settings::{Comparison, ComparisonKind, ComparisonSettings, ELSE_LEVEL, NULL_LEVEL};
 
 use crate::error::Error;

@@ -308,6 +308,9 @@ struct View<'p> {
     record: &'p NormalizedRecord,
     words: &'p [u64],
     header: Header,
+    /// The readings the name keys' ranges index: the whole batch's for a
+    /// [`Prepared`], the record's own for a [`PreparedRecord`].
+    readings: &'p [(Token, &'static str)],
 }
 
 impl<'p> View<'p> {
@@ -575,6 +578,123 @@ impl<G: GenericValues + Sync> Comparator<G> {
     }
 }
 
+/// One record prepared on its own, for a store whose records come and go
+/// (the live resolver): what [`Comparator::prepare`] keeps for one record
+/// of a batch, owned. Compare two with [`Comparator::compare_prepared`].
+///
+/// `Debug` prints only the sizes. Memory: about 60 bytes per name, email,
+/// phone and address, plus 32 bytes.
+#[derive(Clone, Default)]
+pub struct PreparedRecord {
+    words: Box<[u64]>,
+    /// Nickname readings of the names; the name keys' ranges index this.
+    readings: Box<[(Token, &'static str)]>,
+}
+
+impl std::fmt::Debug for PreparedRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedRecord")
+            .field("words", &self.words.len())
+            .field("readings", &self.readings.len())
+            .finish()
+    }
+}
+
+impl PreparedRecord {
+    /// True when `other` holds a name whose given (or, with `family`,
+    /// family) name is the same string as `record`'s `k`-th name's: what
+    /// term-frequency adjustment asks of each exact name agreement. Equal
+    /// tokens decide it, the texts being read only for names longer than
+    /// a token holds. Each preparation must be of its record.
+    pub(crate) fn shares_name(
+        &self,
+        record: &NormalizedRecord,
+        k: usize,
+        (other_record, other): (&NormalizedRecord, &PreparedRecord),
+        family: bool,
+    ) -> bool {
+        let field: fn(&PersonName) -> &str = if family { |p| &p.family } else { |p| &p.given };
+        let plain = || {
+            record
+                .names
+                .get(k)
+                .is_some_and(|x| other_record.names.iter().any(|y| field(y) == field(x)))
+        };
+        let (Some(x), Some(y)) = (self.view(record), other.view(other_record)) else {
+            return plain();
+        };
+        if x.header.overflow || y.header.overflow {
+            return plain();
+        }
+        let at = if family { 4 } else { 0 };
+        let Some((_, key)) = x.names().nth(k) else {
+            return plain();
+        };
+        let (token, text) = (fuzzy_at(key, at).token, || {
+            record.names.get(k).map_or("", field)
+        });
+        y.names().any(|(j, key)| {
+            same(token, fuzzy_at(key, at).token, text, || {
+                other_record.names.get(j).map_or("", field)
+            })
+        })
+    }
+
+    /// Reads one word of each cache line of the preparation (the value
+    /// means nothing). A caller about to compare one record with many
+    /// scattered others touches them all first: the processor then fetches
+    /// their lines together rather than one after another, each comparison
+    /// waiting for its own (at a million records, most are cache misses).
+    pub(crate) fn touch(&self) -> u64 {
+        self.words.iter().step_by(8).fold(0, |acc, &w| acc ^ w)
+    }
+
+    fn view<'p>(&'p self, record: &'p NormalizedRecord) -> Option<View<'p>> {
+        Some(View {
+            record,
+            words: &self.words,
+            header: Header::read(fixed_words::<HEADER_WORDS>(&self.words, 0)?),
+            readings: &self.readings,
+        })
+    }
+}
+
+impl<G: GenericValues + Sync> Comparator<G> {
+    /// Prepares one record for many comparisons by
+    /// [`compare_prepared`](Self::compare_prepared): the per-record work of
+    /// [`prepare`](Self::prepare), for a store that adds and replaces
+    /// records one at a time.
+    pub fn prepare_record(&self, record: &NormalizedRecord) -> PreparedRecord {
+        let mut part = Part {
+            lens: Vec::new(),
+            words: Vec::with_capacity(32),
+            readings: Vec::new(),
+        };
+        self.push_keys(record, &mut part);
+        PreparedRecord {
+            words: part.words.into_boxed_slice(),
+            readings: part.readings.into_boxed_slice(),
+        }
+    }
+
+    /// Exactly what [`compare`](Self::compare)`(a, b, out)` writes, from
+    /// each record and its [`prepare_record`](Self::prepare_record) (which
+    /// must be of that record, as it is now: the levels are read from the
+    /// preparation, the texts from the record). Allocates nothing.
+    pub fn compare_prepared(
+        &self,
+        (a, prepared_a): (&NormalizedRecord, &PreparedRecord),
+        (b, prepared_b): (&NormalizedRecord, &PreparedRecord),
+        out: &mut [u8],
+    ) {
+        match (prepared_a.view(a), prepared_b.view(b)) {
+            (Some(x), Some(y)) => compare_views(self, &x, &y, out),
+            // Not prepared (a default value): the plain path.
+            _ => self.compare(a, b, out),
+        }
+    }
+}
+
 /// A code per identifier kind: equal kinds give equal codes (different kinds
 /// may too, which only sends the pair to the exact identifier comparison).
 fn kind_code(kind: &IdentifierKind) -> u64 {
@@ -653,6 +773,7 @@ impl<'a, G: GenericValues> Prepared<'a, G> {
             record: self.records.get(i)?,
             words,
             header: Header::read(fixed_words::<HEADER_WORDS>(words, 0)?),
+            readings: &self.readings,
         })
     }
 
@@ -666,107 +787,110 @@ impl<'a, G: GenericValues> Prepared<'a, G> {
         let (Some(x), Some(y)) = (self.view(a), self.view(b)) else {
             return false;
         };
-        if x.header.overflow || y.header.overflow {
-            self.comparator.compare(x.record, y.record, out);
-            return true;
-        }
-        for (slot, comparison) in out.iter_mut().zip(&self.comparator.settings.comparisons) {
-            *slot = match &comparison.kind {
-                ComparisonKind::GivenName { jaro_winkler } => {
-                    self.given_level(&x, &y, jaro_winkler)
-                }
-                ComparisonKind::FamilyName {
-                    close_jaro_winkler,
-                    jaro_winkler,
-                } => self.family_level(&x, &y, *close_jaro_winkler, jaro_winkler),
-                ComparisonKind::BirthDate => {
-                    date::birth_level(x.header.birth.as_ref(), y.header.birth.as_ref())
-                }
-                ComparisonKind::Email {
-                    same_local_part_min_len,
-                } => email_level(&x, &y, *same_local_part_min_len),
-                ComparisonKind::Phone {
-                    mobile_suffix_digits,
-                } => phone_level(&x, &y, *mobile_suffix_digits),
-                ComparisonKind::Address {
-                    street_jaro_winkler,
-                } => address_level(&x, &y, *street_jaro_winkler),
-                ComparisonKind::Identifier { strong, weak } => {
-                    let (p, q) = (x.identifier_kinds(), y.identifier_kinds());
-                    // No kind in common: null, without reading the records.
-                    if p.iter().any(|k| q.contains(k)) {
-                        identifier::identifier_level(
-                            &x.record.identifiers,
-                            &y.record.identifiers,
-                            strong,
-                            weak,
-                        )
-                    } else {
-                        0
-                    }
-                }
-            };
-        }
+        compare_views(self.comparator, &x, &y, out);
         true
     }
+}
 
-    fn name_key<'p>(&'p self, view: &View<'p>, k: usize, key: &[u64]) -> NameKey<'p> {
-        let word = |i: usize| key.get(i).copied().unwrap_or(0);
-        let readings = word(READINGS_WORD);
-        let (start, len) = ((readings >> 16) as usize, (readings & 0xffff) as usize);
-        let heads = key.get(11).copied().unwrap_or(NO_CHAR | NO_CHAR << 32);
-        NameKey {
-            given: fuzzy_at(key, 0),
-            family: fuzzy_at(key, 4),
-            canonical: [word(8), word(9)],
-            readings: self.readings.get(start..start + len).unwrap_or(&[]),
-            initials_head: char_of(heads),
-            canonical_head: char_of(heads >> 32),
-            record: view.record,
-            k,
-        }
+/// [`Prepared::compare`] and [`Comparator::compare_prepared`] on two views.
+fn compare_views<G: GenericValues>(
+    comparator: &Comparator<G>,
+    x: &View<'_>,
+    y: &View<'_>,
+    out: &mut [u8],
+) {
+    if x.header.overflow || y.header.overflow {
+        comparator.compare(x.record, y.record, out);
+        return;
     }
-
-    /// `name::given_level` on prepared names.
-    fn given_level(&self, a: &View<'_>, b: &View<'_>, thresholds: &[f64]) -> u8 {
-        let mut best = 0;
-        for (i, x) in a.names() {
-            let x = self.name_key(a, i, x);
-            for (j, y) in b.names() {
-                let y = self.name_key(b, j, y);
-                best = stronger(best, given_pair(&x, &y, thresholds, best));
-                if best == name::GIVEN_EXACT {
-                    return best;
+    for (slot, comparison) in out.iter_mut().zip(&comparator.settings.comparisons) {
+        *slot = match &comparison.kind {
+            ComparisonKind::GivenName { jaro_winkler } => given_level(x, y, jaro_winkler),
+            ComparisonKind::FamilyName {
+                close_jaro_winkler,
+                jaro_winkler,
+            } => family_level(x, y, *close_jaro_winkler, jaro_winkler),
+            ComparisonKind::BirthDate => {
+                date::birth_level(x.header.birth.as_ref(), y.header.birth.as_ref())
+            }
+            ComparisonKind::Email {
+                same_local_part_min_len,
+            } => email_level(x, y, *same_local_part_min_len),
+            ComparisonKind::Phone {
+                mobile_suffix_digits,
+            } => phone_level(x, y, *mobile_suffix_digits),
+            ComparisonKind::Address {
+                street_jaro_winkler,
+            } => address_level(x, y, *street_jaro_winkler),
+            ComparisonKind::Identifier { strong, weak } => {
+                let (p, q) = (x.identifier_kinds(), y.identifier_kinds());
+                // No kind in common: null, without reading the records.
+                if p.iter().any(|k| q.contains(k)) {
+                    identifier::identifier_level(
+                        &x.record.identifiers,
+                        &y.record.identifiers,
+                        strong,
+                        weak,
+                    )
+                } else {
+                    0
                 }
             }
-        }
-        best
+        };
     }
+}
 
-    /// `name::family_level` on prepared names.
-    fn family_level(
-        &self,
-        a: &View<'_>,
-        b: &View<'_>,
-        close_jaro_winkler: f64,
-        thresholds: &[f64],
-    ) -> u8 {
-        let mut best = 0;
-        for (i, x) in a.names() {
-            let x = self.name_key(a, i, x);
-            for (j, y) in b.names() {
-                let y = self.name_key(b, j, y);
-                best = stronger(
-                    best,
-                    family_pair(&x, &y, close_jaro_winkler, thresholds, best),
-                );
-                if best == name::FAMILY_EXACT {
-                    return best;
-                }
+/// A name key of a view, decoded from its words.
+fn name_key<'p>(view: &View<'p>, k: usize, key: &[u64]) -> NameKey<'p> {
+    let word = |i: usize| key.get(i).copied().unwrap_or(0);
+    let readings = word(READINGS_WORD);
+    let (start, len) = ((readings >> 16) as usize, (readings & 0xffff) as usize);
+    let heads = key.get(11).copied().unwrap_or(NO_CHAR | NO_CHAR << 32);
+    NameKey {
+        given: fuzzy_at(key, 0),
+        family: fuzzy_at(key, 4),
+        canonical: [word(8), word(9)],
+        readings: view.readings.get(start..start + len).unwrap_or(&[]),
+        initials_head: char_of(heads),
+        canonical_head: char_of(heads >> 32),
+        record: view.record,
+        k,
+    }
+}
+
+/// `name::given_level` on prepared names.
+fn given_level(a: &View<'_>, b: &View<'_>, thresholds: &[f64]) -> u8 {
+    let mut best = 0;
+    for (i, x) in a.names() {
+        let x = name_key(a, i, x);
+        for (j, y) in b.names() {
+            let y = name_key(b, j, y);
+            best = stronger(best, given_pair(&x, &y, thresholds, best));
+            if best == name::GIVEN_EXACT {
+                return best;
             }
         }
-        best
     }
+    best
+}
+
+/// `name::family_level` on prepared names.
+fn family_level(a: &View<'_>, b: &View<'_>, close_jaro_winkler: f64, thresholds: &[f64]) -> u8 {
+    let mut best = 0;
+    for (i, x) in a.names() {
+        let x = name_key(a, i, x);
+        for (j, y) in b.names() {
+            let y = name_key(b, j, y);
+            best = stronger(
+                best,
+                family_pair(&x, &y, close_jaro_winkler, thresholds, best),
+            );
+            if best == name::FAMILY_EXACT {
+                return best;
+            }
+        }
+    }
+    best
 }
 
 /// `name::given_pair` on prepared names, step for step.

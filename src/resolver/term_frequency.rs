@@ -215,6 +215,28 @@ impl NameFrequencies {
         levels: &[u8],
         out: &mut [Option<f64>],
     ) {
+        self.fill_pair_with(model, positions, a, levels, out, |k, family| {
+            let field = if family { family_of } else { given_of };
+            a.names
+                .get(k)
+                .is_some_and(|x| b.names.iter().any(|y| field(y) == field(x)))
+        });
+    }
+
+    /// [`fill_pair`](Self::fill_pair) with the test "the other record holds
+    /// `a`'s `k`-th given (or family) name" given by the caller: the live
+    /// resolver answers it from prepared tokens, without reading the other
+    /// record's strings (a cache miss or two per candidate otherwise).
+    /// `b_holds(k, family)` must be exactly that string equality.
+    pub(crate) fn fill_pair_with(
+        &self,
+        model: &Model,
+        positions: TfPositions,
+        a: &NormalizedRecord,
+        levels: &[u8],
+        out: &mut [Option<f64>],
+        b_holds: impl Fn(usize, bool) -> bool,
+    ) {
         out.iter_mut().for_each(|v| *v = None);
         let exact =
             |i: Option<usize>| i.filter(|&i| levels.get(i) == Some(&EXACT) && i < out.len());
@@ -226,21 +248,23 @@ impl NameFrequencies {
                 .and_then(|c| c.u.get(usize::from(EXACT)))
                 .copied()
         };
-        let rarest = |field: fn(&PersonName) -> &str, table: &NameTable| {
+        let rarest = |family: bool, table: &NameTable| {
+            let field = if family { family_of } else { given_of };
             a.names
                 .iter()
-                .map(field)
-                .filter(|v| !v.is_empty() && b.names.iter().any(|y| field(y) == *v))
-                .map(|v| table.get(v))
+                .enumerate()
+                .map(|(k, x)| (k, field(x)))
+                .filter(|&(k, v)| !v.is_empty() && b_holds(k, family))
+                .map(|(_, v)| table.get(v))
                 .reduce(f64::min)
         };
         if let Some(i) = given_at {
-            out[i] = rarest(|n| &n.given, &self.given)
+            out[i] = rarest(false, &self.given)
                 .zip(u_exact(i))
                 .map(|(relative, u)| relative * u);
         }
         if let Some(i) = family_at {
-            out[i] = rarest(|n| &n.family, &self.family)
+            out[i] = rarest(true, &self.family)
                 .zip(u_exact(i))
                 .map(|(relative, u)| relative * u);
         }
@@ -250,6 +274,14 @@ impl NameFrequencies {
     pub fn distinct(&self) -> (usize, usize) {
         (self.given.relative.len(), self.family.relative.len())
     }
+}
+
+fn given_of(name: &PersonName) -> &str {
+    &name.given
+}
+
+fn family_of(name: &PersonName) -> &str {
+    &name.family
 }
 
 impl TermFrequencies {

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{LiveResolver, NO_CUSTOMER, Slot, blank};
 use crate::cluster::CustomerId;
+use crate::compare::PreparedRecord;
 use crate::error::{Error, ErrorKind, Result};
 use crate::normalize::{NormalizedRecord, Region};
 use crate::record::{Channel, SourceKey};
@@ -256,24 +257,25 @@ impl LiveResolver {
             }
         }
 
-        // Keys are the costly part of the rebuild: in parallel.
+        // Keys and comparison preparations are the costly part of the
+        // rebuild: in parallel.
         let keys: Vec<_> = records
             .par_iter()
             .zip(&alive)
             .map(|(r, &alive)| {
                 if !alive {
-                    return Vec::new();
+                    return (Vec::new(), PreparedRecord::default());
                 }
                 let mut keys = live.resolver.blocker.keys(r, &live.population.generic);
                 keys.sort_unstable();
                 keys.dedup();
-                keys
+                (keys, live.comparator.prepare_record(r))
             })
             .collect();
         live.records = records;
         live.slots = Vec::with_capacity(n);
         let mut members: Vec<Vec<u32>> = vec![Vec::new(); state.customers.len()];
-        for (slot, (keys, (&stamp, &customer))) in keys
+        for (slot, ((keys, prepared), (&stamp, &customer))) in keys
             .into_iter()
             .zip(state.stamps.iter().zip(&state.customer_of))
             .enumerate()
@@ -295,6 +297,7 @@ impl LiveResolver {
                 stamp,
                 customer: NO_CUSTOMER,
                 keys,
+                prepared,
                 ..Slot::default()
             });
         }
@@ -369,6 +372,7 @@ impl LiveResolver {
             }
             live.pending.entry(key).or_default().extend(events);
         }
+        live.reserve_headroom();
         Ok(live)
     }
 }
