@@ -43,8 +43,16 @@ use support::{mib, peak_rss_bytes, thousands};
 const DEFAULT_EVENTS_PER_PERSON: f64 = 8.13;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut build_only = false;
     let args: Vec<u64> = std::env::args()
         .skip(1)
+        .filter(|a| {
+            // `--build-only`: generate, build the store, stop (no graph, no
+            // queries); the quick loop for profiling the build.
+            let flag = a == "--build-only";
+            build_only |= flag;
+            !flag
+        })
         .map(|a| a.replace('_', "").parse::<u64>())
         .collect::<Result<_, _>>()?;
     let persons = args.first().copied().unwrap_or(1_000_000);
@@ -86,12 +94,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // ---- the true clustering and the graph
     let started = Instant::now();
-    let normalizer = Normalizer::new(NormalizeOptions::default())?;
-    let normalized: Vec<_> = data
-        .records
-        .par_iter()
-        .map(|r| normalizer.normalize(r))
-        .collect();
+    let n_records = data.records.len();
     let mut by_person: Vec<(u64, u32)> = data
         .truth
         .records
@@ -106,25 +109,36 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|w| Edge::new(RecordId(w[0].1), RecordId(w[1].1), 10.0))
         .collect();
     drop(by_person);
-    let clustering = cluster(normalized.len(), &edges, 0.0, &NoGuard);
+    let clustering = cluster(n_records, &edges, 0.0, &NoGuard);
     let keys: Vec<SourceKey> = data.records.iter().map(|r| r.key.clone()).collect();
-    let ids: Vec<_> = clustering
-        .clusters()
-        .filter_map(|(c, _)| clustering.customer_id(c, &keys))
-        .collect();
     let customer_of_record: Vec<u32> = clustering.assignment().iter().map(|c| c.0).collect();
-    let graph = CustomerGraph::builder(normalized, clustering, ids)
-        .raw_records(&data.records)
-        .build()?;
+    let graph = if build_only {
+        None
+    } else {
+        let normalizer = Normalizer::new(NormalizeOptions::default())?;
+        let normalized: Vec<_> = data
+            .records
+            .par_iter()
+            .map(|r| normalizer.normalize(r))
+            .collect();
+        let ids: Vec<_> = clustering
+            .clusters()
+            .filter_map(|(c, _)| clustering.customer_id(c, &keys))
+            .collect();
+        let graph = CustomerGraph::builder(normalized, clustering, ids)
+            .raw_records(&data.records)
+            .build()?;
+        println!(
+            "graph: {} customers, {} records, built in {:.1?} (normalize, profiles, indexes {})",
+            thousands(graph.len() as u64),
+            thousands(graph.n_records() as u64),
+            started.elapsed(),
+            mib(graph.index_memory_bytes() as u64),
+        );
+        Some(graph)
+    };
     data.records = Vec::new();
     data.truth.records = Vec::new();
-    println!(
-        "graph: {} customers, {} records, built in {:.1?} (normalize, profiles, indexes {})",
-        thousands(graph.len() as u64),
-        thousands(graph.n_records() as u64),
-        started.elapsed(),
-        mib(graph.index_memory_bytes() as u64),
-    );
 
     // ---- timelines
     let n_events = data.events.len();
@@ -178,6 +192,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             mib(after)
         );
     }
+
+    let Some(graph) = graph else {
+        return Ok(());
+    };
 
     // ---- queries, on this thread only
     let step = (graph.len() / 20_000).max(1);

@@ -28,6 +28,7 @@ use crate::normalize::date::{DateOrder, parse_date};
 use crate::normalize::name::normalize_names;
 use crate::normalize::phonetic::phonetic_key;
 use crate::normalize::{NormalizedRecord, PartialDate, Region};
+use crate::timeline::strings::FastMap;
 
 /// A fuzzy name search. Only `name` is required.
 ///
@@ -361,9 +362,12 @@ impl NameIndex {
                 + birth_evidence(birth, p.birth)
         };
 
-        let mut best: HashMap<u32, (f64, f64)> = HashMap::new();
-        let mut family_cache: HashMap<(u32, bool), f64> = HashMap::new();
-        let mut given_cache: HashMap<(u32, u32, bool), f64> = HashMap::new();
+        // Hashed by FastHasher: a common name (`martin`) sends tens of
+        // thousands of postings through these maps, and SipHash costs tens
+        // of cycles per small integer key where FastHasher costs a few.
+        let mut best: FastMap<u32, (f64, f64)> = FastMap::default();
+        let mut family_cache: FastMap<(u32, bool), f64> = FastMap::default();
+        let mut given_cache: FastMap<(u32, u32, bool), f64> = FastMap::default();
         // The query as read, then swapped: (family, given as written, given canonical, penalty).
         let readings = [
             (

@@ -25,7 +25,7 @@ pub mod journey;
 pub mod live;
 pub mod query;
 pub mod store;
-mod strings;
+pub(crate) mod strings;
 
 #[cfg(test)]
 mod tests;
