@@ -235,47 +235,19 @@ fn synthetic_events(keys: &[SourceKey], n: usize) -> Vec<Event> {
 /// columns, Paris time with its offset, euros with two decimals), counted
 /// in parallel chunks without keeping the text.
 fn raw_events_csv_bytes(events: &[Event]) -> Result<u64, Box<dyn std::error::Error>> {
-    const HEADER: &str =
-        "event_id,channel,source_record_id,timestamp,kind,amount_eur,order_ref,store_code,reason\n";
     let paris = jiff::tz::TimeZone::get("Europe/Paris")?;
     let chunks: Vec<Result<u64, String>> = events
         .par_chunks(65_536)
         .map(|chunk| {
             let mut w = csv::Writer::from_writer(Vec::new());
-            for e in chunk {
-                let when = e
-                    .timestamp
-                    .to_zoned(paris.clone())
-                    .strftime("%Y-%m-%dT%H:%M:%S%:z")
-                    .to_string();
-                let amount = e.amount.map_or(String::new(), |m| {
-                    let sign = if m.minor < 0 { "-" } else { "" };
-                    let abs = m.minor.unsigned_abs();
-                    format!("{sign}{}.{:02}", abs / 100, abs % 100)
-                });
-                let reason = e
-                    .attributes
-                    .iter()
-                    .find(|(k, _)| k == "reason")
-                    .map_or("", |(_, v)| v.as_str());
-                w.write_record([
-                    e.id.as_str(),
-                    e.channel.name(),
-                    e.source.id.as_str(),
-                    &when,
-                    e.kind.name(),
-                    &amount,
-                    e.order_ref.as_deref().unwrap_or(""),
-                    e.store.as_deref().unwrap_or(""),
-                    reason,
-                ])
-                .map_err(|e| e.to_string())?;
-            }
+            support::events_csv::write_rows(&mut w, chunk, &paris).map_err(|e| e.to_string())?;
             let bytes = w.into_inner().map_err(|e| e.to_string())?;
             Ok(bytes.len() as u64)
         })
         .collect();
-    let mut total = HEADER.len() as u64;
+    // The header: its names, the commas between them and the newline.
+    let header = support::events_csv::HEADER;
+    let mut total = (header.iter().map(|h| h.len()).sum::<usize>() + header.len()) as u64;
     for chunk in chunks {
         total += chunk?;
     }

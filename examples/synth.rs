@@ -20,6 +20,10 @@ use omnicanal::synth::{EventRates, SynthConfig, generate};
 use omnicanal::timeline::Event;
 use omnicanal::{Channel, IdentifierKind, Record};
 
+/// The events file's format, shared with `live_scale`.
+#[path = "support/events_csv.rs"]
+mod events_csv;
+
 struct Args {
     persons: u64,
     seed: u64,
@@ -214,50 +218,11 @@ fn write_app(path: &Path, records: &[&Record]) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// `-1999` → `-19.99`.
-fn euros(minor: i64) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let abs = minor.unsigned_abs();
-    format!("{sign}{}.{:02}", abs / 100, abs % 100)
-}
-
 fn write_events(path: &Path, events: &[Event]) -> Result<(), Box<dyn Error>> {
     let paris = jiff::tz::TimeZone::get("Europe/Paris")?;
     let mut w = csv::Writer::from_path(path)?;
-    w.write_record([
-        "event_id",
-        "channel",
-        "source_record_id",
-        "timestamp",
-        "kind",
-        "amount_eur",
-        "order_ref",
-        "store_code",
-        "reason",
-    ])?;
-    for e in events {
-        let when = e
-            .timestamp
-            .to_zoned(paris.clone())
-            .strftime("%Y-%m-%dT%H:%M:%S%:z")
-            .to_string();
-        let reason = e
-            .attributes
-            .iter()
-            .find(|(k, _)| k == "reason")
-            .map_or("", |(_, v)| v.as_str());
-        w.write_record([
-            e.id.as_str(),
-            e.channel.name(),
-            e.source.id.as_str(),
-            &when,
-            e.kind.name(),
-            &e.amount.map(|m| euros(m.minor)).unwrap_or_default(),
-            opt(&e.order_ref),
-            opt(&e.store),
-            reason,
-        ])?;
-    }
+    w.write_record(events_csv::HEADER)?;
+    events_csv::write_rows(&mut w, events, &paris)?;
     w.flush()?;
     Ok(())
 }

@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+pub mod events_csv;
+
 /// Peak resident set size of this process so far (VmHWM), in bytes; None off Linux.
 pub fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
