@@ -308,6 +308,15 @@ fn diagnose(
                             .map(|(c, l)| format!("{c}={l}"))
                             .collect::<Vec<_>>()
                     );
+                    eprintln!(
+                        "  prior {:.1} {:?}",
+                        ex.weights.prior_weight,
+                        ex.weights
+                            .terms
+                            .iter()
+                            .map(|t| format!("{}:{:.1}", t.comparison, t.weight))
+                            .collect::<Vec<_>>()
+                    );
                     for r in [a, b] {
                         print_record(&records[r as usize]);
                     }

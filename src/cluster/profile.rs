@@ -15,6 +15,7 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use crate::normalize::PersonName;
+use crate::normalize::name::is_listed_given_name;
 use crate::record::RecordId;
 
 /// Most profiles a cluster summary keeps. A person has a handful of records;
@@ -222,6 +223,11 @@ pub(super) struct GivenName<'r> {
     /// The record's initials, trimmed (`jf`); `None` when it has none, and
     /// the initials are then the first letter of each canonical token.
     initials: Option<&'r str>,
+    /// The given name as written, folded and trimmed (`marie chris`): a
+    /// truncation typed at the till resolves as a nickname to one reading
+    /// (`chris` → `christophe`), which may be the wrong one, while the written
+    /// form still begins the full name (`christine`).
+    written: &'r str,
 }
 
 /// Jaro-Winkler similarity from which two given names count as variants of
@@ -266,10 +272,15 @@ impl<'r> GivenName<'r> {
             return None;
         }
         let initials = name.initials.trim();
+        let written = match name.given.trim() {
+            "" => canonical,
+            written => written,
+        };
         Some(GivenName {
             canonical,
             single_spaced: is_single_spaced(canonical),
             initials: (!initials.is_empty()).then_some(initials),
+            written,
         })
     }
 
@@ -358,11 +369,22 @@ impl<'r> GivenName<'r> {
     }
 
     /// Whether two given names may belong to one person: same canonical name,
-    /// one abbreviates or begins the other, or Jaro-Winkler at least
-    /// [`GIVEN_NAME_JARO_WINKLER`]. Symmetric by construction (each one-way
-    /// rule is tried both ways; Jaro-Winkler gets its arguments in a fixed
-    /// order).
+    /// one abbreviates or begins the other, Jaro-Winkler at least
+    /// [`GIVEN_NAME_JARO_WINKLER`], or one, as written, truncates the other
+    /// word by word (`marie chris` / `marie christine`, `jen louis` /
+    /// `jennifer louis`). Symmetric by construction (each one-way rule is
+    /// tried both ways; Jaro-Winkler gets its arguments in a fixed order).
     pub(super) fn compatible(&self, other: &GivenName<'_>) -> bool {
+        self.canonical_compatible(other)
+            || [self.written, self.canonical].iter().any(|mine| {
+                [other.written, other.canonical]
+                    .iter()
+                    .any(|theirs| words_truncate(mine, theirs))
+            })
+    }
+
+    /// [`compatible`](Self::compatible) on the canonical names and initials.
+    fn canonical_compatible(&self, other: &GivenName<'_>) -> bool {
         if self.cmp_canonical(other) == Ordering::Equal
             || self.abbreviates(other)
             || other.abbreviates(self)
@@ -400,10 +422,12 @@ impl PartialOrd for GivenName<'_> {
 }
 
 impl Ord for GivenName<'_> {
-    /// As the pair (single-spaced canonical name, initials) of strings.
+    /// As the triple (single-spaced canonical name, initials, single-spaced
+    /// written name) of strings.
     fn cmp(&self, other: &Self) -> Ordering {
         self.cmp_canonical(other)
             .then_with(|| self.cmp_initials(other))
+            .then_with(|| single_spaced_bytes(self.written).cmp(single_spaced_bytes(other.written)))
     }
 }
 
@@ -424,10 +448,51 @@ fn words_compatible(x: &str, y: &str) -> bool {
         return true;
     }
     let (x, y) = if x <= y { (x, y) } else { (y, x) };
-    if gendered_pair(x, y) || gendered_pair(y, x) {
+    if masculine_and_feminine(x, y) {
         return false;
     }
     strsim::jaro_winkler(x, y) >= GIVEN_NAME_JARO_WINKLER
+}
+
+/// Two listed given names, one the other's feminine form. Both must be
+/// listed: a typo that looks like a feminine ending (`paulett` for
+/// `paulette`, `stephan` for `stephane`, `jule` for `julie`) is one person's
+/// name misspelt, not a second person.
+fn masculine_and_feminine(x: &str, y: &str) -> bool {
+    (gendered_pair(x, y) || gendered_pair(y, x))
+        && is_listed_given_name(x)
+        && is_listed_given_name(y)
+}
+
+/// Shortest word that counts as a truncation of a longer one: `jen` for
+/// `jennifer`, `chris` for `christine`; one or two letters are initials,
+/// which [`GivenName::abbreviates`] handles.
+const MIN_TRUNCATION_CHARS: usize = 3;
+
+/// Two given names with the same number of words, each word of one equal to
+/// the other's or a truncation of it (at least [`MIN_TRUNCATION_CHARS`]
+/// letters, and not the masculine of a feminine form: `jean` does not
+/// truncate `jeanne`). Symmetric.
+fn words_truncate(x: &str, y: &str) -> bool {
+    let (mut xs, mut ys) = (x.split_whitespace(), y.split_whitespace());
+    let mut truncated = false;
+    loop {
+        match (xs.next(), ys.next()) {
+            (None, None) => return truncated,
+            (Some(a), Some(b)) if a == b => {}
+            (Some(a), Some(b)) => {
+                let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+                if short.chars().count() < MIN_TRUNCATION_CHARS
+                    || !long.starts_with(short)
+                    || masculine_and_feminine(short, long)
+                {
+                    return false;
+                }
+                truncated = true;
+            }
+            _ => return false,
+        }
+    }
 }
 
 /// `feminine` is `masculine` with a French feminine ending.
@@ -483,6 +548,10 @@ pub(super) mod tests {
             ("marie", "marie claire"),
             ("mathieu", "matthieu"),
             ("christophe", "cristophe"),
+            // Typos that look like a feminine ending, on unlisted words.
+            ("paulett", "paulette"),
+            ("stephan", "stephane"),
+            ("jule", "julie"),
         ] {
             assert!(given(a).compatible(&given(b)), "{a} / {b}");
             assert!(given(b).compatible(&given(a)), "{b} / {a}");
@@ -499,6 +568,42 @@ pub(super) mod tests {
             ("anne", "sylvie"),
             ("nathalie", "isabelle"),
             ("lucas", "louise"),
+            // Listed masculine and feminine forms: two people.
+            ("martin", "martine"),
+            ("stephane", "stephanie"),
+            ("daniel", "danielle"),
+        ] {
+            assert!(!given(a).compatible(&given(b)), "{a} / {b}");
+            assert!(!given(b).compatible(&given(a)), "{b} / {a}");
+        }
+    }
+
+    /// A written given name and the canonical name the nickname table gave it.
+    fn written(written: &str, canonical: &str) -> GivenName<'static> {
+        let mut name = person_name(canonical, "x");
+        name.given = written.to_owned();
+        GivenName::of(Box::leak(Box::new(name))).unwrap()
+    }
+
+    #[test]
+    fn a_truncation_is_compatible_with_the_full_name_whatever_its_nickname_reading() {
+        let full = given("marie christine");
+        let truncated = written("marie chris", "marie christophe");
+        assert!(!given("marie christophe").compatible(&full));
+        assert!(truncated.compatible(&full));
+        assert!(full.compatible(&truncated));
+        assert!(given("jen louis").compatible(&given("jennifer louis")));
+        assert!(given("max").compatible(&given("maxime")));
+    }
+
+    #[test]
+    fn a_truncation_needs_three_letters_and_is_not_a_feminine_form() {
+        for (a, b) in [
+            ("jean", "jeanne"),
+            ("martin", "martine"),
+            ("louis", "louise"),
+            ("jen paul", "jennifer louis"),
+            ("chris", "christine marie"),
         ] {
             assert!(!given(a).compatible(&given(b)), "{a} / {b}");
             assert!(!given(b).compatible(&given(a)), "{b} / {a}");

@@ -217,6 +217,13 @@ static GIVEN_NAMES: LazyLock<StaticTable<GivenEvidence>> = LazyLock::new(|| {
         .collect()
 });
 
+/// Whether a folded single word is in the curated given-name list
+/// (`data/given_names.txt`): the clustering guards tell a name's feminine
+/// form (`martine` for `martin`) from a typo (`paulett`) by it.
+pub(crate) fn is_listed_given_name(word: &str) -> bool {
+    GIVEN_NAMES.get(word).is_some()
+}
+
 /// Civilities found in name fields: none, one, or a couple (`M. et Mme`).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Found {
