@@ -10,19 +10,25 @@ use crate::normalize::{NormalizedRecord, PartialDate};
 use crate::record::RecordId;
 
 /// Refuses to unite two clusters when a record of one and a record of the
-/// other both have a full birth date and either the dates are more than a
-/// typing slip apart (not equal, not day/month swapped, more than one digit
-/// of `yyyymmdd` different), or the dates differ even allowing a day/month
-/// swap (`05/03/1980` typed as `03/05/1980`) and their given names are not
-/// compatible (not the same canonical name, neither abbreviates nor
-/// begins the other, Jaro-Winkler below
+/// other both have a birth date (full, or a year with or without its month)
+/// and either the dates are more than a typing slip apart (not equal, not
+/// day/month swapped, more than one digit of `yyyymmdd` different; between
+/// a year-only date and another, more than one digit of the year, and of
+/// the month when both have one), or the dates differ even allowing a
+/// day/month swap (`05/03/1980` typed as `03/05/1980`) and their given
+/// names are not compatible (not the same canonical name, neither
+/// abbreviates nor begins the other, Jaro-Winkler below
 /// [`GIVEN_NAME_JARO_WINKLER`](super::GIVEN_NAME_JARO_WINKLER)).
+///
+/// Year-only dates count because a chain of name-only links (store record,
+/// call-centre record without a date, app record with a year) otherwise
+/// joins two namesakes born years apart.
 ///
 /// Every pair across the two clusters is checked, so a conflict is caught
 /// even when the clusters were reached through a chain of weaker links, and
 /// a cluster never holds two records this guard would refuse on their own
 /// (up to [`MAX_PROFILES`](super::MAX_PROFILES) distinct profiles per cluster).
-/// Records without a full birth date or without a given name never conflict.
+/// Records without a birth date or without a given name never conflict.
 ///
 /// Record ids index `records`; an id past its end counts as a record with
 /// no facts.
@@ -103,10 +109,81 @@ impl FullDate {
     }
 }
 
+/// A birth date as precise as the record has it: a full date, or a year
+/// with or without its month (the app asks for the year only).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Birth {
+    Full(FullDate),
+    /// A year, and a month when known.
+    Partial {
+        year: u16,
+        month: Option<u8>,
+    },
+}
+
+impl Birth {
+    fn of(date: &PartialDate) -> Birth {
+        FullDate::of(date).map_or(
+            Birth::Partial {
+                year: date.year,
+                month: date.month,
+            },
+            Birth::Full,
+        )
+    }
+
+    /// The year and, when known, the month.
+    fn year_month(self) -> (u16, Option<u8>) {
+        match self {
+            Birth::Full(d) => (d.year, Some(d.month)),
+            Birth::Partial { year, month } => (year, month),
+        }
+    }
+
+    /// Equal where both are known; for two full dates, also a day/month swap.
+    fn same_as(self, other: Birth) -> bool {
+        match (self, other) {
+            (Birth::Full(a), Birth::Full(b)) => a.same_as(b),
+            _ => {
+                let ((ya, ma), (yb, mb)) = (self.year_month(), other.year_month());
+                ya == yb && (ma.is_none() || mb.is_none() || ma == mb)
+            }
+        }
+    }
+
+    /// Equal where both are known or one typing slip away: for full dates,
+    /// [`FullDate::within_a_slip_of`]; otherwise at most one digit different
+    /// over the year, and the month when both have it.
+    fn within_a_slip_of(self, other: Birth) -> bool {
+        match (self, other) {
+            (Birth::Full(a), Birth::Full(b)) => a.within_a_slip_of(b),
+            _ => {
+                let ((ya, ma), (yb, mb)) = (self.year_month(), other.year_month());
+                let months = match (ma, mb) {
+                    (Some(x), Some(y)) => differing_digits(u32::from(x), u32::from(y), 2),
+                    _ => 0,
+                };
+                differing_digits(u32::from(ya), u32::from(yb), 4) + months <= 1
+            }
+        }
+    }
+}
+
+/// How many of the last `digits` decimal digits of `a` and `b` differ.
+fn differing_digits(mut a: u32, mut b: u32, digits: u32) -> u32 {
+    let mut differing = 0;
+    for _ in 0..digits {
+        differing += u32::from(a % 10 != b % 10);
+        a /= 10;
+        b /= 10;
+    }
+    differing
+}
+
 /// The facts of one record this guard compares, borrowed from the record.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct StrongFacts<'r> {
-    birth: FullDate,
+    birth: Birth,
     givens: Few<GivenName<'r>>,
 }
 
@@ -114,28 +191,17 @@ impl FullDate {
     /// The same date, or one typing slip away: day and month swapped, or one
     /// digit of `yyyymmdd` changed.
     fn within_a_slip_of(self, other: FullDate) -> bool {
-        if self.same_as(other) {
-            return true;
-        }
-        let digits = |d: FullDate| {
-            let n = u32::from(d.year) * 10_000 + u32::from(d.month) * 100 + u32::from(d.day);
-            let mut out = [0u8; 8];
-            let mut rest = n;
-            for slot in out.iter_mut().rev() {
-                *slot = (rest % 10) as u8;
-                rest /= 10;
-            }
-            out
-        };
-        let (a, b) = (digits(self), digits(other));
-        a.iter().zip(&b).filter(|(x, y)| x != y).count() <= 1
+        let yyyymmdd =
+            |d: FullDate| u32::from(d.year) * 10_000 + u32::from(d.month) * 100 + u32::from(d.day);
+        self.same_as(other) || differing_digits(yyyymmdd(self), yyyymmdd(other), 8) <= 1
     }
 }
 
 impl StrongFacts<'_> {
-    /// Two full birth dates further apart than a typing slip are two people,
+    /// Two birth dates further apart than a typing slip are two people,
     /// whatever their names (a mother and her daughter may share one); dates
     /// that differ at all, with given names that do not match either, too.
+    /// A year-only record (the app's) is compared on its year.
     fn conflict(&self, other: &StrongFacts<'_>) -> bool {
         !self.birth.within_a_slip_of(other.birth)
             || (!self.birth.same_as(other.birth) && !any_compatible(&self.givens, &other.givens))
@@ -159,7 +225,7 @@ impl StrongFactsSummary<'_> {
         self.profiles.len()
     }
 
-    /// True when no record of the cluster has both a full birth date and a
+    /// True when no record of the cluster has both a birth date and a
     /// given name.
     pub fn is_empty(&self) -> bool {
         self.profiles.is_empty()
@@ -177,7 +243,7 @@ impl<'r> MergeGuard for StrongFactsGuard<'r> {
 
     fn summarize(&self, record: RecordId) -> StrongFactsSummary<'r> {
         let facts = self.records.get(record.index()).and_then(|r| {
-            let birth = FullDate::of(r.birth.as_ref()?)?;
+            let birth = Birth::of(r.birth.as_ref()?);
             let givens = GivenName::all_of(&r.names);
             (!givens.is_empty()).then_some(StrongFacts { birth, givens })
         });
@@ -241,6 +307,25 @@ mod tests {
         };
         assert!(FullDate::of(&year_only).is_none());
         assert!(FullDate::of(&month_only).is_none());
+    }
+
+    #[test]
+    fn a_year_only_date_conflicts_beyond_one_digit_of_the_year() {
+        let year = |year| Birth::Partial { year, month: None };
+        let full = |year, month, day| Birth::Full(FullDate { year, month, day });
+        assert!(year(1972).within_a_slip_of(full(1972, 2, 16)));
+        assert!(year(1972).same_as(full(1972, 2, 16)));
+        assert!(year(1976).within_a_slip_of(full(1972, 2, 16)));
+        assert!(!year(1976).same_as(full(1972, 2, 16)));
+        assert!(!year(1968).within_a_slip_of(full(1972, 2, 16)));
+        assert!(!full(1972, 2, 16).within_a_slip_of(year(1968)));
+        let month = |year, month| Birth::Partial {
+            year,
+            month: Some(month),
+        };
+        assert!(!month(1972, 3).same_as(full(1972, 2, 16)));
+        assert!(month(1972, 3).within_a_slip_of(full(1972, 2, 16)));
+        assert!(!month(1973, 3).within_a_slip_of(full(1972, 2, 16)));
     }
 
     #[test]

@@ -65,9 +65,10 @@ pub trait MergeGuard {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum RefusalReason {
-    /// One record of each cluster has a full birth date, the dates differ
-    /// (even allowing a day/month swap) and their given names are not
-    /// compatible: two different people.
+    /// One record of each cluster has a birth date (full, or a year), and
+    /// the dates are more than a typing slip apart, or differ (even allowing
+    /// a day/month swap) under given names that are not compatible: two
+    /// different people.
     ConflictingStrongFacts {
         /// The two records in conflict, smaller id first.
         records: (RecordId, RecordId),

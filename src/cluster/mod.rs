@@ -10,7 +10,7 @@
 //! | guard | refuses when |
 //! | --- | --- |
 //! | [`NoGuard`] | never: plain connected components |
-//! | [`StrongFactsGuard`] | different full birth dates (day/month swap forgiven) and incompatible given names |
+//! | [`StrongFactsGuard`] | birth dates (full, or year only) more than a typing slip apart, or different under incompatible given names |
 //! | [`HouseholdGuard`] | shared address or landline and family name, incompatible given names |
 //!
 //! Guards combine as tuples: `(StrongFactsGuard::new(&records), HouseholdGuard::new(&records))`.
