@@ -22,9 +22,58 @@ pub(super) const FAMILY_FIRST_FUZZY: u8 = 4;
 /// `roy`/`ray`), not a typo.
 pub(super) const MIN_CHARS_FOR_ONE_EDIT: usize = 4;
 
-/// Given and family names exchanged between the two records' boxes.
+/// Given and family names exchanged between the two records' boxes, one
+/// of them possibly misspelt (see [`swapped_names`]).
 fn swapped(x: &PersonName, y: &PersonName) -> bool {
-    !x.given.is_empty() && !x.family.is_empty() && x.given == y.family && x.family == y.given
+    swapped_names(
+        (&x.given, &x.family),
+        (&y.given, &y.family),
+        x.given == y.family,
+        x.family == y.given,
+    )
+}
+
+/// Whether `(given, family)` of one record are the other's family and given
+/// names: both crosses equal, or one equal and the other [`swap_close`] (a
+/// swapped record was typed by someone who also slips: `mansourii hanane`
+/// for Hanane Mansouri, `thibault d` for Didier Thibault, `le bras maelle`
+/// for Maëlle (le) Bras). `given_is_family` and `family_is_given` are the
+/// two crosses' equality, which callers may know more cheaply.
+pub(super) fn swapped_names(
+    (x_given, x_family): (&str, &str),
+    (y_given, y_family): (&str, &str),
+    given_is_family: bool,
+    family_is_given: bool,
+) -> bool {
+    if x_given.is_empty() || x_family.is_empty() || y_given.is_empty() || y_family.is_empty() {
+        return false;
+    }
+    match (given_is_family, family_is_given) {
+        (true, true) => true,
+        (true, false) => swap_close(x_family, y_given),
+        (false, true) => swap_close(x_given, y_family),
+        (false, false) => false,
+    }
+}
+
+/// Two names close enough to complete a swap whose other half is exact:
+/// one edit apart (names of [`MIN_CHARS_FOR_ONE_EDIT`] characters or more),
+/// an initial and a name it begins, or a family name with and without its
+/// particle (`le bras` / `bras`).
+fn swap_close(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let mut short_chars = short.chars();
+    let initial = match (short_chars.next(), short_chars.next()) {
+        (Some(c), None) => long.starts_with(c),
+        _ => false,
+    };
+    let particle_dropped = short.chars().nth(2).is_some()
+        && long
+            .strip_suffix(short)
+            .is_some_and(|head| head.ends_with(' ') && head.len() > 1);
+    let one_edit =
+        short.chars().nth(MIN_CHARS_FOR_ONE_EDIT - 1).is_some() && within_one_edit(a, b, true);
+    initial || particle_dropped || one_edit
 }
 
 /// The best given-name level over all name pairs.

@@ -943,12 +943,21 @@ fn reads_as(x: &NameKey<'_>, y: &NameKey<'_>) -> bool {
     })
 }
 
-/// Given and family names exchanged between the two records' boxes.
+/// `name::swapped` on prepared names: the crosses' equality by token first,
+/// the strings only when one cross holds.
 fn swapped(x: &NameKey<'_>, y: &NameKey<'_>) -> bool {
-    !x.given.is_empty()
-        && !x.family.is_empty()
-        && same(x.given.token, y.family.token, || x.given(), || y.family())
-        && same(x.family.token, y.given.token, || x.family(), || y.given())
+    if x.given.is_empty() || x.family.is_empty() {
+        return false;
+    }
+    let given_is_family = same(x.given.token, y.family.token, || x.given(), || y.family());
+    let family_is_given = same(x.family.token, y.given.token, || x.family(), || y.given());
+    (given_is_family || family_is_given)
+        && name::swapped_names(
+            (x.given(), x.family()),
+            (y.given(), y.family()),
+            given_is_family,
+            family_is_given,
+        )
 }
 
 /// `name::family_pair` on prepared names, step for step.

@@ -62,7 +62,9 @@ pub enum ComparisonKind {
     /// and vice versa (`Martin Pierre` / `Pierre Martin` typed into the wrong
     /// boxes), both name comparisons take their `swapped` level, right after
     /// `exact`, so the model learns a weight of its own for that entry error
-    /// instead of reading it as two disagreements.
+    /// instead of reading it as two disagreements. One half of the swap may
+    /// carry a slip of its own: one edit, an initial (`Thibault D`), or a
+    /// particle dropped (`Le Bras` / `Bras`).
     FamilyName {
         /// The Jaro–Winkler similarity that counts as `close`, like one edit.
         close_jaro_winkler: f64,

@@ -284,6 +284,36 @@ fn swapped_names_take_the_swapped_level_on_both() {
 }
 
 #[test]
+fn a_swap_with_one_slip_is_still_a_swap() {
+    let straight = |given, family| named(vec![name(given, "", family)]);
+    for (a, b) in [
+        (
+            straight("hanane", "mansouri"),
+            straight("mansourii", "hanane"),
+        ),
+        (straight("didier", "thibault"), straight("thibault", "d")),
+        (straight("maelle", "bras"), straight("le bras", "maelle")),
+    ] {
+        for (x, y) in [(&a, &b), (&b, &a)] {
+            assert_eq!(level_name(x, y, GIVEN), "swapped");
+            assert_eq!(level_name(x, y, FAMILY), "swapped");
+        }
+    }
+    // Both halves misspelt, or one half only similar, is no swap.
+    for (a, b) in [
+        (
+            straight("hanane", "mansouri"),
+            straight("mansourii", "hanan"),
+        ),
+        (straight("pierre", "martin"), straight("martin", "paul")),
+        (straight("lea", "roy"), straight("ray", "lea")),
+    ] {
+        assert_ne!(level_name(&a, &b, GIVEN), "swapped");
+        assert_ne!(level_name(&a, &b, FAMILY), "swapped");
+    }
+}
+
+#[test]
 fn names_are_best_over_pairs() {
     // Birth name and married name: the married name matches the other record.
     let a = named(vec![
