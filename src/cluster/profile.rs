@@ -208,26 +208,22 @@ pub(super) fn sorted_intersect<T: Ord>(a: &[T], b: &[T]) -> bool {
 
 /// A given name as the guards compare it, borrowed from the record.
 ///
-/// It stands for the pair (canonical name with its tokens re-joined on
-/// single spaces, initials) and compares as that pair of strings would;
-/// holding the record's text instead of building those strings keeps
+/// It stands for the triple (canonical name with its tokens re-joined on
+/// single spaces, initials, written name) and compares as those strings
+/// would; holding the record's name instead of building those strings keeps
 /// summaries free of allocations. The re-joined form is only built, in the
 /// rare record whose name has stray blanks, for a Jaro-Winkler comparison.
 #[derive(Clone, Copy, Default)]
 pub(super) struct GivenName<'r> {
-    /// Folded, nicknames resolved, trimmed: `jean francois`.
-    canonical: &'r str,
-    /// Whether `canonical` is already its tokens joined on single spaces
-    /// (the normalizer's output always is), so that it compares as is.
+    /// The person name it reads its parts from; `None` only in the unused
+    /// slots of a [`Few`]. A reference rather than the parts' own slices
+    /// keeps the guards' per-record profiles small: a summary holds a few
+    /// of these per record of the cluster, for every cluster at once.
+    name: Option<&'r PersonName>,
+    /// Whether [`canonical`](Self::canonical) is already its tokens joined
+    /// on single spaces (the normalizer's output always is), so that it
+    /// compares as is.
     single_spaced: bool,
-    /// The record's initials, trimmed (`jf`); `None` when it has none, and
-    /// the initials are then the first letter of each canonical token.
-    initials: Option<&'r str>,
-    /// The given name as written, folded and trimmed (`marie chris`): a
-    /// truncation typed at the till resolves as a nickname to one reading
-    /// (`chris` → `christophe`), which may be the wrong one, while the written
-    /// form still begins the full name (`christine`).
-    written: &'r str,
 }
 
 /// Jaro-Winkler similarity from which two given names count as variants of
@@ -263,25 +259,48 @@ fn is_single_spaced(text: &str) -> bool {
 impl<'r> GivenName<'r> {
     /// The given name of a person name, if it has one.
     pub(super) fn of(name: &'r PersonName) -> Option<GivenName<'r>> {
-        let canonical = if name.given_canonical.trim().is_empty() {
-            name.given.trim()
-        } else {
-            name.given_canonical.trim()
+        let given = GivenName {
+            name: Some(name),
+            single_spaced: false,
         };
+        let canonical = given.canonical();
         if canonical.is_empty() {
             return None;
         }
-        let initials = name.initials.trim();
-        let written = match name.given.trim() {
-            "" => canonical,
-            written => written,
-        };
         Some(GivenName {
-            canonical,
             single_spaced: is_single_spaced(canonical),
-            initials: (!initials.is_empty()).then_some(initials),
-            written,
+            ..given
         })
+    }
+
+    /// Folded, nicknames resolved, trimmed (`jean francois`); the written
+    /// name when the normalizer left the canonical one empty.
+    fn canonical(&self) -> &'r str {
+        let Some(name) = self.name else {
+            return "";
+        };
+        match name.given_canonical.trim() {
+            "" => name.given.trim(),
+            canonical => canonical,
+        }
+    }
+
+    /// The record's initials, trimmed (`jf`); `None` when it has none, and
+    /// the initials are then the first letter of each canonical token.
+    fn initials(&self) -> Option<&'r str> {
+        let initials = self.name.map_or("", |n| n.initials.trim());
+        (!initials.is_empty()).then_some(initials)
+    }
+
+    /// The given name as written, folded and trimmed (`marie chris`): a
+    /// truncation typed at the till resolves as a nickname to one reading
+    /// (`chris` → `christophe`), which may be the wrong one, while the written
+    /// form still begins the full name (`christine`).
+    fn written(&self) -> &'r str {
+        match self.name.map_or("", |n| n.given.trim()) {
+            "" => self.canonical(),
+            written => written,
+        }
     }
 
     /// The given names of a record's names, bounded.
@@ -292,10 +311,10 @@ impl<'r> GivenName<'r> {
     /// The canonical name, tokens joined on single spaces.
     fn single_spaced(&self) -> Cow<'r, str> {
         if self.single_spaced {
-            Cow::Borrowed(self.canonical)
+            Cow::Borrowed(self.canonical())
         } else {
             Cow::Owned(
-                self.canonical
+                self.canonical()
                     .split_whitespace()
                     .collect::<Vec<_>>()
                     .join(" "),
@@ -306,9 +325,9 @@ impl<'r> GivenName<'r> {
     /// Orders the canonical names as their single-spaced forms.
     fn cmp_canonical(&self, other: &GivenName<'_>) -> Ordering {
         if self.single_spaced && other.single_spaced {
-            self.canonical.cmp(other.canonical)
+            self.canonical().cmp(other.canonical())
         } else {
-            single_spaced_bytes(self.canonical).cmp(single_spaced_bytes(other.canonical))
+            single_spaced_bytes(self.canonical()).cmp(single_spaced_bytes(other.canonical()))
         }
     }
 
@@ -316,11 +335,11 @@ impl<'r> GivenName<'r> {
     /// none. (Strings order as their chars do, so comparing these iterators
     /// orders as comparing the strings.)
     fn initial_letters(&self) -> impl Iterator<Item = char> + '_ {
-        let computed = match self.initials {
+        let computed = match self.initials() {
             Some(_) => None,
-            None => Some(self.canonical),
+            None => Some(self.canonical()),
         };
-        self.initials.unwrap_or("").chars().chain(
+        self.initials().unwrap_or("").chars().chain(
             computed
                 .into_iter()
                 .flat_map(|c| c.split_whitespace().filter_map(|t| t.chars().next())),
@@ -329,7 +348,7 @@ impl<'r> GivenName<'r> {
 
     /// Orders the initials as strings.
     fn cmp_initials(&self, other: &GivenName<'_>) -> Ordering {
-        match (self.initials, other.initials) {
+        match (self.initials(), other.initials()) {
             (Some(mine), Some(theirs)) => mine.cmp(theirs),
             _ => self.initial_letters().cmp(other.initial_letters()),
         }
@@ -337,7 +356,7 @@ impl<'r> GivenName<'r> {
 
     /// True when the name is written as initials only (`j`, `j f`).
     fn is_initials_only(&self) -> bool {
-        self.canonical
+        self.canonical()
             .split_whitespace()
             .all(|t| t.chars().count() == 1)
     }
@@ -348,7 +367,7 @@ impl<'r> GivenName<'r> {
         if !self.is_initials_only() {
             return false;
         }
-        if let (Some(mine), Some(theirs)) = (self.initials, other.initials) {
+        if let (Some(mine), Some(theirs)) = (self.initials(), other.initials()) {
             return theirs.starts_with(mine);
         }
         let mut mine = self.initial_letters().peekable();
@@ -362,8 +381,8 @@ impl<'r> GivenName<'r> {
     /// `self`'s tokens begin `other`'s: `marie` for `marie claire` (people
     /// use the first part of a compound given name).
     fn begins(&self, other: &GivenName<'_>) -> bool {
-        let mut theirs = other.canonical.split_whitespace();
-        self.canonical
+        let mut theirs = other.canonical().split_whitespace();
+        self.canonical()
             .split_whitespace()
             .all(|mine| theirs.next() == Some(mine))
     }
@@ -376,8 +395,8 @@ impl<'r> GivenName<'r> {
     /// tried both ways; Jaro-Winkler gets its arguments in a fixed order).
     pub(super) fn compatible(&self, other: &GivenName<'_>) -> bool {
         self.canonical_compatible(other)
-            || [self.written, self.canonical].iter().any(|mine| {
-                [other.written, other.canonical]
+            || [self.written(), self.canonical()].iter().any(|mine| {
+                [other.written(), other.canonical()]
                     .iter()
                     .any(|theirs| words_truncate(mine, theirs))
             })
@@ -395,12 +414,12 @@ impl<'r> GivenName<'r> {
         }
         // Compound names compare word by word: `jean paul` and `jean luc` are
         // two people although the whole strings look alike.
-        let words = self.canonical.split_whitespace().count();
-        if words > 1 && words == other.canonical.split_whitespace().count() {
+        let words = self.canonical().split_whitespace().count();
+        if words > 1 && words == other.canonical().split_whitespace().count() {
             return self
-                .canonical
+                .canonical()
                 .split_whitespace()
-                .zip(other.canonical.split_whitespace())
+                .zip(other.canonical().split_whitespace())
                 .all(|(x, y)| words_compatible(x, y));
         }
         words_compatible(&self.single_spaced(), &other.single_spaced())
@@ -427,7 +446,9 @@ impl Ord for GivenName<'_> {
     fn cmp(&self, other: &Self) -> Ordering {
         self.cmp_canonical(other)
             .then_with(|| self.cmp_initials(other))
-            .then_with(|| single_spaced_bytes(self.written).cmp(single_spaced_bytes(other.written)))
+            .then_with(|| {
+                single_spaced_bytes(self.written()).cmp(single_spaced_bytes(other.written()))
+            })
     }
 }
 
@@ -615,7 +636,7 @@ pub(super) mod tests {
         assert!(GivenName::of(&person_name("  ", "dupont")).is_none());
         let mut n = person_name("", "dupont");
         n.given = "jean".into();
-        assert_eq!(GivenName::of(&n).map(|g| g.canonical), Some("jean"));
+        assert_eq!(GivenName::of(&n).map(|g| g.canonical()), Some("jean"));
     }
 
     #[test]

@@ -298,7 +298,7 @@ impl Resolver {
         let key_order = KeyOrder::of(records);
 
         let started = Instant::now();
-        let blocking = match population {
+        let mut blocking = match population {
             Some(p) => self.blocker.block_with_generic(records, &p.generic)?,
             None => self.blocker.block(records)?,
         };
@@ -347,6 +347,14 @@ impl Resolver {
             .collect();
         timings.score = started.elapsed();
 
+        // Clustering is the memory peak (its guard summaries): free what
+        // only comparing and scoring needed before it starts.
+        let pairs_compared = blocking.pairs.len() as u64;
+        drop(std::mem::take(&mut blocking.pairs));
+        drop(vectors);
+        drop(prepared);
+        drop(tf);
+
         let started = Instant::now();
         let clustering = self.cluster_with_guards(records, &edges, threshold, &key_order);
         let member_lists: Vec<&[RecordId]> = clustering.clusters().map(|(_, m)| m).collect();
@@ -369,7 +377,7 @@ impl Resolver {
             u_report,
             training,
             blocking: blocking.report,
-            pairs_compared: blocking.pairs.len() as u64,
+            pairs_compared,
             edges_above_threshold: edges.len() as u64,
             timings,
             population: Population {
