@@ -5,10 +5,13 @@
 use std::fmt;
 
 use super::guard::{MergeGuard, RefusalReason};
+use std::cmp::Ordering;
+
 use super::profile::{
-    Few, GivenName, Profiled, any_compatible, smallest_conflict, sorted_intersect, union_profiles,
+    Family, Few, GivenName, NamePart, Profiled, any_compatible, smallest_conflict,
+    sorted_intersect, union_profiles,
 };
-use crate::normalize::{NormalizedRecord, PhoneKind};
+use crate::normalize::{Email, NormalizedAddress, NormalizedRecord, Phone, PhoneKind};
 use crate::record::RecordId;
 
 /// Refuses to unite two clusters when a record of one and a record of the
@@ -49,23 +52,93 @@ impl fmt::Debug for HouseholdGuard<'_> {
     }
 }
 
-/// Where a household lives, as far as records tell; borrowed from the
-/// record.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// Where a household lives, as far as records tell: a reference to the
+/// record's address, phone or email (a pointer, where the texts themselves
+/// would take twice or four times the room in every profile), compared as
+/// the texts it stands for.
+#[derive(Clone, Copy, Default)]
 enum Place<'r> {
-    /// Postcode and street, both folded.
-    Address { postcode: &'r str, street: &'r str },
+    /// Postcode and street, both folded and trimmed (both present).
+    Address(&'r NormalizedAddress),
     /// A landline in E.164.
-    Landline(&'r str),
+    Landline(&'r Phone),
     /// An identifying email: couples share one (`paulineetrobert@…`,
     /// `famille.david@…`), and a shared mailbox is a home, not a person.
-    Mailbox(&'r str),
+    Mailbox(&'r Email),
+    /// Only fills the unused slots of a [`Few`]; never compared.
+    #[default]
+    Unused,
 }
 
-impl Default for Place<'_> {
-    /// Only fills the unused slots of a [`Few`]; never compared.
-    fn default() -> Self {
-        Place::Landline("")
+/// An address's trimmed postcode, `""` when it has none.
+fn postcode_of(address: &NormalizedAddress) -> &str {
+    address.postcode.as_deref().map_or("", str::trim)
+}
+
+/// An address's trimmed street, `""` when it has none.
+fn street_of(address: &NormalizedAddress) -> &str {
+    address.street.as_deref().map_or("", str::trim)
+}
+
+impl Place<'_> {
+    /// The variant's rank, then its texts: addresses, landlines, mailboxes.
+    fn key(&self) -> (u8, &str, &str) {
+        match self {
+            Place::Address(a) => (0, postcode_of(a), street_of(a)),
+            Place::Landline(p) => (1, p.e164.as_str(), ""),
+            Place::Mailbox(e) => (2, e.normalized.as_str(), ""),
+            Place::Unused => (3, "", ""),
+        }
+    }
+}
+
+impl PartialEq for Place<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Place<'_> {}
+
+impl PartialOrd for Place<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Place<'_> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+/// An address's postcode, compared as its trimmed text.
+#[derive(Clone, Copy, Default)]
+struct Area<'r>(Option<&'r NormalizedAddress>);
+
+impl Area<'_> {
+    fn text(&self) -> &str {
+        self.0.map_or("", postcode_of)
+    }
+}
+
+impl PartialEq for Area<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text()
+    }
+}
+
+impl Eq for Area<'_> {}
+
+impl PartialOrd for Area<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Area<'_> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.text().cmp(other.text())
     }
 }
 
@@ -77,42 +150,37 @@ struct HouseholdFacts<'r> {
     /// and one family name with incompatible given names in one postcode is
     /// a family, not a person (the rarer the name, the likelier: and rare
     /// names are exactly those whose agreement weighs most).
-    areas: Few<&'r str>,
-    families: Few<&'r str>,
+    areas: Few<Area<'r>>,
+    families: Few<NamePart<'r, Family>>,
     givens: Few<GivenName<'r>>,
 }
 
 impl<'r> HouseholdFacts<'r> {
     fn of(record: &'r NormalizedRecord) -> Option<HouseholdFacts<'r>> {
-        let addresses = record.addresses.iter().filter_map(|a| {
-            let postcode = a.postcode.as_deref()?.trim();
-            let street = a.street.as_deref()?.trim();
-            (!postcode.is_empty() && !street.is_empty())
-                .then_some(Place::Address { postcode, street })
-        });
+        let addresses = record
+            .addresses
+            .iter()
+            .filter(|a| !postcode_of(a).is_empty() && !street_of(a).is_empty())
+            .map(Place::Address);
         let landlines = record
             .phones
             .iter()
             .filter(|p| p.kind == PhoneKind::Landline && !p.e164.is_empty())
-            .map(|p| Place::Landline(p.e164.as_str()));
+            .map(Place::Landline);
         let mailboxes = record
             .emails
             .iter()
             .filter(|e| e.identifying && !e.normalized.is_empty())
-            .map(|e| Place::Mailbox(e.normalized.as_str()));
+            .map(Place::Mailbox);
         let places: Few<Place<'r>> = addresses.chain(landlines).chain(mailboxes).collect();
-        let areas: Few<&'r str> = record
+        let areas: Few<Area<'r>> = record
             .addresses
             .iter()
-            .filter_map(|a| a.postcode.as_deref().map(str::trim))
-            .filter(|p| !p.is_empty())
+            .filter(|a| !postcode_of(a).is_empty())
+            .map(|a| Area(Some(a)))
             .collect();
-        let families: Few<&'r str> = record
-            .names
-            .iter()
-            .map(|n| n.family.trim())
-            .filter(|f| !f.is_empty())
-            .collect();
+        let families: Few<NamePart<'r, Family>> =
+            record.names.iter().filter_map(NamePart::of).collect();
         let givens = GivenName::all_of(&record.names);
         ((!places.is_empty() || !areas.is_empty()) && !families.is_empty() && !givens.is_empty())
             .then_some(HouseholdFacts {

@@ -10,7 +10,10 @@
 use std::fmt;
 
 use super::guard::{MergeGuard, RefusalReason};
-use super::profile::{Few, GivenName, Profiled, any_compatible, smallest_conflict, union_profiles};
+use super::profile::{
+    Family, Few, GivenName, NamePart, Profiled, WrittenGiven, any_compatible, smallest_conflict,
+    union_profiles,
+};
 use crate::normalize::NormalizedRecord;
 use crate::record::RecordId;
 
@@ -48,8 +51,8 @@ impl fmt::Debug for NamesGuard<'_> {
 struct Names<'r> {
     givens: Few<GivenName<'r>>,
     /// Folded given names as written, for the swap check.
-    given_words: Few<&'r str>,
-    families: Few<&'r str>,
+    given_words: Few<NamePart<'r, WrittenGiven>>,
+    families: Few<NamePart<'r, Family>>,
 }
 
 impl Names<'_> {
@@ -61,9 +64,10 @@ impl Names<'_> {
     }
 }
 
-fn families_alike(a: &[&str], b: &[&str]) -> bool {
+fn families_alike(a: &[NamePart<'_, Family>], b: &[NamePart<'_, Family>]) -> bool {
     a.iter().any(|x| {
         b.iter().any(|y| {
+            let (x, y) = (x.text(), y.text());
             let (lo, hi) = if x <= y { (x, y) } else { (y, x) };
             lo == hi || strsim::jaro_winkler(lo, hi) >= FAMILY_NAME_JARO_WINKLER
         })
@@ -72,7 +76,9 @@ fn families_alike(a: &[&str], b: &[&str]) -> bool {
 
 /// `a`'s given name is `b`'s family name (a name typed into the wrong field).
 fn swapped(a: &Names<'_>, b: &Names<'_>) -> bool {
-    a.given_words.iter().any(|g| b.families.contains(g))
+    a.given_words
+        .iter()
+        .any(|g| b.families.iter().any(|f| f.text() == g.text()))
 }
 
 /// What [`NamesGuard`] remembers of a cluster: the distinct names of its
@@ -110,18 +116,10 @@ impl<'r> MergeGuard for NamesGuard<'r> {
     fn summarize(&self, record: RecordId) -> NamesSummary<'r> {
         let names = self.records.get(record.index()).and_then(|r| {
             let givens = GivenName::all_of(&r.names);
-            let families: Few<&str> = r
-                .names
-                .iter()
-                .filter(|n| !n.family.is_empty())
-                .map(|n| n.family.as_str())
-                .collect();
-            let given_words: Few<&str> = r
-                .names
-                .iter()
-                .filter(|n| !n.given.is_empty())
-                .map(|n| n.given.as_str())
-                .collect();
+            let families: Few<NamePart<'r, Family>> =
+                r.names.iter().filter_map(NamePart::of).collect();
+            let given_words: Few<NamePart<'r, WrittenGiven>> =
+                r.names.iter().filter_map(NamePart::of).collect();
             (!givens.is_empty() && !families.is_empty()).then_some(Names {
                 givens,
                 given_words,

@@ -206,6 +206,93 @@ pub(super) fn sorted_intersect<T: Ord>(a: &[T], b: &[T]) -> bool {
     false
 }
 
+/// Which text of a [`PersonName`] a [`NamePart`] stands for.
+pub(super) trait PartOfName {
+    fn text(name: &PersonName) -> &str;
+}
+
+/// The given name as written ([`PersonName::given`]).
+#[derive(Clone, Copy)]
+pub(super) struct WrittenGiven;
+
+impl PartOfName for WrittenGiven {
+    fn text(name: &PersonName) -> &str {
+        &name.given
+    }
+}
+
+/// The family name without particles ([`PersonName::family`]).
+#[derive(Clone, Copy)]
+pub(super) struct Family;
+
+impl PartOfName for Family {
+    fn text(name: &PersonName) -> &str {
+        &name.family
+    }
+}
+
+/// One text of a person name, trimmed, held as a reference to the name:
+/// eight bytes where the `&str` would take sixteen, which matters because
+/// the guards keep a few per record of every cluster at once. Compares as
+/// its text; `None` (the unused slots of a [`Few`]) reads as empty.
+pub(super) struct NamePart<'r, P> {
+    name: Option<&'r PersonName>,
+    part: std::marker::PhantomData<P>,
+}
+
+impl<'r, P: PartOfName> NamePart<'r, P> {
+    /// The part of `name`, if it is not blank.
+    pub(super) fn of(name: &'r PersonName) -> Option<Self> {
+        let part = NamePart {
+            name: Some(name),
+            part: std::marker::PhantomData,
+        };
+        (!part.text().is_empty()).then_some(part)
+    }
+
+    /// The text, trimmed.
+    pub(super) fn text(&self) -> &'r str {
+        self.name.map_or("", |n| P::text(n).trim())
+    }
+}
+
+impl<P> Clone for NamePart<'_, P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P> Copy for NamePart<'_, P> {}
+
+impl<P> Default for NamePart<'_, P> {
+    fn default() -> Self {
+        NamePart {
+            name: None,
+            part: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<P: PartOfName> PartialEq for NamePart<'_, P> {
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text()
+    }
+}
+
+impl<P: PartOfName> Eq for NamePart<'_, P> {}
+
+impl<P: PartOfName> PartialOrd for NamePart<'_, P> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<P: PartOfName> Ord for NamePart<'_, P> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.text().cmp(other.text())
+    }
+}
+
 /// A given name as the guards compare it, borrowed from the record.
 ///
 /// It stands for the triple (canonical name with its tokens re-joined on
