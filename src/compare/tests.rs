@@ -46,7 +46,7 @@ fn name(given: &str, canonical: &str, family: &str) -> PersonName {
             .filter_map(|t| t.chars().next())
             .collect(),
         family: family.into(),
-        particles: String::new(),
+        particles: Default::default(),
     }
 }
 
@@ -132,7 +132,7 @@ fn identified(ids: &[(IdentifierKind, &str)]) -> NormalizedRecord {
     NormalizedRecord {
         identifiers: ids
             .iter()
-            .map(|(k, v)| (k.clone(), (*v).to_owned()))
+            .map(|(k, v)| (k.clone(), (*v).into()))
             .collect(),
         ..empty("i")
     }
@@ -693,11 +693,11 @@ fn word() -> impl Strategy<Value = String> {
 
 fn person_name() -> impl Strategy<Value = PersonName> {
     (word(), word(), word()).prop_map(|(given, canonical, family)| PersonName {
-        initials: String::new(),
-        given_canonical: canonical,
-        given,
-        family,
-        particles: String::new(),
+        initials: Default::default(),
+        given_canonical: canonical.into(),
+        given: given.into(),
+        family: family.into(),
+        particles: Default::default(),
     })
 }
 
@@ -721,8 +721,8 @@ fn any_email() -> impl Strategy<Value = Email> {
         any::<bool>(),
     )
         .prop_map(|(local, domain, identifying)| Email {
-            raw: format!("{local}@{domain}"),
-            normalized: format!("{}@{domain}", local.replace('.', "")),
+            raw: format!("{local}@{domain}").into(),
+            normalized: format!("{}@{domain}", local.replace('.', "")).into(),
             identifying,
         })
 }
@@ -774,7 +774,7 @@ fn record() -> impl Strategy<Value = NormalizedRecord> {
                 emails,
                 phones,
                 addresses,
-                identifiers,
+                identifiers: identifiers.into_iter().map(|(k, v)| (k, v.into())).collect(),
                 ..empty("r")
             },
         )

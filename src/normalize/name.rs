@@ -45,6 +45,7 @@
 
 use std::sync::LazyLock;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use super::nickname::{StaticTable, canonical_given, table_rows};
@@ -77,16 +78,16 @@ pub enum Civility {
 #[derive(Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PersonName {
     /// Given-name tokens as written: `jean francois`.
-    pub given: String,
+    pub given: CompactString,
     /// Given-name tokens with nicknames and abbreviations resolved:
     /// `fred` → `frederic`, `jf` → `jean francois`.
-    pub given_canonical: String,
+    pub given_canonical: CompactString,
     /// One initial per canonical given-name token: `jf`.
-    pub initials: String,
+    pub initials: CompactString,
     /// Family-name tokens without leading particles: `fontaine`.
-    pub family: String,
+    pub family: CompactString,
     /// The leading particles removed from the family name: `de la`.
-    pub particles: String,
+    pub particles: CompactString,
 }
 
 impl std::fmt::Debug for PersonName {
@@ -426,21 +427,22 @@ impl Tokenized {
 /// A given name ready to be paired.
 #[derive(PartialEq, Eq, Default)]
 struct GivenForm {
-    given: String,
-    canonical: String,
-    initials: String,
+    given: CompactString,
+    canonical: CompactString,
+    initials: CompactString,
 }
 
 /// A family name ready to be paired.
 #[derive(PartialEq, Eq, Default)]
 struct FamilyForm {
-    family: String,
-    particles: String,
+    family: CompactString,
+    particles: CompactString,
 }
 
 /// Appends `tokens` to `out`, separated by single spaces.
-fn push_joined(out: &mut String, tokens: &[&str]) {
-    // One reservation: the buffers start empty and would regrow per token.
+fn push_joined(out: &mut CompactString, tokens: &[&str]) {
+    // One reservation: the buffers start empty and would regrow per token
+    // once past the inline capacity.
     out.reserve(tokens.iter().map(|t| t.len() + 1).sum());
     for token in tokens {
         if !out.is_empty() {
@@ -457,9 +459,9 @@ fn given_form(tokens: &[&str]) -> Option<GivenForm> {
     if tokens.is_empty() {
         return None;
     }
-    let mut given = String::new();
+    let mut given = CompactString::default();
     push_joined(&mut given, tokens);
-    let mut canonical = String::with_capacity(given.len() + 8);
+    let mut canonical = CompactString::default();
     let mut i = 0;
     while i < tokens.len() {
         let run = tokens[i..]
@@ -467,7 +469,8 @@ fn given_form(tokens: &[&str]) -> Option<GivenForm> {
             .take_while(|t| t.chars().nth(1).is_none())
             .count();
         if run >= 2 {
-            let mut letters = String::with_capacity(run * 2);
+            // Inline up to 24 bytes: a run of initials rarely allocates.
+            let mut letters = CompactString::with_capacity(run * 2);
             for t in &tokens[i..i + run] {
                 letters.push_str(t);
             }
@@ -483,7 +486,7 @@ fn given_form(tokens: &[&str]) -> Option<GivenForm> {
             i += 1;
         }
     }
-    let mut initials = String::with_capacity(tokens.len() + 2);
+    let mut initials = CompactString::with_capacity(tokens.len() + 2);
     // The first character of each word, on bytes: a word starts after a
     // space, and only a non-ASCII initial needs decoding.
     let mut word_start = true;
@@ -516,9 +519,9 @@ fn family_form(tokens: &[&str]) -> Option<FamilyForm> {
     if split == tokens.len() {
         split = 0;
     }
-    let mut particles = String::new();
+    let mut particles = CompactString::default();
     push_joined(&mut particles, &tokens[..split]);
-    let mut family = String::new();
+    let mut family = CompactString::default();
     push_joined(&mut family, &tokens[split..]);
     Some(FamilyForm { family, particles })
 }
@@ -999,11 +1002,11 @@ mod tests {
             .into_iter()
             .map(|p| {
                 let family = if p.particles.is_empty() {
-                    p.family
+                    p.family.to_string()
                 } else {
                     format!("{} {}", p.particles, p.family)
                 };
-                (p.given, family)
+                (p.given.to_string(), family)
             })
             .collect()
     }
@@ -1152,7 +1155,7 @@ mod tests {
                 .collect();
             (c, names)
         };
-        let row = |v: [&str; 5]| v.map(String::from);
+        let row = |v: [&str; 5]| v.map(CompactString::from);
         assert_eq!(
             one("M. Jean-François LEFÈVRE"),
             (
@@ -1221,7 +1224,7 @@ mod tests {
                 p.initials.clone(),
             )
         };
-        let g = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
+        let g = |a: &str, b: &str, c: &str| (a.into(), b.into(), c.into());
         assert_eq!(
             given("Jean-François"),
             g("jean francois", "jean francois", "jf")
@@ -1459,11 +1462,11 @@ mod tests {
             let (_, names) = normalize_names(None, &g, &f, &n);
             for p in &names {
                 let family = if p.particles.is_empty() {
-                    p.family.clone()
+                    p.family.to_string()
                 } else {
                     format!("{} {}", p.particles, p.family)
                 };
-                let (_, again) = normalize_names(None, std::slice::from_ref(&p.given), &[family], &[]);
+                let (_, again) = normalize_names(None, &[p.given.to_string()], &[family], &[]);
                 prop_assert_eq!(again.len(), 1);
                 prop_assert_eq!(&again[0].given, &p.given);
                 prop_assert_eq!(&again[0].family, &p.family);

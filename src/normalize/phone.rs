@@ -31,6 +31,7 @@
 //!   line gives one E.164;
 //! - `08` numbers are services: valid, of kind [`PhoneKind::Other`].
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use super::Region;
@@ -51,7 +52,7 @@ pub enum PhoneKind {
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Phone {
     /// E.164: `+33612345678`.
-    pub e164: String,
+    pub e164: CompactString,
     /// Line kind.
     pub kind: PhoneKind,
 }
@@ -484,7 +485,8 @@ fn finish(cc: &str, mut nsn: &[u8]) -> Result<Phone, PhoneIssue> {
     if total > 15 {
         return Err(PhoneIssue::TooLong);
     }
-    let mut e164 = String::with_capacity(total + 1);
+    // At most 16 bytes: always inline, never allocated.
+    let mut e164 = CompactString::with_capacity(total + 1);
     e164.push('+');
     e164.push_str(cc);
     // The number's digits are ASCII: copied whole, not pushed one by one.
@@ -539,11 +541,11 @@ mod tests {
     }
 
     fn e164(raw: &str) -> Result<String, PhoneIssue> {
-        normalize_phone(raw, Region::FR).map(|p| p.e164)
+        normalize_phone(raw, Region::FR).map(|p| String::from(p.e164))
     }
 
     fn e164_in(raw: &str, code: &str) -> Result<String, PhoneIssue> {
-        normalize_phone(raw, region(code)).map(|p| p.e164)
+        normalize_phone(raw, region(code)).map(|p| String::from(p.e164))
     }
 
     #[test]
