@@ -771,8 +771,16 @@ fn oracle_part(
             Some(format!("{}-{}-{}", b.year, b.month?, b.day?))
         }
         KeyPart::BirthYear => Some(r.birth?.year.to_string()),
-        KeyPart::Postcode => r.addresses[element].postcode.as_deref().map(str::to_owned).and_then(nonempty),
-        KeyPart::City => r.addresses[element].city.as_deref().map(str::to_owned).and_then(nonempty),
+        KeyPart::Postcode => r.addresses[element]
+            .postcode
+            .as_deref()
+            .map(str::to_owned)
+            .and_then(nonempty),
+        KeyPart::City => r.addresses[element]
+            .city
+            .as_deref()
+            .map(str::to_owned)
+            .and_then(nonempty),
         KeyPart::Address => {
             let a = oracle_address(&r.addresses[element])?;
             (!generic.contains(&format!("address:{a}"))).then_some(a)

@@ -130,10 +130,7 @@ fn housed(addresses: Vec<NormalizedAddress>) -> NormalizedRecord {
 
 fn identified(ids: &[(IdentifierKind, &str)]) -> NormalizedRecord {
     NormalizedRecord {
-        identifiers: ids
-            .iter()
-            .map(|(k, v)| (k.clone(), (*v).into()))
-            .collect(),
+        identifiers: ids.iter().map(|(k, v)| (k.clone(), (*v).into())).collect(),
         ..empty("i")
     }
 }
@@ -774,7 +771,10 @@ fn record() -> impl Strategy<Value = NormalizedRecord> {
                 emails,
                 phones,
                 addresses,
-                identifiers: identifiers.into_iter().map(|(k, v)| (k, v.into())).collect(),
+                identifiers: identifiers
+                    .into_iter()
+                    .map(|(k, v)| (k, v.into()))
+                    .collect(),
                 ..empty("r")
             },
         )

@@ -264,8 +264,9 @@ pub fn normalize_city(raw: &str) -> Option<CompactString> {
     fold_into(raw, &mut folded);
     // Kept tokens are written straight to `out`; a trailing token is found
     // again from the last space when it has to be dropped.
-    // Inline up to 24 bytes (most communes); a longer one grows onto the heap.
-    let mut out = CompactString::default();
+    // Built in a second scratch buffer and stored once at its final length
+    // (inline up to 24 bytes, most communes).
+    let mut out = ScratchBuffer::take();
     let mut kept = 0usize;
     let mut after_cedex = false;
     let mut after_number = false;
@@ -313,7 +314,7 @@ pub fn normalize_city(raw: &str) -> Option<CompactString> {
             break;
         }
     }
-    (!out.is_empty()).then_some(out)
+    (!out.is_empty()).then(|| CompactString::new(out.as_str()))
 }
 
 fn is_ordinal_suffix(s: &str) -> bool {
@@ -690,15 +691,15 @@ fn parse_street(raw: &str, french: bool) -> Street {
         None => None,
         Some((first, others)) => {
             let first = street_type(first).unwrap_or(first);
-            let len = first.len() + others.iter().map(|t| t.len() + 1).sum::<usize>();
-            // Exact length: inline up to 24 bytes, else one allocation.
-            let mut street = CompactString::with_capacity(len);
+            // Built in a second scratch buffer and stored once at its final
+            // length: inline up to 24 bytes, else one exact allocation.
+            let mut street = ScratchBuffer::take();
             street.push_str(first);
             for t in others {
                 street.push(' ');
                 street.push_str(t);
             }
-            Some(street)
+            Some(CompactString::new(street.as_str()))
         }
     };
     (number, suffix.map(CompactString::new), street)

@@ -139,15 +139,16 @@ pub fn normalize_email(raw: &str) -> Result<Email, EmailIssue> {
         return Err(EmailIssue::InvalidDomain);
     }
     // One buffer holds `local@domain` lower-cased: it becomes `Email::raw`,
-    // and the checks below read its two halves in place. Up to 24 bytes it
-    // is held inline, without allocation.
-    let mut lowered = CompactString::with_capacity(local.len() + 1 + domain.len());
+    // and the checks below read its two halves in place. It is the thread's
+    // scratch buffer, copied once into `Email::raw` at the end (inline up to
+    // 24 bytes, without allocation).
+    let mut lowered = ScratchBuffer::take();
     let at = if address.is_ascii() {
         // The usual address: copied once and lower-cased in one pass.
         lowered.push_str(local);
         lowered.push('@');
         lowered.push_str(domain);
-        lowered.as_mut_str().make_ascii_lowercase();
+        lowered.make_ascii_lowercase();
         local.len()
     } else {
         push_lower(&mut lowered, local);
@@ -170,21 +171,20 @@ pub fn normalize_email(raw: &str) -> Result<Email, EmailIssue> {
     let identifying = !is_placeholder(&normalized, delivery_domain);
     normalized.push('@');
     normalized.push_str(delivery_domain);
-    let normalized = CompactString::new(normalized.as_str());
     Ok(Email {
-        raw: lowered,
-        normalized,
+        raw: CompactString::new(lowered.as_str()),
+        normalized: CompactString::new(normalized.as_str()),
         identifying,
     })
 }
 
 /// Appends `s` lower-cased (the whole of `s` at once, so that a final sigma
 /// is lowered as `str::to_lowercase` does).
-fn push_lower(out: &mut CompactString, s: &str) {
+fn push_lower(out: &mut String, s: &str) {
     if s.is_ascii() {
         let start = out.len();
         out.push_str(s);
-        if let Some(pushed) = out.as_mut_str().get_mut(start..) {
+        if let Some(pushed) = out.get_mut(start..) {
             pushed.make_ascii_lowercase();
         }
     } else {

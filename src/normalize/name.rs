@@ -440,10 +440,7 @@ struct FamilyForm {
 }
 
 /// Appends `tokens` to `out`, separated by single spaces.
-fn push_joined(out: &mut CompactString, tokens: &[&str]) {
-    // One reservation: the buffers start empty and would regrow per token
-    // once past the inline capacity.
-    out.reserve(tokens.iter().map(|t| t.len() + 1).sum());
+fn push_joined(out: &mut String, tokens: &[&str]) {
     for token in tokens {
         if !out.is_empty() {
             out.push(' ');
@@ -455,13 +452,19 @@ fn push_joined(out: &mut CompactString, tokens: &[&str]) {
 /// The given form of folded given-name tokens: nicknames resolved to their
 /// primary reading, runs of single letters read as initials (`j f` → `jf` →
 /// `jean francois` when the table knows them).
-fn given_form(tokens: &[&str]) -> Option<GivenForm> {
+///
+/// Each string is built in `scratch` (a reused buffer) and stored once at its
+/// final length: `CompactString`'s own `push` costs more per call than
+/// `String`'s.
+fn given_form(tokens: &[&str], scratch: &mut String) -> Option<GivenForm> {
     if tokens.is_empty() {
         return None;
     }
-    let mut given = CompactString::default();
-    push_joined(&mut given, tokens);
-    let mut canonical = CompactString::default();
+    scratch.clear();
+    push_joined(scratch, tokens);
+    let given = CompactString::new(scratch.as_str());
+    scratch.clear();
+    let canonical = &mut *scratch;
     let mut i = 0;
     while i < tokens.len() {
         let run = tokens[i..]
@@ -475,43 +478,50 @@ fn given_form(tokens: &[&str]) -> Option<GivenForm> {
                 letters.push_str(t);
             }
             match canonical_given(&letters).first() {
-                Some(reading) => push_joined(&mut canonical, &[reading]),
-                None => push_joined(&mut canonical, &tokens[i..i + run]),
+                Some(reading) => push_joined(canonical, &[reading]),
+                None => push_joined(canonical, &tokens[i..i + run]),
             }
             i += run;
         } else {
             let token = tokens[i];
             let reading = canonical_given(token).first().copied().unwrap_or(token);
-            push_joined(&mut canonical, &[reading]);
+            push_joined(canonical, &[reading]);
             i += 1;
         }
     }
-    let mut initials = CompactString::with_capacity(tokens.len() + 2);
-    // The first character of each word, on bytes: a word starts after a
-    // space, and only a non-ASCII initial needs decoding.
+    // The initials are appended to the same buffer, after the canonical
+    // form: the first character of each word, on bytes (a word starts after
+    // a space, and only a non-ASCII initial needs decoding).
+    let end = canonical.len();
     let mut word_start = true;
-    for (i, b) in canonical.bytes().enumerate() {
+    for i in 0..end {
+        let Some(&b) = canonical.as_bytes().get(i) else {
+            break;
+        };
         if b == b' ' {
             word_start = true;
         } else if word_start {
             word_start = false;
             if b.is_ascii() {
-                initials.push(char::from(b));
-            } else if let Some(c) = canonical.get(i..).and_then(|rest| rest.chars().next()) {
-                initials.push(c);
+                canonical.push(char::from(b));
+            } else if let Some(c) = canonical.get(i..end).and_then(|rest| rest.chars().next()) {
+                canonical.push(c);
             }
         }
     }
+    // `end` was the length of the text before the initials: a boundary.
+    let (canonical, initials) = canonical.split_at(end);
     Some(GivenForm {
         given,
-        canonical,
-        initials,
+        canonical: CompactString::new(canonical),
+        initials: CompactString::new(initials),
     })
 }
 
 /// The family form of folded family-name tokens: leading particles set aside,
 /// unless the name is nothing but particles (`Le`, `Da`).
-fn family_form(tokens: &[&str]) -> Option<FamilyForm> {
+/// Built in `scratch`, as [`given_form`] does.
+fn family_form(tokens: &[&str], scratch: &mut String) -> Option<FamilyForm> {
     if tokens.is_empty() {
         return None;
     }
@@ -519,10 +529,12 @@ fn family_form(tokens: &[&str]) -> Option<FamilyForm> {
     if split == tokens.len() {
         split = 0;
     }
-    let mut particles = CompactString::default();
-    push_joined(&mut particles, &tokens[..split]);
-    let mut family = CompactString::default();
-    push_joined(&mut family, &tokens[split..]);
+    scratch.clear();
+    push_joined(scratch, &tokens[..split]);
+    let particles = CompactString::new(scratch.as_str());
+    scratch.clear();
+    push_joined(scratch, &tokens[split..]);
+    let family = CompactString::new(scratch.as_str());
     Some(FamilyForm { family, particles })
 }
 
@@ -581,6 +593,8 @@ struct Gathered {
     found: Found,
     givens: Forms<GivenForm>,
     families: Forms<FamilyForm>,
+    /// Where each form's strings are built (see [`given_form`]).
+    scratch: ScratchBuffer,
 }
 
 impl Gathered {
@@ -588,7 +602,8 @@ impl Gathered {
     fn add_given(&mut self, tokens: &[&str]) {
         let (skip, found) = leading_civilities(tokens, true);
         self.found.add(found);
-        self.givens.push(given_form(&tokens[skip..]));
+        self.givens
+            .push(given_form(&tokens[skip..], &mut self.scratch));
     }
 
     /// Family-name tokens: split at `née`/`épouse`, leading civilities removed.
@@ -596,7 +611,8 @@ impl Gathered {
         for segment in tokens.split(|t| is_family_marker(t)) {
             let (skip, found) = leading_civilities(segment, false);
             self.found.add(found);
-            self.families.push(family_form(&segment[skip..]));
+            self.families
+                .push(family_form(&segment[skip..], &mut self.scratch));
         }
     }
 
@@ -858,6 +874,7 @@ pub fn normalize_names(
         found: Found::Nothing,
         givens: Forms::new(),
         families: Forms::new(),
+        scratch: ScratchBuffer::take(),
     };
     let mut tokenized = Tokenized::new();
     for raw in given_names.iter().take(MAX_NAMES) {
