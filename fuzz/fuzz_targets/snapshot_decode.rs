@@ -109,4 +109,3 @@ fn payload_from(text: &[u8]) -> Payload {
         map,
     )
 }
-
