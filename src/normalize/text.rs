@@ -43,20 +43,21 @@ pub fn fold_into(s: &str, out: &mut String) {
     let bytes = s.as_bytes();
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
-        if b.is_ascii_alphanumeric() {
+        // One table look-up classifies and lower-cases the byte.
+        let class = ASCII_FOLD[usize::from(b)];
+        if class >= b'0' {
             if pending_space {
                 if !out.is_empty() {
                     out.push(' ');
                 }
                 pending_space = false;
             }
-            out.push(char::from(b.to_ascii_lowercase()));
+            out.push(char::from(class));
             i += 1;
-        } else if b.is_ascii() {
-            // Control characters vanish inside words; other ASCII separates.
-            if !b.is_ascii_control() || char::from(b).is_whitespace() {
-                pending_space = true;
-            }
+        } else if class == SEPARATES {
+            pending_space = true;
+            i += 1;
+        } else if class == VANISHES {
             i += 1;
         } else {
             // `i` only ever stops at character boundaries.
@@ -73,6 +74,36 @@ pub fn fold_into(s: &str, out: &mut String) {
         }
     }
 }
+
+/// [`ASCII_FOLD`]: other ASCII (punctuation, spaces, tabs, line breaks)
+/// separates words.
+const SEPARATES: u8 = 0;
+/// [`ASCII_FOLD`]: control characters other than whitespace vanish inside
+/// words.
+const VANISHES: u8 = 1;
+/// [`ASCII_FOLD`]: not ASCII, folded by [`fold_char`].
+const NOT_ASCII: u8 = 2;
+
+/// What folding does with each byte: an ASCII letter or digit gives itself
+/// lower-cased (always `>= b'0'`), other bytes their class. A look-up costs
+/// less than the three range tests of `u8::is_ascii_alphanumeric`, on the
+/// path every byte of an export takes.
+static ASCII_FOLD: [u8; 256] = {
+    let mut table = [NOT_ASCII; 256];
+    let mut b = 0;
+    while b < 128 {
+        let byte = b as u8;
+        table[b] = if byte.is_ascii_alphanumeric() {
+            byte.to_ascii_lowercase()
+        } else if byte.is_ascii_control() && !byte.is_ascii_whitespace() && byte != 0x0b {
+            VANISHES
+        } else {
+            SEPARATES
+        };
+        b += 1;
+    }
+    table
+};
 
 /// The pieces of `s` between `separator` bytes, as `str::split` gives them
 /// (`"a  b"` → `a`, ``, `b`). `separator` must be ASCII.
