@@ -16,10 +16,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let n = normalize_address(&address, Region::FR);
     if let Some(pc) = &n.postcode {
-        assert_eq!(
-            normalize_postcode(pc, Region::FR).as_deref(),
-            Some(pc.as_str())
-        );
+        assert_eq!(normalize_postcode(pc, Region::FR).as_deref(), Some(pc.as_str()));
     }
     if let Some(city) = &n.city {
         assert_eq!(normalize_city(city).as_deref(), Some(city.as_str()));

@@ -109,3 +109,4 @@ fn payload_from(text: &[u8]) -> Payload {
         map,
     )
 }
+
