@@ -74,8 +74,8 @@ fn rebuild(n: &NormalizedAddress, raw: &Address) -> Address {
     let street = n.street.clone().unwrap_or_default();
     Address {
         street: Some(format!("{number}{suffix} {street}")),
-        postcode: n.postcode.clone(),
-        city: n.city.clone(),
+        postcode: n.postcode.as_deref().map(str::to_owned),
+        city: n.city.as_deref().map(str::to_owned),
         country: match n.country {
             Some(c) => Some(c.to_string()),
             None => raw.country.clone(),
@@ -96,10 +96,10 @@ type AddressParts = (
 fn parts(n: &NormalizedAddress) -> AddressParts {
     (
         n.number,
-        n.number_suffix.clone(),
-        n.street.clone(),
-        n.postcode.clone(),
-        n.city.clone(),
+        n.number_suffix.as_deref().map(str::to_owned),
+        n.street.as_deref().map(str::to_owned),
+        n.postcode.as_deref().map(str::to_owned),
+        n.city.as_deref().map(str::to_owned),
         n.country,
     )
 }
@@ -263,7 +263,7 @@ proptest! {
     ) {
         let raw = format!("{padding}{}{padding}", noisy_french_number(&nsn, prefix, &separators));
         let phone = normalize_phone(&raw, Region::FR);
-        prop_assert_eq!(phone.as_ref().map(|p| p.e164.clone()), Ok(expected_french_e164(&nsn)), "{:?}", raw);
+        prop_assert_eq!(phone.as_ref().map(|p| p.e164.to_string()), Ok(expected_french_e164(&nsn)), "{:?}", raw);
         let plain = normalize_phone(&format!("0{nsn}"), Region::FR);
         prop_assert_eq!(phone.map(|p| p.kind), plain.map(|p| p.kind));
     }
@@ -334,7 +334,7 @@ proptest! {
             local.push_str(&tag);
         }
         let e = normalize_email(&format!("{local}@{domain}"));
-        prop_assert_eq!(e.map(|e| e.normalized), Ok(format!("{mailbox}@gmail.com")));
+        prop_assert_eq!(e.map(|e| e.normalized.to_string()), Ok(format!("{mailbox}@gmail.com")));
     }
 
     #[test]

@@ -14,11 +14,11 @@ fuzz_target!(|data: &[u8]| {
     let (_, names) = normalize_names(None, &given, &family, &full);
     for name in &names {
         let family = if name.particles.is_empty() {
-            name.family.clone()
+            name.family.to_string()
         } else {
             format!("{} {}", name.particles, name.family)
         };
-        let (_, again) = normalize_names(None, &[name.given.clone()], &[family], &[]);
+        let (_, again) = normalize_names(None, &[name.given.to_string()], &[family], &[]);
         if let Some(first) = again.first() {
             assert_eq!(first.given, name.given);
             assert_eq!(first.family, name.family);

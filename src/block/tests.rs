@@ -33,7 +33,7 @@ fn name(given: &str, family: &str) -> PersonName {
         given_canonical: given.into(),
         initials: given.split(' ').filter_map(|t| t.chars().next()).collect(),
         family: family.into(),
-        particles: String::new(),
+        particles: Default::default(),
     }
 }
 
@@ -632,7 +632,7 @@ fn arb_record() -> impl Strategy<Value = NormalizedRecord> {
             ];
             r.identifiers = identifiers
                 .into_iter()
-                .map(|(k, v)| (kinds[k].clone(), IDS[v].to_owned()))
+                .map(|(k, v)| (kinds[k].clone(), IDS[v].into()))
                 .collect();
             r
         },
@@ -736,17 +736,17 @@ fn oracle_part(
         KeyPart::Email => {
             let e = &r.emails[element];
             (e.identifying && !generic.contains(&format!("email:{}", e.normalized)))
-                .then(|| e.normalized.clone())
+                .then(|| e.normalized.to_string())
         }
         KeyPart::Phone => {
             let p = &r.phones[element];
-            (!generic.contains(&format!("phone:{}", p.e164))).then(|| p.e164.clone())
+            (!generic.contains(&format!("phone:{}", p.e164))).then(|| p.e164.to_string())
         }
         KeyPart::Identifier(_) => {
             let (k, v) = &r.identifiers[element];
-            (!generic.contains(&format!("id:{k:?}:{v}"))).then(|| v.clone())
+            (!generic.contains(&format!("id:{k:?}:{v}"))).then(|| v.to_string())
         }
-        KeyPart::FamilyName => nonempty(r.names[element].family.clone()),
+        KeyPart::FamilyName => nonempty(r.names[element].family.to_string()),
         KeyPart::FamilyPhonetic => nonempty(phonetic_key(&r.names[element].family)),
         KeyPart::FamilyPrefix(n) => nonempty(
             r.names[element]
@@ -771,8 +771,16 @@ fn oracle_part(
             Some(format!("{}-{}-{}", b.year, b.month?, b.day?))
         }
         KeyPart::BirthYear => Some(r.birth?.year.to_string()),
-        KeyPart::Postcode => r.addresses[element].postcode.clone().and_then(nonempty),
-        KeyPart::City => r.addresses[element].city.clone().and_then(nonempty),
+        KeyPart::Postcode => r.addresses[element]
+            .postcode
+            .as_deref()
+            .map(str::to_owned)
+            .and_then(nonempty),
+        KeyPart::City => r.addresses[element]
+            .city
+            .as_deref()
+            .map(str::to_owned)
+            .and_then(nonempty),
         KeyPart::Address => {
             let a = oracle_address(&r.addresses[element])?;
             (!generic.contains(&format!("address:{a}"))).then_some(a)

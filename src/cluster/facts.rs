@@ -46,7 +46,7 @@ use crate::record::RecordId;
 ///         given_canonical: given.into(),
 ///         initials: given[..1].into(),
 ///         family: "dupont".into(),
-///         particles: String::new(),
+///         particles: Default::default(),
 ///     }],
 ///     birth: Some(PartialDate { year: 1980, month: Some(3), day: Some(day) }),
 ///     emails: vec![], phones: vec![], addresses: vec![], identifiers: vec![],

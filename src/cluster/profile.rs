@@ -629,14 +629,14 @@ pub(super) mod tests {
     /// A person name as the name normalizer would give it (folded input).
     pub(crate) fn person_name(given_canonical: &str, family: &str) -> PersonName {
         PersonName {
-            given: given_canonical.to_owned(),
-            given_canonical: given_canonical.to_owned(),
+            given: given_canonical.into(),
+            given_canonical: given_canonical.into(),
             initials: given_canonical
                 .split_whitespace()
                 .filter_map(|t| t.chars().next())
                 .collect(),
-            family: family.to_owned(),
-            particles: String::new(),
+            family: family.into(),
+            particles: Default::default(),
         }
     }
 
@@ -844,7 +844,7 @@ pub(super) mod tests {
         ) {
             let name = |given: &str, initials: &str| {
                 let mut n = person_name(given, "x");
-                n.initials = initials.to_owned();
+                n.initials = initials.into();
                 &*Box::leak(Box::new(n))
             };
             let as_strings = |n: &PersonName| -> Option<(String, String)> {

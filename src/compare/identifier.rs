@@ -1,5 +1,6 @@
 //! Identifier levels: identifiers of the same kind, strong kinds before weak.
 
+use crate::normalize::CompactString;
 use crate::record::IdentifierKind;
 
 const SAME_IDENTIFIER: u8 = 1;
@@ -10,8 +11,8 @@ const ELSE: u8 = 3;
 /// [`ComparisonKind::Identifier`](super::ComparisonKind::Identifier)): null
 /// when the records share no listed kind.
 pub(crate) fn identifier_level(
-    a: &[(IdentifierKind, String)],
-    b: &[(IdentifierKind, String)],
+    a: &[(IdentifierKind, CompactString)],
+    b: &[(IdentifierKind, CompactString)],
     strong: &[IdentifierKind],
     weak: &[IdentifierKind],
 ) -> u8 {

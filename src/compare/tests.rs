@@ -46,7 +46,7 @@ fn name(given: &str, canonical: &str, family: &str) -> PersonName {
             .filter_map(|t| t.chars().next())
             .collect(),
         family: family.into(),
-        particles: String::new(),
+        particles: Default::default(),
     }
 }
 
@@ -130,10 +130,7 @@ fn housed(addresses: Vec<NormalizedAddress>) -> NormalizedRecord {
 
 fn identified(ids: &[(IdentifierKind, &str)]) -> NormalizedRecord {
     NormalizedRecord {
-        identifiers: ids
-            .iter()
-            .map(|(k, v)| (k.clone(), (*v).to_owned()))
-            .collect(),
+        identifiers: ids.iter().map(|(k, v)| (k.clone(), (*v).into())).collect(),
         ..empty("i")
     }
 }
@@ -723,11 +720,11 @@ fn word() -> impl Strategy<Value = String> {
 
 fn person_name() -> impl Strategy<Value = PersonName> {
     (word(), word(), word()).prop_map(|(given, canonical, family)| PersonName {
-        initials: String::new(),
-        given_canonical: canonical,
-        given,
-        family,
-        particles: String::new(),
+        initials: Default::default(),
+        given_canonical: canonical.into(),
+        given: given.into(),
+        family: family.into(),
+        particles: Default::default(),
     })
 }
 
@@ -751,8 +748,8 @@ fn any_email() -> impl Strategy<Value = Email> {
         any::<bool>(),
     )
         .prop_map(|(local, domain, identifying)| Email {
-            raw: format!("{local}@{domain}"),
-            normalized: format!("{}@{domain}", local.replace('.', "")),
+            raw: format!("{local}@{domain}").into(),
+            normalized: format!("{}@{domain}", local.replace('.', "")).into(),
             identifying,
         })
 }
@@ -804,7 +801,10 @@ fn record() -> impl Strategy<Value = NormalizedRecord> {
                 emails,
                 phones,
                 addresses,
-                identifiers,
+                identifiers: identifiers
+                    .into_iter()
+                    .map(|(k, v)| (k, v.into()))
+                    .collect(),
                 ..empty("r")
             },
         )

@@ -460,7 +460,7 @@ mod synth {
                 continue;
             };
             let family = if name.particles.is_empty() {
-                name.family.clone()
+                name.family.to_string()
             } else {
                 format!("{} {}", name.particles, name.family)
             };

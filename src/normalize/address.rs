@@ -28,6 +28,7 @@
 //! follows them, which is what makes one removal pass (plus one for
 //! `3e étage` pairs) reach a fixed point.
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use super::Region;
@@ -40,13 +41,13 @@ pub struct NormalizedAddress {
     /// House number: `12`.
     pub number: Option<u32>,
     /// Repetition index after the number, folded: `bis`, `ter`, `quater`, or a letter.
-    pub number_suffix: Option<String>,
+    pub number_suffix: Option<CompactString>,
     /// The street with its type spelled out and no number: `rue de la paix`.
-    pub street: Option<String>,
+    pub street: Option<CompactString>,
     /// Five-digit French postcode (leading zero restored), or the foreign one as typed, folded.
-    pub postcode: Option<String>,
+    pub postcode: Option<CompactString>,
     /// Commune without CEDEX or arrondissement, saints spelled out: `saint denis`.
-    pub city: Option<String>,
+    pub city: Option<CompactString>,
     /// The address's country.
     pub country: Option<Region>,
 }
@@ -119,8 +120,8 @@ pub fn normalize_address(address: &Address, region: Region) -> NormalizedAddress
     }
 }
 
-fn non_empty(s: String) -> Option<String> {
-    (!s.is_empty()).then_some(s)
+fn non_empty(s: String) -> Option<CompactString> {
+    (!s.is_empty()).then(|| CompactString::from(s))
 }
 
 /// Regions whose addresses use the five-digit French postcodes: France,
@@ -160,7 +161,7 @@ fn uses_french_postcodes(region: Region) -> bool {
 /// assert_eq!(normalize_postcode("SW1A 1AA", gb).as_deref(), Some("sw1a 1aa"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn normalize_postcode(raw: &str, region: Region) -> Option<String> {
+pub fn normalize_postcode(raw: &str, region: Region) -> Option<CompactString> {
     if uses_french_postcodes(region) {
         french_postcode(raw)
     } else {
@@ -172,7 +173,7 @@ pub fn normalize_postcode(raw: &str, region: Region) -> Option<String> {
 /// goes through [`fold`].
 const STACK_POSTCODE: usize = 32;
 
-fn french_postcode(raw: &str) -> Option<String> {
+fn french_postcode(raw: &str) -> Option<CompactString> {
     // Letters and digits only, upper-cased; separators vanish (`75 011`, `75.011`).
     // For ASCII text that is what `fold` keeps, without allocating.
     let mut stack = [0u8; STACK_POSTCODE];
@@ -200,7 +201,7 @@ fn french_postcode(raw: &str) -> Option<String> {
 }
 
 /// [`french_postcode`] of text already compacted and upper-cased.
-fn french_postcode_compact(compact: &str) -> Option<String> {
+fn french_postcode_compact(compact: &str) -> Option<CompactString> {
     let mut s = compact;
     // `75011 CEDEX 11`: the CEDEX office does not change the postcode.
     // A byte search: `str::find` sets up a two-way searcher, which costs
@@ -235,13 +236,13 @@ fn french_postcode_compact(compact: &str) -> Option<String> {
     // Departments 01–98 (99 is the INSEE code for abroad, 00 does not exist).
     match &digits[..2] {
         b"00" | b"99" => None,
-        // ASCII digits only, so always UTF-8.
-        _ => String::from_utf8(digits.to_vec()).ok(),
+        // ASCII digits only, so always UTF-8; five bytes are held inline.
+        _ => std::str::from_utf8(&digits).ok().map(CompactString::new),
     }
 }
 
 /// A token of a folded city that is a whole French postcode.
-fn french_postcode_token(token: &str) -> Option<String> {
+fn french_postcode_token(token: &str) -> Option<CompactString> {
     (token.len() == 5 && token.bytes().all(|b| b.is_ascii_digit()))
         .then(|| french_postcode(token))
         .flatten()
@@ -258,12 +259,14 @@ fn french_postcode_token(token: &str) -> Option<String> {
 /// assert_eq!(normalize_city("Paris 11e").as_deref(), Some("paris"));
 /// assert_eq!(normalize_city("CEDEX"), None);
 /// ```
-pub fn normalize_city(raw: &str) -> Option<String> {
+pub fn normalize_city(raw: &str) -> Option<CompactString> {
     let mut folded = ScratchBuffer::take();
     fold_into(raw, &mut folded);
     // Kept tokens are written straight to `out`; a trailing token is found
     // again from the last space when it has to be dropped.
-    let mut out = String::with_capacity(folded.len() + 8);
+    // Built in a second scratch buffer and stored once at its final length
+    // (inline up to 24 bytes, most communes).
+    let mut out = ScratchBuffer::take();
     let mut kept = 0usize;
     let mut after_cedex = false;
     let mut after_number = false;
@@ -311,7 +314,7 @@ pub fn normalize_city(raw: &str) -> Option<String> {
             break;
         }
     }
-    non_empty(out)
+    (!out.is_empty()).then(|| CompactString::new(out.as_str()))
 }
 
 fn is_ordinal_suffix(s: &str) -> bool {
@@ -568,7 +571,7 @@ fn number_ranges(raw: &str) -> Vec<(&str, &str)> {
     ranges
 }
 
-type Street = (Option<u32>, Option<String>, Option<String>);
+type Street = (Option<u32>, Option<CompactString>, Option<CompactString>);
 
 /// A segment that is an address complement: `Bât B`, `3e étage`.
 fn is_complement_segment(first: &str, tokens: &[&str]) -> bool {
@@ -688,17 +691,18 @@ fn parse_street(raw: &str, french: bool) -> Street {
         None => None,
         Some((first, others)) => {
             let first = street_type(first).unwrap_or(first);
-            let len = first.len() + others.iter().map(|t| t.len() + 1).sum::<usize>();
-            let mut street = String::with_capacity(len);
+            // Built in a second scratch buffer and stored once at its final
+            // length: inline up to 24 bytes, else one exact allocation.
+            let mut street = ScratchBuffer::take();
             street.push_str(first);
             for t in others {
                 street.push(' ');
                 street.push_str(t);
             }
-            Some(street)
+            Some(CompactString::new(street.as_str()))
         }
     };
-    (number, suffix.map(str::to_owned), street)
+    (number, suffix.map(CompactString::new), street)
 }
 
 type Parsed<'t, 'a> = (Option<u32>, Option<&'a str>, &'t [&'a str]);
@@ -766,7 +770,8 @@ mod tests {
     use proptest::prelude::*;
 
     fn street(raw: &str) -> (Option<u32>, Option<String>, Option<String>) {
-        parse_street(raw, true)
+        let (number, suffix, name) = parse_street(raw, true);
+        (number, suffix.map(String::from), name.map(String::from))
     }
 
     fn expect(raw: &str, number: Option<u32>, suffix: Option<&str>, name: Option<&str>) {
@@ -1147,8 +1152,8 @@ mod tests {
                     once.number_suffix.clone().unwrap_or_default(),
                     once.street.clone().unwrap_or_default()
                 )),
-                postcode: once.postcode.clone(),
-                city: once.city.clone(),
+                postcode: once.postcode.as_deref().map(str::to_owned),
+                city: once.city.as_deref().map(str::to_owned),
                 country: once.country.map(|c| c.to_string()),
             };
             let twice = normalize_address(&rebuilt, Region::FR);
@@ -1262,7 +1267,7 @@ mod tests {
                     break;
                 }
             }
-            non_empty(tokens.join(" "))
+            Some(tokens.join(" ")).filter(|s| !s.is_empty())
         }
 
         fn remove_complements(tokens: &mut Vec<&str>) -> bool {
@@ -1354,10 +1359,10 @@ mod tests {
                         street.push(' ');
                         street.push_str(t);
                     }
-                    Some(street)
+                    Some(street.into())
                 }
             };
-            (number, suffix.map(str::to_owned), street)
+            (number, suffix.map(CompactString::new), street)
         }
     }
 
@@ -1434,15 +1439,15 @@ mod tests {
         fn tuned_street_city_and_postcode_agree_with_reference(raw in address_text()) {
             prop_assert_eq!(parse_street(&raw, true), reference::parse_street(&raw, true));
             prop_assert_eq!(parse_street(&raw, false), reference::parse_street(&raw, false));
-            prop_assert_eq!(normalize_city(&raw), reference::normalize_city(&raw));
-            prop_assert_eq!(french_postcode(&raw), reference::french_postcode(&raw));
+            prop_assert_eq!(normalize_city(&raw).map(String::from), reference::normalize_city(&raw));
+            prop_assert_eq!(french_postcode(&raw).map(String::from), reference::french_postcode(&raw));
         }
 
         #[test]
         fn tuned_forms_agree_with_reference_on_any_text(raw in any::<String>()) {
             prop_assert_eq!(parse_street(&raw, true), reference::parse_street(&raw, true));
-            prop_assert_eq!(normalize_city(&raw), reference::normalize_city(&raw));
-            prop_assert_eq!(french_postcode(&raw), reference::french_postcode(&raw));
+            prop_assert_eq!(normalize_city(&raw).map(String::from), reference::normalize_city(&raw));
+            prop_assert_eq!(french_postcode(&raw).map(String::from), reference::french_postcode(&raw));
         }
     }
 }

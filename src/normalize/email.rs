@@ -39,17 +39,18 @@
 //! - or the top-level label is one reserved by RFC 2606 (`test`, `example`,
 //!   `invalid`, `localhost`) or `local`.
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
-use super::text::split_ascii;
+use super::text::{ScratchBuffer, split_ascii};
 
 /// A normalized email address.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Email {
     /// Trimmed and lower-cased, as the customer would recognise it.
-    pub raw: String,
+    pub raw: CompactString,
     /// With provider rules applied: the mailbox the provider delivers to.
-    pub normalized: String,
+    pub normalized: CompactString,
     /// False for placeholders (`pasdemail@…`, `x@x.fr`, `noemail…`, `test@test…`)
     /// that say nothing about who the customer is.
     pub identifying: bool,
@@ -138,8 +139,10 @@ pub fn normalize_email(raw: &str) -> Result<Email, EmailIssue> {
         return Err(EmailIssue::InvalidDomain);
     }
     // One buffer holds `local@domain` lower-cased: it becomes `Email::raw`,
-    // and the checks below read its two halves in place.
-    let mut lowered = String::with_capacity(local.len() + 1 + domain.len());
+    // and the checks below read its two halves in place. It is the thread's
+    // scratch buffer, copied once into `Email::raw` at the end (inline up to
+    // 24 bytes, without allocation).
+    let mut lowered = ScratchBuffer::take();
     let at = if address.is_ascii() {
         // The usual address: copied once and lower-cased in one pass.
         lowered.push_str(local);
@@ -161,15 +164,16 @@ pub fn normalize_email(raw: &str) -> Result<Email, EmailIssue> {
     if !valid_domain(domain) {
         return Err(EmailIssue::InvalidDomain);
     }
-    // The normalized address never outgrows the lowered one.
-    let mut normalized = String::with_capacity(lowered.len());
+    // Built in the thread's scratch buffer, then copied once at its final
+    // length (inline when short, else one exact allocation).
+    let mut normalized = ScratchBuffer::take();
     let delivery_domain = provider_rules(local, domain, &mut normalized);
     let identifying = !is_placeholder(&normalized, delivery_domain);
     normalized.push('@');
     normalized.push_str(delivery_domain);
     Ok(Email {
-        raw: lowered,
-        normalized,
+        raw: CompactString::new(lowered.as_str()),
+        normalized: CompactString::new(normalized.as_str()),
         identifying,
     })
 }
@@ -180,7 +184,9 @@ fn push_lower(out: &mut String, s: &str) {
     if s.is_ascii() {
         let start = out.len();
         out.push_str(s);
-        out[start..].make_ascii_lowercase();
+        if let Some(pushed) = out.get_mut(start..) {
+            pushed.make_ascii_lowercase();
+        }
     } else {
         out.push_str(&s.to_lowercase());
     }
@@ -485,7 +491,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn normalized(raw: &str) -> Result<String, EmailIssue> {
-        normalize_email(raw).map(|e| e.normalized)
+        normalize_email(raw).map(|e| String::from(e.normalized))
     }
 
     fn identifying(raw: &str) -> bool {
@@ -804,8 +810,8 @@ mod tests {
             raw.push('@');
             raw.push_str(&domain);
             Ok(Email {
-                raw,
-                normalized,
+                raw: raw.into(),
+                normalized: normalized.into(),
                 identifying,
             })
         }

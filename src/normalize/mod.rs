@@ -33,6 +33,12 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, ErrorKind};
 use crate::record::{Field, IdentifierKind, Record, SourceKey};
 
+/// The string type of normalized values: a `String` that holds up to 24 bytes
+/// inline, so that the short values records are made of (names, postcodes,
+/// communes, E.164 numbers, most emails and identifiers) cost no allocation.
+/// It dereferences to `str` and compares with `str` and `String`.
+pub use compact_str::CompactString;
+
 pub use address::NormalizedAddress;
 pub use date::{DateOrder, PartialDate};
 pub use email::Email;
@@ -164,7 +170,7 @@ pub struct NormalizedRecord {
     /// Non-empty addresses, in the record's order.
     pub addresses: Vec<NormalizedAddress>,
     /// Identifiers, upper-cased with spaces and separators removed.
-    pub identifiers: Vec<(IdentifierKind, String)>,
+    pub identifiers: Vec<(IdentifierKind, CompactString)>,
     /// When the source created the record.
     pub created_at: Option<jiff::Timestamp>,
     /// When the source last updated the record.
@@ -353,27 +359,31 @@ pub fn normalize(record: &Record) -> NormalizedRecord {
 /// use omnicanal::normalize::normalize_identifier;
 /// assert_eq!(normalize_identifier(" ab-12 34 "), "AB1234");
 /// ```
-pub fn normalize_identifier(raw: &str) -> String {
-    if raw.is_ascii() {
-        // Fast path: identifiers are ASCII in every export; bytes need no
-        // `char` decoding nor the general upper-casing tables, and a byte
-        // vector takes them without `String::push`'s per-character encoding.
-        let mut bytes = Vec::with_capacity(raw.len());
-        bytes.extend(
-            raw.bytes()
-                .filter(u8::is_ascii_alphanumeric)
-                .map(|b| b.to_ascii_uppercase()),
-        );
+pub fn normalize_identifier(raw: &str) -> CompactString {
+    if raw.is_ascii() && raw.len() <= STACK_IDENTIFIER {
+        // Fast path: identifiers are short and ASCII in every export; bytes
+        // need no `char` decoding nor the general upper-casing tables, and
+        // are gathered on the stack so that only the result is stored
+        // (inline up to 24 bytes).
+        let mut stack = [0u8; STACK_IDENTIFIER];
+        let mut len = 0;
+        for b in raw.bytes().filter(u8::is_ascii_alphanumeric) {
+            stack[len] = b.to_ascii_uppercase();
+            len += 1;
+        }
         // ASCII bytes only, so always UTF-8 (the check is one fast pass).
-        if let Ok(out) = String::from_utf8(bytes) {
-            return out;
+        if let Ok(out) = std::str::from_utf8(&stack[..len]) {
+            return CompactString::new(out);
         }
     }
     normalize_identifier_chars(raw)
 }
 
+/// Longest ASCII identifier gathered on the stack (a UUID is 36 bytes).
+const STACK_IDENTIFIER: usize = 64;
+
 /// [`normalize_identifier`] of any text, character by character.
-fn normalize_identifier_chars(raw: &str) -> String {
+fn normalize_identifier_chars(raw: &str) -> CompactString {
     raw.chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_uppercase)

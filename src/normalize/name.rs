@@ -45,6 +45,7 @@
 
 use std::sync::LazyLock;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use super::nickname::{StaticTable, canonical_given, table_rows};
@@ -77,16 +78,16 @@ pub enum Civility {
 #[derive(Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PersonName {
     /// Given-name tokens as written: `jean francois`.
-    pub given: String,
+    pub given: CompactString,
     /// Given-name tokens with nicknames and abbreviations resolved:
     /// `fred` → `frederic`, `jf` → `jean francois`.
-    pub given_canonical: String,
+    pub given_canonical: CompactString,
     /// One initial per canonical given-name token: `jf`.
-    pub initials: String,
+    pub initials: CompactString,
     /// Family-name tokens without leading particles: `fontaine`.
-    pub family: String,
+    pub family: CompactString,
     /// The leading particles removed from the family name: `de la`.
-    pub particles: String,
+    pub particles: CompactString,
 }
 
 impl std::fmt::Debug for PersonName {
@@ -433,22 +434,20 @@ impl Tokenized {
 /// A given name ready to be paired.
 #[derive(PartialEq, Eq, Default)]
 struct GivenForm {
-    given: String,
-    canonical: String,
-    initials: String,
+    given: CompactString,
+    canonical: CompactString,
+    initials: CompactString,
 }
 
 /// A family name ready to be paired.
 #[derive(PartialEq, Eq, Default)]
 struct FamilyForm {
-    family: String,
-    particles: String,
+    family: CompactString,
+    particles: CompactString,
 }
 
 /// Appends `tokens` to `out`, separated by single spaces.
 fn push_joined(out: &mut String, tokens: &[&str]) {
-    // One reservation: the buffers start empty and would regrow per token.
-    out.reserve(tokens.iter().map(|t| t.len() + 1).sum());
     for token in tokens {
         if !out.is_empty() {
             out.push(' ');
@@ -460,13 +459,19 @@ fn push_joined(out: &mut String, tokens: &[&str]) {
 /// The given form of folded given-name tokens: nicknames resolved to their
 /// primary reading, runs of single letters read as initials (`j f` → `jf` →
 /// `jean francois` when the table knows them).
-fn given_form(tokens: &[&str]) -> Option<GivenForm> {
+///
+/// Each string is built in `scratch` (a reused buffer) and stored once at its
+/// final length: `CompactString`'s own `push` costs more per call than
+/// `String`'s.
+fn given_form(tokens: &[&str], scratch: &mut String) -> Option<GivenForm> {
     if tokens.is_empty() {
         return None;
     }
-    let mut given = String::new();
-    push_joined(&mut given, tokens);
-    let mut canonical = String::with_capacity(given.len() + 8);
+    scratch.clear();
+    push_joined(scratch, tokens);
+    let given = CompactString::new(scratch.as_str());
+    scratch.clear();
+    let canonical = &mut *scratch;
     let mut i = 0;
     while i < tokens.len() {
         let run = tokens[i..]
@@ -474,48 +479,56 @@ fn given_form(tokens: &[&str]) -> Option<GivenForm> {
             .take_while(|t| t.chars().nth(1).is_none())
             .count();
         if run >= 2 {
-            let mut letters = String::with_capacity(run * 2);
+            // Inline up to 24 bytes: a run of initials rarely allocates.
+            let mut letters = CompactString::with_capacity(run * 2);
             for t in &tokens[i..i + run] {
                 letters.push_str(t);
             }
             match canonical_given(&letters).first() {
-                Some(reading) => push_joined(&mut canonical, &[reading]),
-                None => push_joined(&mut canonical, &tokens[i..i + run]),
+                Some(reading) => push_joined(canonical, &[reading]),
+                None => push_joined(canonical, &tokens[i..i + run]),
             }
             i += run;
         } else {
             let token = tokens[i];
             let reading = canonical_given(token).first().copied().unwrap_or(token);
-            push_joined(&mut canonical, &[reading]);
+            push_joined(canonical, &[reading]);
             i += 1;
         }
     }
-    let mut initials = String::with_capacity(tokens.len() + 2);
-    // The first character of each word, on bytes: a word starts after a
-    // space, and only a non-ASCII initial needs decoding.
+    // The initials are appended to the same buffer, after the canonical
+    // form: the first character of each word, on bytes (a word starts after
+    // a space, and only a non-ASCII initial needs decoding).
+    let end = canonical.len();
     let mut word_start = true;
-    for (i, b) in canonical.bytes().enumerate() {
+    for i in 0..end {
+        let Some(&b) = canonical.as_bytes().get(i) else {
+            break;
+        };
         if b == b' ' {
             word_start = true;
         } else if word_start {
             word_start = false;
             if b.is_ascii() {
-                initials.push(char::from(b));
-            } else if let Some(c) = canonical.get(i..).and_then(|rest| rest.chars().next()) {
-                initials.push(c);
+                canonical.push(char::from(b));
+            } else if let Some(c) = canonical.get(i..end).and_then(|rest| rest.chars().next()) {
+                canonical.push(c);
             }
         }
     }
+    // `end` was the length of the text before the initials: a boundary.
+    let (canonical, initials) = canonical.split_at(end);
     Some(GivenForm {
         given,
-        canonical,
-        initials,
+        canonical: CompactString::new(canonical),
+        initials: CompactString::new(initials),
     })
 }
 
 /// The family form of folded family-name tokens: leading particles set aside,
 /// unless the name is nothing but particles (`Le`, `Da`).
-fn family_form(tokens: &[&str]) -> Option<FamilyForm> {
+/// Built in `scratch`, as [`given_form`] does.
+fn family_form(tokens: &[&str], scratch: &mut String) -> Option<FamilyForm> {
     if tokens.is_empty() {
         return None;
     }
@@ -523,10 +536,12 @@ fn family_form(tokens: &[&str]) -> Option<FamilyForm> {
     if split == tokens.len() {
         split = 0;
     }
-    let mut particles = String::new();
-    push_joined(&mut particles, &tokens[..split]);
-    let mut family = String::new();
-    push_joined(&mut family, &tokens[split..]);
+    scratch.clear();
+    push_joined(scratch, &tokens[..split]);
+    let particles = CompactString::new(scratch.as_str());
+    scratch.clear();
+    push_joined(scratch, &tokens[split..]);
+    let family = CompactString::new(scratch.as_str());
     Some(FamilyForm { family, particles })
 }
 
@@ -585,6 +600,8 @@ struct Gathered {
     found: Found,
     givens: Forms<GivenForm>,
     families: Forms<FamilyForm>,
+    /// Where each form's strings are built (see [`given_form`]).
+    scratch: ScratchBuffer,
 }
 
 impl Gathered {
@@ -592,7 +609,8 @@ impl Gathered {
     fn add_given(&mut self, tokens: &[&str]) {
         let (skip, found) = leading_civilities(tokens, true);
         self.found.add(found);
-        self.givens.push(given_form(&tokens[skip..]));
+        self.givens
+            .push(given_form(&tokens[skip..], &mut self.scratch));
     }
 
     /// Family-name tokens: split at `née`/`épouse`, leading civilities removed.
@@ -600,7 +618,8 @@ impl Gathered {
         for segment in tokens.split(|t| is_family_marker(t)) {
             let (skip, found) = leading_civilities(segment, false);
             self.found.add(found);
-            self.families.push(family_form(&segment[skip..]));
+            self.families
+                .push(family_form(&segment[skip..], &mut self.scratch));
         }
     }
 
@@ -862,6 +881,7 @@ pub fn normalize_names(
         found: Found::Nothing,
         givens: Forms::new(),
         families: Forms::new(),
+        scratch: ScratchBuffer::take(),
     };
     let mut tokenized = Tokenized::new();
     for raw in given_names.iter().take(MAX_NAMES) {
@@ -1006,11 +1026,11 @@ mod tests {
             .into_iter()
             .map(|p| {
                 let family = if p.particles.is_empty() {
-                    p.family
+                    p.family.to_string()
                 } else {
                     format!("{} {}", p.particles, p.family)
                 };
-                (p.given, family)
+                (p.given.to_string(), family)
             })
             .collect()
     }
@@ -1159,7 +1179,7 @@ mod tests {
                 .collect();
             (c, names)
         };
-        let row = |v: [&str; 5]| v.map(String::from);
+        let row = |v: [&str; 5]| v.map(CompactString::from);
         assert_eq!(
             one("M. Jean-François LEFÈVRE"),
             (
@@ -1228,7 +1248,7 @@ mod tests {
                 p.initials.clone(),
             )
         };
-        let g = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
+        let g = |a: &str, b: &str, c: &str| (a.into(), b.into(), c.into());
         assert_eq!(
             given("Jean-François"),
             g("jean francois", "jean francois", "jf")
@@ -1466,11 +1486,11 @@ mod tests {
             let (_, names) = normalize_names(None, &g, &f, &n);
             for p in &names {
                 let family = if p.particles.is_empty() {
-                    p.family.clone()
+                    p.family.to_string()
                 } else {
                     format!("{} {}", p.particles, p.family)
                 };
-                let (_, again) = normalize_names(None, std::slice::from_ref(&p.given), &[family], &[]);
+                let (_, again) = normalize_names(None, &[p.given.to_string()], &[family], &[]);
                 prop_assert_eq!(again.len(), 1);
                 prop_assert_eq!(&again[0].given, &p.given);
                 prop_assert_eq!(&again[0].family, &p.family);

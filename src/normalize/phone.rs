@@ -31,6 +31,7 @@
 //!   line gives one E.164;
 //! - `08` numbers are services: valid, of kind [`PhoneKind::Other`].
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use super::Region;
@@ -51,7 +52,7 @@ pub enum PhoneKind {
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Phone {
     /// E.164: `+33612345678`.
-    pub e164: String,
+    pub e164: CompactString,
     /// Line kind.
     pub kind: PhoneKind,
 }
@@ -446,6 +447,9 @@ fn national(d: &[u8], region: Region) -> Result<Phone, PhoneIssue> {
     finish(plan.cc, nsn)
 }
 
+/// The longest E.164 number with its `+`.
+const MAX_E164_BYTES: usize = 16;
+
 /// Validates a national significant number under its country code and builds
 /// the E.164 form.
 fn finish(cc: &str, mut nsn: &[u8]) -> Result<Phone, PhoneIssue> {
@@ -484,14 +488,22 @@ fn finish(cc: &str, mut nsn: &[u8]) -> Result<Phone, PhoneIssue> {
     if total > 15 {
         return Err(PhoneIssue::TooLong);
     }
-    let mut e164 = String::with_capacity(total + 1);
-    e164.push('+');
-    e164.push_str(cc);
-    // The number's digits are ASCII: copied whole, not pushed one by one.
-    match std::str::from_utf8(nsn) {
-        Ok(digits) => e164.push_str(digits),
-        Err(_) => e164.extend(nsn.iter().map(|&b| char::from(b))),
+    // `+`, the code and the number: at most 16 bytes, gathered on the stack
+    // and stored inline (never allocated).
+    let mut bytes = [0u8; MAX_E164_BYTES];
+    let mut len = 0;
+    for (slot, &b) in bytes
+        .iter_mut()
+        .zip(std::iter::once(&b'+').chain(cc.as_bytes()).chain(nsn))
+    {
+        *slot = b;
+        len += 1;
     }
+    let e164 = match std::str::from_utf8(&bytes[..len]) {
+        Ok(e164) => CompactString::new(e164),
+        // Unreachable: the code and the number are ASCII digits.
+        Err(_) => return Err(PhoneIssue::InvalidCharacters),
+    };
     Ok(Phone {
         kind: kind_of(cc, nsn),
         e164,
@@ -539,11 +551,11 @@ mod tests {
     }
 
     fn e164(raw: &str) -> Result<String, PhoneIssue> {
-        normalize_phone(raw, Region::FR).map(|p| p.e164)
+        normalize_phone(raw, Region::FR).map(|p| String::from(p.e164))
     }
 
     fn e164_in(raw: &str, code: &str) -> Result<String, PhoneIssue> {
-        normalize_phone(raw, region(code)).map(|p| p.e164)
+        normalize_phone(raw, region(code)).map(|p| String::from(p.e164))
     }
 
     #[test]

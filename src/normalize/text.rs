@@ -43,20 +43,21 @@ pub fn fold_into(s: &str, out: &mut String) {
     let bytes = s.as_bytes();
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
-        if b.is_ascii_alphanumeric() {
+        // One table look-up classifies and lower-cases the byte.
+        let class = ASCII_FOLD[usize::from(b)];
+        if class >= b'0' {
             if pending_space {
                 if !out.is_empty() {
                     out.push(' ');
                 }
                 pending_space = false;
             }
-            out.push(char::from(b.to_ascii_lowercase()));
+            out.push(char::from(class));
             i += 1;
-        } else if b.is_ascii() {
-            // Control characters vanish inside words; other ASCII separates.
-            if !b.is_ascii_control() || char::from(b).is_whitespace() {
-                pending_space = true;
-            }
+        } else if class == SEPARATES {
+            pending_space = true;
+            i += 1;
+        } else if class == VANISHES {
             i += 1;
         } else {
             // `i` only ever stops at character boundaries.
@@ -73,6 +74,36 @@ pub fn fold_into(s: &str, out: &mut String) {
         }
     }
 }
+
+/// [`ASCII_FOLD`]: other ASCII (punctuation, spaces, tabs, line breaks)
+/// separates words.
+const SEPARATES: u8 = 0;
+/// [`ASCII_FOLD`]: control characters other than whitespace vanish inside
+/// words.
+const VANISHES: u8 = 1;
+/// [`ASCII_FOLD`]: not ASCII, folded by [`fold_char`].
+const NOT_ASCII: u8 = 2;
+
+/// What folding does with each byte: an ASCII letter or digit gives itself
+/// lower-cased (always `>= b'0'`), other bytes their class. A look-up costs
+/// less than the three range tests of `u8::is_ascii_alphanumeric`, on the
+/// path every byte of an export takes.
+static ASCII_FOLD: [u8; 256] = {
+    let mut table = [NOT_ASCII; 256];
+    let mut b = 0;
+    while b < 128 {
+        let byte = b as u8;
+        table[b] = if byte.is_ascii_alphanumeric() {
+            byte.to_ascii_lowercase()
+        } else if byte.is_ascii_control() && !byte.is_ascii_whitespace() && byte != 0x0b {
+            VANISHES
+        } else {
+            SEPARATES
+        };
+        b += 1;
+    }
+    table
+};
 
 /// The pieces of `s` between `separator` bytes, as `str::split` gives them
 /// (`"a  b"` → `a`, ``, `b`). `separator` must be ASCII.
@@ -99,9 +130,15 @@ pub(crate) fn split_ascii(s: &str, separator: u8) -> impl Iterator<Item = &str> 
 }
 
 thread_local! {
-    /// This thread's spare folding buffer, lent by [`ScratchBuffer`].
-    static SPARE_BUFFER: Cell<String> = const { Cell::new(String::new()) };
+    /// This thread's spare folding buffers, lent by [`ScratchBuffer`]; `None`
+    /// while lent. Two, because name normalization holds one for its tokens
+    /// while it builds each output string in another.
+    static SPARE_BUFFERS: [Cell<Option<String>>; SPARE_COUNT] =
+        const { [Cell::new(Some(String::new())), Cell::new(Some(String::new()))] };
 }
+
+/// How many spare buffers a thread keeps.
+const SPARE_COUNT: usize = 2;
 
 /// A spare buffer kept longer than this is dropped instead: one huge value
 /// must not pin its memory to the thread.
@@ -111,40 +148,65 @@ const MAX_SPARE_CAPACITY: usize = 4096;
 ///
 /// Normalizing a record folds several values into buffers that are dropped
 /// at the end of the call (name tokens, street and commune words); lending
-/// one buffer per thread saves an allocation and a free for each, at the
-/// cost of a thread-local access. A nested borrow in the same thread finds
-/// no spare and gets a new `String`.
-pub(crate) struct ScratchBuffer(String);
+/// a thread's buffers saves an allocation and a free for each, at the
+/// cost of a thread-local access. A borrow nested deeper than the spares a
+/// thread keeps finds none and gets a new `String`.
+pub(crate) struct ScratchBuffer {
+    buffer: String,
+    /// The slot of [`SPARE_BUFFERS`] it goes back to; `SPARE_COUNT` for a
+    /// buffer made because every spare was lent.
+    slot: usize,
+}
 
 impl ScratchBuffer {
-    /// Borrows the thread's spare buffer, empty.
+    /// Borrows one of the thread's spare buffers, empty.
     pub(crate) fn take() -> Self {
-        let mut buffer = SPARE_BUFFER.try_with(Cell::take).unwrap_or_default();
+        let (mut buffer, slot) = SPARE_BUFFERS
+            .try_with(|spares| {
+                for (slot, spare) in spares.iter().enumerate() {
+                    if let Some(buffer) = spare.take() {
+                        return (buffer, slot);
+                    }
+                }
+                (String::new(), SPARE_COUNT)
+            })
+            .unwrap_or((String::new(), SPARE_COUNT));
         buffer.clear();
-        ScratchBuffer(buffer)
+        ScratchBuffer { buffer, slot }
     }
 }
 
 impl std::ops::Deref for ScratchBuffer {
     type Target = String;
     fn deref(&self) -> &String {
-        &self.0
+        &self.buffer
     }
 }
 
 impl std::ops::DerefMut for ScratchBuffer {
     fn deref_mut(&mut self) -> &mut String {
-        &mut self.0
+        &mut self.buffer
     }
 }
 
 impl Drop for ScratchBuffer {
     fn drop(&mut self) {
-        if self.0.capacity() <= MAX_SPARE_CAPACITY {
-            let buffer = std::mem::take(&mut self.0);
-            // Fails only while the thread is being torn down.
-            let _ = SPARE_BUFFER.try_with(|spare| spare.set(buffer));
+        if self.slot == SPARE_COUNT {
+            return;
         }
+        // A huge buffer goes back as a new empty one, so the slot is free
+        // again without pinning the memory.
+        let buffer = if self.buffer.capacity() <= MAX_SPARE_CAPACITY {
+            std::mem::take(&mut self.buffer)
+        } else {
+            String::new()
+        };
+        // Fails only while the thread is being torn down.
+        let _ = SPARE_BUFFERS.try_with(|spares| {
+            if let Some(spare) = spares.get(self.slot) {
+                spare.set(Some(buffer));
+            }
+        });
     }
 }
 

@@ -305,9 +305,9 @@ pub(crate) fn assemble(
         last_seen = last_seen.max(p.last_seen);
         for name in &n.names {
             let family_folded = if name.particles.is_empty() {
-                name.family.clone()
+                name.family.as_str().to_owned()
             } else if name.family.is_empty() {
-                name.particles.clone()
+                name.particles.as_str().to_owned()
             } else {
                 format!("{} {}", name.particles, name.family)
             };
@@ -321,7 +321,7 @@ pub(crate) fn assemble(
             let value = NameValue {
                 given: spelling(&name.given, given_fields, full),
                 family: spelling(&family_folded, family_fields, full),
-                given_folded: name.given.clone(),
+                given_folded: name.given.as_str().to_owned(),
                 family_folded,
             };
             names.push((value, p.clone(), false));
@@ -331,7 +331,7 @@ pub(crate) fn assemble(
         }
         for phone in &n.phones {
             let value = PhoneValue {
-                e164: phone.e164.clone(),
+                e164: phone.e164.as_str().to_owned(),
                 kind: match phone.kind {
                     PhoneKind::Mobile => LineKind::Mobile,
                     PhoneKind::Landline => LineKind::Landline,
@@ -343,8 +343,8 @@ pub(crate) fn assemble(
         }
         for email in &n.emails {
             let value = EmailValue {
-                normalized: email.normalized.clone(),
-                address: email.raw.clone(),
+                normalized: email.normalized.as_str().to_owned(),
+                address: email.raw.as_str().to_owned(),
             };
             let is_generic =
                 !email.identifying || generic.is_some_and(|g| g.is_generic_email(email));
@@ -352,11 +352,11 @@ pub(crate) fn assemble(
         }
         for address in &n.addresses {
             let value = AddressValue {
-                postcode: address.postcode.clone(),
-                city: address.city.clone(),
-                street: address.street.clone(),
+                postcode: address.postcode.as_deref().map(str::to_owned),
+                city: address.city.as_deref().map(str::to_owned),
+                street: address.street.as_deref().map(str::to_owned),
                 number: address.number,
-                number_suffix: address.number_suffix.clone(),
+                number_suffix: address.number_suffix.as_deref().map(str::to_owned),
                 country: address.country,
             };
             let is_generic = generic.is_some_and(|g| g.is_generic_address(address));
@@ -366,7 +366,7 @@ pub(crate) fn assemble(
             let is_generic = generic.is_some_and(|g| g.is_generic_identifier(kind, value));
             let value = IdentifierValue {
                 kind: kind.clone(),
-                value: value.clone(),
+                value: value.as_str().to_owned(),
             };
             identifiers.push((value, p.clone(), is_generic));
         }

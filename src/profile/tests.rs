@@ -489,11 +489,11 @@ mod synth {
                             &v.number_suffix,
                             v.country,
                         ) == (
-                            &a.postcode,
-                            &a.city,
-                            &a.street,
+                            &a.postcode.as_deref().map(str::to_owned),
+                            &a.city.as_deref().map(str::to_owned),
+                            &a.street.as_deref().map(str::to_owned),
                             a.number,
-                            &a.number_suffix,
+                            &a.number_suffix.as_deref().map(str::to_owned),
                             a.country,
                         )
                     });
