@@ -25,6 +25,12 @@
 
 mod support;
 
+/// The same allocator as the other scale examples (see the `mimalloc`
+/// entry in Cargo.toml): building frees twenty million events' strings,
+/// which glibc spends much of the build consolidating.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
