@@ -246,6 +246,9 @@ pub struct LiveResolver {
     /// Whether [`recluster`](Self::recluster) may take its fast path (off
     /// only in the tests that compare the two paths).
     fast_paths: bool,
+    /// Scratch buffers of [`attach`](Self::attach), kept between upserts.
+    scratch_candidates: Vec<u32>,
+    scratch_weights: Vec<f64>,
 }
 
 impl std::fmt::Debug for LiveResolver {
@@ -312,6 +315,8 @@ impl LiveResolver {
             next_stamp: 0,
             region_pass: 0,
             fast_paths: true,
+            scratch_candidates: Vec::new(),
+            scratch_weights: Vec::new(),
         })
     }
 
@@ -926,19 +931,26 @@ impl LiveResolver {
     /// The weights of `slot` against each of `others`, as the batch scores
     /// them (same comparator, frozen generic values and name frequencies).
     fn weights(&self, slot: u32, others: &[u32]) -> Vec<f64> {
+        let mut out = Vec::with_capacity(others.len());
+        self.weights_into(slot, others, &mut out);
+        out
+    }
+
+    /// [`weights`](Self::weights) into `out` (cleared first), so that an
+    /// upsert reuses one buffer.
+    fn weights_into(&self, slot: u32, others: &[u32], out: &mut Vec<f64>) {
+        out.clear();
         let a = &self.records[slot as usize];
         let prepared_a = &self.slots[slot as usize].prepared;
         let use_tf = self.resolver.settings.training.term_frequency;
         let n = self.comparator.len();
         if n > MAX_COMPARISONS {
             // As the batch does: beyond the stack buffer, no adjustment.
-            return others
-                .iter()
-                .map(|&o| {
-                    let levels = self.comparator.compare_to_vec(a, &self.records[o as usize]);
-                    self.model.match_weight(&levels)
-                })
-                .collect();
+            out.extend(others.iter().map(|&o| {
+                let levels = self.comparator.compare_to_vec(a, &self.records[o as usize]);
+                self.model.match_weight(&levels)
+            }));
+            return;
         }
         // The candidates sit at random slots of a big graph: fetch all their
         // preparations at once (independent loads overlap) before the
@@ -947,34 +959,31 @@ impl LiveResolver {
             acc ^ self.slots[o as usize].prepared.touch()
         });
         std::hint::black_box(touched);
+        // `a`'s name frequencies, looked up once rather than per candidate.
+        let relatives = use_tf.then(|| self.population.names.relatives_of(a));
         let mut levels = [0u8; MAX_COMPARISONS];
         let mut values = [None; MAX_COMPARISONS];
         let (levels, values) = (&mut levels[..n], &mut values[..n]);
-        others
-            .iter()
-            .map(|&other| {
-                let b = &self.records[other as usize];
-                self.comparator.compare_prepared(
-                    (a, prepared_a),
-                    (b, &self.slots[other as usize].prepared),
-                    levels,
-                );
-                if use_tf {
-                    let prepared_b = &self.slots[other as usize].prepared;
-                    self.population.names.fill_pair_with(
+        out.extend(others.iter().map(|&other| {
+            let b = &self.records[other as usize];
+            let prepared_b = &self.slots[other as usize].prepared;
+            self.comparator
+                .compare_prepared((a, prepared_a), (b, prepared_b), levels);
+            match &relatives {
+                Some(relatives) => {
+                    self.population.names.fill_pair_relatives(
                         &self.model,
                         self.tf_positions,
-                        a,
+                        relatives,
                         levels,
                         values,
                         |k, family| prepared_a.shares_name(a, k, (b, prepared_b), family),
                     );
                     self.model.match_weight_tf(levels, values)
-                } else {
-                    self.model.match_weight(levels)
                 }
-            })
-            .collect()
+                None => self.model.match_weight(levels),
+            }
+        }));
     }
 
     /// Indexes a record's keys and scores it against its candidates. Blocks
@@ -983,31 +992,33 @@ impl LiveResolver {
         self.slots[slot as usize].prepared =
             self.comparator.prepare_record(&self.records[slot as usize]);
         let keys = self.keys_of(slot);
+        let mut candidates = std::mem::take(&mut self.scratch_candidates);
+        candidates.clear();
         for &key in &keys {
+            let cap = self.resolver.blocker.cap_of(key.rule());
             let block = self.blocks.entry(key).or_default();
             block.push(slot);
-            if block.len() == self.resolver.blocker.cap_of(key.rule()) + 1 {
+            // The record's keys are distinct, so this block has its final
+            // size: its members are candidates when it is within its cap.
+            if block.len() <= cap {
+                candidates.extend(block.iter().copied().filter(|&m| m != slot));
+            } else if block.len() == cap + 1 {
                 let members: Vec<u32> = block.iter().copied().filter(|&m| m != slot).collect();
                 self.drop_unsupported_edges(&members, &mut work.seeds);
             }
         }
         self.slots[slot as usize].keys = keys;
-        let mut candidates: Vec<u32> = Vec::new();
-        for &key in &self.slots[slot as usize].keys {
-            if self.within_cap(key)
-                && let Some(block) = self.blocks.get(&key)
-            {
-                candidates.extend(block.iter().copied().filter(|&m| m != slot));
-            }
-        }
         candidates.sort_unstable();
         candidates.dedup();
-        let weights = self.weights(slot, &candidates);
-        for (&other, weight) in candidates.iter().zip(weights) {
+        let mut weights = std::mem::take(&mut self.scratch_weights);
+        self.weights_into(slot, &candidates, &mut weights);
+        for (&other, &weight) in candidates.iter().zip(&weights) {
             if weight >= self.threshold {
                 self.add_edge(slot, other, weight);
             }
         }
+        self.scratch_candidates = candidates;
+        self.scratch_weights = weights;
         work.seeds.push(slot);
     }
 
