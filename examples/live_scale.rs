@@ -156,7 +156,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let upsert_total = started.elapsed();
-    let upsert_cpu = thread_cpu().zip(cpu_before).map(|(after, before)| after - before);
+    let upsert_cpu = thread_cpu()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
     report("upsert", &mut latencies, upsert_total);
     if let Some(cpu) = upsert_cpu {
         // On a shared machine wall time includes waiting for a core; this

@@ -1137,14 +1137,16 @@ impl LiveResolver {
     /// property test compares whole operation sequences with and without).
     ///
     /// Why it is the same: the new record `s` has edges only into customer
-    /// `C`, and no record of `C` has an edge leaving `C ∪ {s}`, so the
-    /// region is `C ∪ {s}`. The batch's guards refuse a union exactly when
+    /// `C`; say first that no record of `C` has an edge leaving `C ∪ {s}`,
+    /// so the region is `C ∪ {s}`. The batch's guards refuse a union exactly when
     /// a pair of per-record profiles, one on each side, conflicts (see
     /// `cluster::profile`); with at most [`MAX_PROFILES`] records no
     /// summary is ever truncated, so `C`, a cluster, holds no conflicting
     /// pair, and if `s` conflicts with no record of `C` every union in the
     /// region is allowed: the region is one customer, `C`'s, whatever the
-    /// order of its edges.
+    /// order of its edges. When `C` has edges to other customers (edges the
+    /// guards refused), those customers are in the region and stay as they
+    /// are (see the comment in the code); only the clustering is skipped.
     fn recluster_one_new_record(&mut self, work: &Work) -> Option<Vec<Change>> {
         let [s] = work.seeds[..] else {
             return None;
@@ -1164,50 +1166,101 @@ impl LiveResolver {
         if members.len() >= MAX_PROFILES {
             return None;
         }
-        let inside = |x: u32| x == s || self.slots[x as usize].customer == c;
-        if !slot.edges.iter().all(|&(x, _)| inside(x))
-            || !members
-                .iter()
-                .all(|&m| self.slots[m as usize].edges.iter().all(|&(x, _)| inside(x)))
-        {
-            return None;
-        }
-        let settings = &self.resolver.settings;
-        let guards = (
-            OptionalGuard(settings.names_guard.then(|| NamesGuard::new(&self.records))),
-            OptionalGuard(
-                settings
-                    .strong_facts_guard
-                    .then(|| StrongFactsGuard::new(&self.records)),
-            ),
-            OptionalGuard(
-                settings
-                    .household_guard
-                    .then(|| HouseholdGuard::new(&self.records)),
-            ),
-        );
-        let new = guards.summarize(RecordId(s));
-        let allowed = members
+        if !slot
+            .edges
             .iter()
-            .all(|&m| guards.check(&guards.summarize(RecordId(m)), &new).is_ok());
-        if !allowed {
+            .all(|&(x, _)| self.slots[x as usize].customer == c)
+        {
             return None;
         }
-        #[cfg(debug_assertions)]
-        let expected = self.region_parts(work);
-        let changes = self.attach_alone(s, c);
-        #[cfg(debug_assertions)]
-        {
-            let members = self.customers[c as usize]
-                .as_ref()
-                .map(|e| e.members.clone());
+        // Does any record of `C` have an edge leaving `C ∪ {s}` (an edge the
+        // guards refused, to another customer)?
+        let inside = |x: u32| x == s || self.slots[x as usize].customer == c;
+        let closed = members
+            .iter()
+            .all(|&m| self.slots[m as usize].edges.iter().all(|&(x, _)| inside(x)));
+        if !self.joins_without_conflict(s, members) {
+            return None;
+        }
+        let changes = if closed {
+            #[cfg(debug_assertions)]
+            let expected = self.region_parts(work);
+            let changes = self.attach_alone(s, c);
+            #[cfg(debug_assertions)]
+            {
+                let members = self.customers[c as usize]
+                    .as_ref()
+                    .map(|e| e.members.clone());
+                assert_eq!(
+                    (expected.0, expected.1),
+                    (members.into_iter().collect::<Vec<_>>(), vec![c]),
+                    "the fast path gives the general path's customers"
+                );
+            }
+            changes
+        } else {
+            // The region holds other customers, refused `C` before. They
+            // still are: `s` only makes `C`'s side of each refused edge
+            // larger at its turn in the union order, so the same pair of
+            // profiles still conflicts, and nothing else in the region
+            // changes. The customers stay as they are, `s` joins `C`; the
+            // general bookkeeping (`assign`) does the rest.
+            let (region, old) = self.region(work);
+            let mut parts: Vec<Vec<u32>> = Vec::new();
+            let mut part_of: FastMap<u32, usize> = FastMap::default();
+            for &r in &region {
+                let customer = if r == s {
+                    c
+                } else {
+                    self.slots[r as usize].customer
+                };
+                let at = *part_of.entry(customer).or_insert_with(|| {
+                    parts.push(Vec::new());
+                    parts.len() - 1
+                });
+                parts[at].push(r);
+            }
+            #[cfg(debug_assertions)]
             assert_eq!(
-                (expected.0, expected.1),
-                (members.into_iter().collect::<Vec<_>>(), vec![c]),
+                self.cluster_region(&region),
+                parts,
                 "the fast path gives the general path's customers"
             );
-        }
+            self.assign(parts, &old, Work::default())
+        };
         Some(changes)
+    }
+
+    /// True when the new record `s` conflicts, under the batch's guards,
+    /// with no record of `members`. Only the guards that can refuse `s` are
+    /// asked (a guard never refuses a record it has no profile of), so the
+    /// members are summarized for those alone.
+    fn joins_without_conflict(&self, s: u32, members: &[u32]) -> bool {
+        let settings = &self.resolver.settings;
+        let names = settings.names_guard.then(|| NamesGuard::new(&self.records));
+        let facts = settings
+            .strong_facts_guard
+            .then(|| StrongFactsGuard::new(&self.records));
+        let household = settings
+            .household_guard
+            .then(|| HouseholdGuard::new(&self.records));
+        let record = RecordId(s);
+        let new = (
+            names.map(|g| g.summarize(record)),
+            facts.map(|g| g.summarize(record)),
+            household.map(|g| g.summarize(record)),
+        );
+        let guards = (
+            OptionalGuard(names.filter(|_| new.0.as_ref().is_some_and(|x| !x.is_empty()))),
+            OptionalGuard(facts.filter(|_| new.1.as_ref().is_some_and(|x| !x.is_empty()))),
+            OptionalGuard(household.filter(|_| new.2.as_ref().is_some_and(|x| !x.is_empty()))),
+        );
+        if guards.0.0.is_none() && guards.1.0.is_none() && guards.2.0.is_none() {
+            return true;
+        }
+        members
+            .iter()
+            .all(|&m| guards.check(&guards.summarize(RecordId(m)), &new).is_ok())
     }
 
     /// A new record with no edge: a new customer of its own (what `assign`
@@ -1262,6 +1315,15 @@ impl LiveResolver {
     /// would (`parts`, each in source-key order), and the customers it
     /// held before (`old`, sorted).
     fn region_parts(&mut self, work: &Work) -> (Vec<Vec<u32>>, Vec<u32>) {
+        let (region, old) = self.region(work);
+        (self.cluster_region(&region), old)
+    }
+
+    /// The records the work reached (the connected components, in the
+    /// current edge graph, of the seeds and of every record of the
+    /// customers they were in), in source-key order, and the customers
+    /// they held before (sorted). Numbers each record's `local` position.
+    fn region(&mut self, work: &Work) -> (Vec<u32>, Vec<u32>) {
         self.region_pass += 1;
         let pass = self.region_pass;
         let mut old: Vec<u32> = work.touched.clone();
@@ -1320,6 +1382,12 @@ impl LiveResolver {
         for (i, &s) in region.iter().enumerate() {
             self.slots[s as usize].local = i as u32;
         }
+        (region, old)
+    }
+
+    /// The batch's clustering of a region from [`region`](Self::region):
+    /// parts in order of their first record, each in source-key order.
+    fn cluster_region(&self, region: &[u32]) -> Vec<Vec<u32>> {
         let mut edges = Vec::new();
         for (i, &s) in region.iter().enumerate() {
             for &(n, weight) in &self.slots[s as usize].edges {
@@ -1348,7 +1416,7 @@ impl LiveResolver {
             );
             let guard = RegionGuard {
                 inner: &guards,
-                slots: &region,
+                slots: region,
             };
             let rank: Vec<u32> = (0..region.len() as u32).collect();
             let clustering = cluster_ranked(region.len(), &edges, self.threshold, &guard, &rank);
@@ -1357,7 +1425,7 @@ impl LiveResolver {
                 .map(|(_, members)| members.iter().map(|r| region[r.index()]).collect())
                 .collect()
         };
-        (parts, old)
+        parts
     }
 
     /// Gives the new parts their ids (stable-id rules in the module docs),
