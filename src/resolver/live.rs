@@ -402,10 +402,14 @@ impl LiveResolver {
     /// a million records one doubling copies or rehashes hundreds of
     /// megabytes, a single upsert of 100 ms or more. Costs that much memory
     /// at start-up instead (maps round up to a power of two anyway).
+    ///
+    /// A load reserves the same sizes before filling (see
+    /// [`with_headroom`]), so that this then has nothing left to grow:
+    /// growing a full vector of a million records here would copy it whole.
     fn reserve_headroom(&mut self) {
         let held = self.records.len().max(1);
-        let extra = held / 8 + 1024;
-        let per_record = |len: usize| extra.saturating_mul(len) / held + 16;
+        let extra = headroom(held);
+        let per_record = |len: usize| with_headroom(len, held) - len;
         self.records.reserve(extra);
         self.slots.reserve(extra);
         self.by_key.reserve(extra);
@@ -1785,6 +1789,19 @@ fn identifier_hash(kind: &IdentifierKind, value: &str) -> u64 {
         IdentifierKind::Named(name) => name.as_bytes(),
     };
     value_hash(b"i", &[kind, value.as_bytes()])
+}
+
+/// The records of headroom [`LiveResolver::reserve_headroom`] makes for
+/// `held` records: an eighth more, and some.
+fn headroom(held: usize) -> usize {
+    held / 8 + 1024
+}
+
+/// `len` entries of a structure that grows with the records, and the same
+/// share of headroom as the records get (`held` records).
+fn with_headroom(len: usize, held: usize) -> usize {
+    let held = held.max(1);
+    len + headroom(held).saturating_mul(len) / held + 16
 }
 
 /// A record with nothing but its key: what an erased slot holds.
