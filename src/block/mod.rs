@@ -170,6 +170,21 @@ impl Blocker {
         out
     }
 
+    /// [`keys`](Self::keys) with one key builder kept across calls, as
+    /// blocking a batch does (its cache of phonetic keys, which grows with
+    /// the distinct names seen, saves recomputing them): for rebuilding
+    /// the keys of many records at once.
+    pub(crate) fn keys_reusing(
+        &self,
+    ) -> impl FnMut(&NormalizedRecord, &GenericValues) -> Vec<BlockKey> + '_ {
+        let mut builder = KeyBuilder::default();
+        move |record: &NormalizedRecord, generic: &GenericValues| {
+            let mut out = Vec::new();
+            builder.record_keys(record, &self.rules, generic, &mut out);
+            out
+        }
+    }
+
     /// Blocks a batch: every candidate pair once, sorted, with the generic
     /// values and the report. The record id of a record is its index in
     /// `records`. Fails only when there are more than `u32::MAX` records.

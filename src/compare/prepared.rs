@@ -126,6 +126,39 @@ fn inline_bytes(t: &Token) -> (u128, usize) {
     (v & ((1u128 << 120) - 1), (t[1] >> 56) as usize)
 }
 
+/// A string to compute a metric on: taken from its token when the token
+/// holds it whole (no read of the record, whose strings are a cache miss or
+/// two away at a million records), else borrowed from the record.
+enum Text<'t> {
+    Inline([u8; 16], usize),
+    Borrowed(&'t str),
+}
+
+impl Text<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            // The bytes are a whole string's, so valid UTF-8: the fallback
+            // is never taken.
+            Text::Inline(bytes, len) => bytes
+                .get(..*len)
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .unwrap_or(""),
+            Text::Borrowed(text) => text,
+        }
+    }
+}
+
+/// The string a token stands for, read from the record only when the token
+/// does not hold it.
+fn text_of<'t>(t: &Token, record_text: impl FnOnce() -> &'t str) -> Text<'t> {
+    if is_inline(t) {
+        let (v, len) = inline_bytes(t);
+        Text::Inline(v.to_le_bytes(), len)
+    } else {
+        Text::Borrowed(record_text())
+    }
+}
+
 /// Equal strings: equal tokens, then (long strings only) equal texts.
 fn same<'t>(
     x: Token,
@@ -747,6 +780,18 @@ impl<'p> NameKey<'p> {
     fn canonical(&self) -> &'p str {
         self.person().map_or("", name::canonical)
     }
+    /// [`given`](Self::given), from the token when it holds the name.
+    fn given_text(&self) -> Text<'p> {
+        text_of(&self.given.token, || self.given())
+    }
+    /// [`family`](Self::family), from the token when it holds the name.
+    fn family_text(&self) -> Text<'p> {
+        text_of(&self.family.token, || self.family())
+    }
+    /// [`canonical`](Self::canonical), from the token when it holds it.
+    fn canonical_text(&self) -> Text<'p> {
+        text_of(&self.canonical, || self.canonical())
+    }
 }
 
 impl<'a, G: GenericValues> Prepared<'a, G> {
@@ -913,7 +958,7 @@ fn given_pair(x: &NameKey<'_>, y: &NameKey<'_>, thresholds: &[f64], best: u8) ->
     let initials = |x: &NameKey<'_>, y: &NameKey<'_>| {
         x.initials_head != NO_CHAR
             && x.initials_head == y.canonical_head
-            && name::initials_agree(x.given(), y.canonical())
+            && name::initials_agree(x.given_text().as_str(), y.canonical_text().as_str())
     };
     if initials(x, y) || initials(y, x) {
         return name::GIVEN_INITIALS;
@@ -929,7 +974,7 @@ fn given_pair(x: &NameKey<'_>, y: &NameKey<'_>, thresholds: &[f64], best: u8) ->
         return else_level;
     }
     name::bucket(
-        jaro_winkler(x.given(), y.given()),
+        jaro_winkler(x.given_text().as_str(), y.given_text().as_str()),
         thresholds,
         name::GIVEN_FIRST_FUZZY,
     )
@@ -984,7 +1029,10 @@ fn family_pair(
     }
     let long_enough =
         f.chars >= name::MIN_CHARS_FOR_ONE_EDIT && g.chars >= name::MIN_CHARS_FOR_ONE_EDIT;
-    if long_enough && f.may_be_one_edit(g) && within_one_edit(x.family(), y.family(), true) {
+    if long_enough
+        && f.may_be_one_edit(g)
+        && within_one_edit(x.family_text().as_str(), y.family_text().as_str(), true)
+    {
         return name::FAMILY_CLOSE;
     }
     let lowest = thresholds
@@ -993,7 +1041,7 @@ fn family_pair(
     if f.surely_below(g, lowest) {
         return else_level;
     }
-    let similarity = jaro_winkler(x.family(), y.family());
+    let similarity = jaro_winkler(x.family_text().as_str(), y.family_text().as_str());
     if similarity >= close_jaro_winkler {
         return name::FAMILY_CLOSE;
     }
@@ -1207,14 +1255,18 @@ fn address_pair(
     let postcodes = tokens_agree(0, 0)
         .then(records)
         .flatten()
-        .filter(|(xa, ya)| xa.postcode == ya.postcode);
+        // Equal inline tokens are equal postcodes: no read of the texts.
+        .filter(|(xa, ya)| is_inline(&[word(x, 0), word(x, 1)]) || xa.postcode == ya.postcode);
     if let Some((xa, ya)) = postcodes {
         let same_street = match (xa.street.as_deref(), ya.street.as_deref()) {
             (Some(s), Some(t)) => {
                 let (fs, ft) = (fuzzy_at(x, 4), fuzzy_at(y, 4));
                 same(fs.token, ft.token, || s, || t)
                     || (!fs.surely_below(&ft, street_jaro_winkler)
-                        && jaro_winkler(s, t) >= street_jaro_winkler)
+                        && jaro_winkler(
+                            text_of(&fs.token, || s).as_str(),
+                            text_of(&ft.token, || t).as_str(),
+                        ) >= street_jaro_winkler)
             }
             _ => false,
         };

@@ -237,6 +237,46 @@ impl NameFrequencies {
         out: &mut [Option<f64>],
         b_holds: impl Fn(usize, bool) -> bool,
     ) {
+        self.fill_pair_relatives(
+            model,
+            positions,
+            &self.relatives_of(a),
+            levels,
+            out,
+            b_holds,
+        );
+    }
+
+    /// The relative frequencies of `a`'s names, looked up once for all its
+    /// pairs by [`fill_pair_relatives`](Self::fill_pair_relatives).
+    pub(crate) fn relatives_of(&self, a: &NormalizedRecord) -> NameRelatives {
+        let look = |v: &str, table: &NameTable| (!v.is_empty()).then(|| table.get(v));
+        NameRelatives(
+            a.names
+                .iter()
+                .map(|x| {
+                    (
+                        look(given_of(x), &self.given),
+                        look(family_of(x), &self.family),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    /// [`fill_pair_with`](Self::fill_pair_with) with `a`'s frequencies
+    /// looked up beforehand ([`relatives_of`](Self::relatives_of)`(a)`):
+    /// the same values and the same minimum, without a table lookup per
+    /// pair.
+    pub(crate) fn fill_pair_relatives(
+        &self,
+        model: &Model,
+        positions: TfPositions,
+        relatives: &NameRelatives,
+        levels: &[u8],
+        out: &mut [Option<f64>],
+        b_holds: impl Fn(usize, bool) -> bool,
+    ) {
         out.iter_mut().for_each(|v| *v = None);
         let exact =
             |i: Option<usize>| i.filter(|&i| levels.get(i) == Some(&EXACT) && i < out.len());
@@ -248,23 +288,23 @@ impl NameFrequencies {
                 .and_then(|c| c.u.get(usize::from(EXACT)))
                 .copied()
         };
-        let rarest = |family: bool, table: &NameTable| {
-            let field = if family { family_of } else { given_of };
-            a.names
+        let rarest = |family: bool| {
+            relatives
+                .0
                 .iter()
                 .enumerate()
-                .map(|(k, x)| (k, field(x)))
-                .filter(|&(k, v)| !v.is_empty() && b_holds(k, family))
-                .map(|(_, v)| table.get(v))
+                .filter_map(|(k, &(g, f))| if family { f } else { g }.map(|r| (k, r)))
+                .filter(|&(k, _)| b_holds(k, family))
+                .map(|(_, r)| r)
                 .reduce(f64::min)
         };
         if let Some(i) = given_at {
-            out[i] = rarest(false, &self.given)
+            out[i] = rarest(false)
                 .zip(u_exact(i))
                 .map(|(relative, u)| relative * u);
         }
         if let Some(i) = family_at {
-            out[i] = rarest(true, &self.family)
+            out[i] = rarest(true)
                 .zip(u_exact(i))
                 .map(|(relative, u)| relative * u);
         }
@@ -275,6 +315,11 @@ impl NameFrequencies {
         (self.given.relative.len(), self.family.relative.len())
     }
 }
+
+/// One record's names' relative frequencies, (given, family) per name,
+/// `None` for an empty name: what [`NameFrequencies::fill_pair_relatives`]
+/// reads instead of the tables.
+pub(crate) struct NameRelatives(Vec<(Option<f64>, Option<f64>)>);
 
 fn given_of(name: &PersonName) -> &str {
     &name.given

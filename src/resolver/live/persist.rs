@@ -15,7 +15,7 @@ use std::path::Path;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{LiveResolver, NO_CUSTOMER, Slot, blank};
+use super::{LiveResolver, NO_CUSTOMER, Slot, blank, headroom, with_headroom};
 use crate::cluster::CustomerId;
 use crate::compare::PreparedRecord;
 use crate::error::{Error, ErrorKind, Result};
@@ -243,7 +243,9 @@ impl LiveResolver {
         if decoded.iter().map(Vec::len).sum::<usize>() != n {
             return Err(broken("the record count is wrong"));
         }
-        let mut records = Vec::with_capacity(n);
+        // With the headroom `reserve_headroom` makes at the end, so that it
+        // does not copy every record into a bigger vector then.
+        let mut records = Vec::with_capacity(n + headroom(n));
         let mut alive = Vec::with_capacity(n);
         for chunk in decoded {
             for record in chunk {
@@ -262,18 +264,21 @@ impl LiveResolver {
         let keys: Vec<_> = records
             .par_iter()
             .zip(&alive)
-            .map(|(r, &alive)| {
-                if !alive {
-                    return (Vec::new(), PreparedRecord::default());
-                }
-                let mut keys = live.resolver.blocker.keys(r, &live.population.generic);
-                keys.sort_unstable();
-                keys.dedup();
-                (keys, live.comparator.prepare_record(r))
-            })
+            .map_init(
+                || live.resolver.blocker.keys_reusing(),
+                |keys_of, (r, &alive)| {
+                    if !alive {
+                        return (Vec::new(), PreparedRecord::default());
+                    }
+                    let mut keys = keys_of(r, &live.population.generic);
+                    keys.sort_unstable();
+                    keys.dedup();
+                    (keys, live.comparator.prepare_record(r))
+                },
+            )
             .collect();
         live.records = records;
-        live.slots = Vec::with_capacity(n);
+        live.slots = Vec::with_capacity(n + headroom(n));
         let mut members: Vec<Vec<u32>> = vec![Vec::new(); state.customers.len()];
         for (slot, ((keys, prepared), (&stamp, &customer))) in keys
             .into_iter()
@@ -302,7 +307,15 @@ impl LiveResolver {
             });
         }
         live.free_slots.reverse();
-        live.by_key.reserve(n);
+        live.by_key.reserve(n + headroom(n));
+        // The lookup indexes, at most one entry per value held.
+        let held = || live.records.iter().zip(&alive).filter(|(_, a)| **a);
+        let phones = held().map(|(r, _)| r.phones.len()).sum();
+        let emails = held().map(|(r, _)| r.emails.len()).sum();
+        let identifiers = held().map(|(r, _)| r.identifiers.len()).sum();
+        live.phones.reserve(with_headroom(phones, n));
+        live.emails.reserve(with_headroom(emails, n));
+        live.identifiers.reserve(with_headroom(identifiers, n));
         for slot in (0..n as u32).filter(|&s| alive[s as usize]) {
             if !live.index_key(slot) {
                 return Err(broken("a source key appears twice"));
@@ -319,7 +332,7 @@ impl LiveResolver {
             .collect();
         incidences.par_sort_unstable();
         let runs = incidences.chunk_by(|a, b| a.0 == b.0);
-        live.blocks.reserve(runs.clone().count());
+        live.blocks.reserve(with_headroom(runs.clone().count(), n));
         for run in runs {
             live.blocks
                 .insert(run[0].0, run.iter().map(|&(_, slot)| slot).collect());
@@ -339,6 +352,10 @@ impl LiveResolver {
             }
             live.add_edge(a, b, weight);
         }
+        let customers = state.customers.len();
+        live.customers.reserve(with_headroom(customers, n));
+        live.by_id.reserve(with_headroom(customers, n));
+        live.issued.reserve(with_headroom(state.issued.len(), n));
         for ((id, created), members) in state.customers.into_iter().zip(members) {
             let id = CustomerId::from_u64(id);
             if members.is_empty() {

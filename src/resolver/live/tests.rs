@@ -523,6 +523,89 @@ proptest! {
     }
 }
 
+/// Applies the operations to a graph, returning every change report.
+fn reports(live: &mut LiveResolver, ops: &[Op]) -> Vec<Vec<Change>> {
+    ops.iter()
+        .map(|op| match *op {
+            Op::Upsert(i, v) => live.upsert(variant(i, v)).expect("upsert"),
+            Op::Erase(i) => live.erase(&key(i)).expect("erase"),
+            Op::EraseCustomerOf(i) => match live.customer_of(&key(i)) {
+                Some(id) => live.erase_customer(id).expect("erase customer"),
+                None => Vec::new(),
+            },
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// The fast path of an upsert changes nothing but the time taken: the
+    /// same change reports, customers, ids and member order as the general
+    /// path, after any operations (with and without tiny caps).
+    #[test]
+    fn the_fast_path_equals_the_general_path(
+        ops in prop::collection::vec(op(16), 1..40),
+        tiny in any::<bool>(),
+    ) {
+        let settings = if tiny { tiny_caps() } else { Settings::default() };
+        let mut fast = LiveResolver::new(settings.clone(), None, Population::default()).unwrap();
+        let mut general = LiveResolver::new(settings, None, Population::default()).unwrap();
+        general.fast_paths = false;
+        prop_assert_eq!(reports(&mut fast, &ops), reports(&mut general, &ops));
+        prop_assert_eq!(customers_by_id(&fast), customers_by_id(&general));
+        let members = |live: &LiveResolver| -> Vec<Option<Vec<u32>>> {
+            live.customers.iter().map(|c| c.as_ref().map(|c| c.members.clone())).collect()
+        };
+        prop_assert_eq!(members(&fast), members(&general));
+        prop_assert_eq!(fast.next_stamp, general.next_stamp);
+    }
+}
+
+#[test]
+fn the_fast_path_is_taken_for_a_new_record_alone_or_joining_one_customer() {
+    let mut live = LiveResolver::new(Settings::default(), None, Population::default()).unwrap();
+    live.upsert(variant(0, 0)).unwrap();
+    // A second spelling of the same person joins her customer.
+    let work = |live: &mut LiveResolver, record: NormalizedRecord| {
+        let slot = live.slots.len() as u32;
+        live.records.push(record);
+        live.slots.push(Slot {
+            alive: true,
+            customer: NO_CUSTOMER,
+            stamp: live.next_stamp,
+            ..Slot::default()
+        });
+        live.next_stamp += 1;
+        live.index_key(slot);
+        let mut work = Work::default();
+        live.attach(slot, &mut work);
+        live.index_lookups(slot);
+        (slot, work)
+    };
+    let (slot, w) = work(&mut live, variant(5, 0));
+    assert_eq!(live.slots[slot as usize].edges.len(), 1, "a duplicate");
+    let changes = live.recluster_one_new_record(&w).expect("fast path taken");
+    assert!(
+        matches!(changes[..], [Change::Attached { .. }]),
+        "{changes:?}"
+    );
+    // Someone else entirely: a customer of their own.
+    let stranger = normalize(
+        &Record::builder(SourceKey::new(Channel::Web, "zz").unwrap())
+            .full_name("Zoé Xylander")
+            .unwrap()
+            .build(),
+    );
+    let (_, w) = work(&mut live, stranger);
+    let changes = live.recluster_one_new_record(&w).expect("fast path taken");
+    assert!(
+        matches!(changes[..], [Change::Created { .. }]),
+        "{changes:?}"
+    );
+    assert_consistent(&live);
+}
+
 #[test]
 fn the_resolver_can_be_shared_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
