@@ -689,7 +689,7 @@ pub(super) mod tests {
     /// A written given name and the canonical name the nickname table gave it.
     fn written(written: &str, canonical: &str) -> GivenName<'static> {
         let mut name = person_name(canonical, "x");
-        name.given = written.to_owned();
+        name.given = written.into();
         GivenName::of(Box::leak(Box::new(name))).unwrap()
     }
 

@@ -39,6 +39,19 @@ use crate::record::{Field, IdentifierKind, Record, SourceKey};
 /// It dereferences to `str` and compares with `str` and `String`.
 pub use compact_str::CompactString;
 
+/// The vector type of a record's names, emails and phones: a `Vec` that holds
+/// one value inline, the usual count, so that a record with one of each
+/// costs no allocation for them. It dereferences to a slice and serializes as
+/// a plain sequence (the same JSON and snapshot bytes as a `Vec`).
+pub use smallvec::SmallVec;
+
+/// A record's names: usually one, held inline.
+pub type Names = SmallVec<[PersonName; 1]>;
+/// A record's emails: usually none or one, held inline.
+pub type Emails = SmallVec<[Email; 1]>;
+/// A record's phones: usually none or one, held inline.
+pub type Phones = SmallVec<[Phone; 1]>;
+
 pub use address::NormalizedAddress;
 pub use date::{DateOrder, PartialDate};
 pub use email::Email;
@@ -160,13 +173,13 @@ pub struct NormalizedRecord {
     /// The civility, from its own field or found in a full name.
     pub civility: Option<Civility>,
     /// Every name the record gives (a birth and a married family name give two).
-    pub names: Vec<PersonName>,
+    pub names: Names,
     /// Birth date, full or partial (a birth year alone gives a year-only date).
     pub birth: Option<PartialDate>,
     /// Valid emails, deduplicated on their normalized form.
-    pub emails: Vec<Email>,
+    pub emails: Emails,
     /// Valid phones, deduplicated on E.164.
-    pub phones: Vec<Phone>,
+    pub phones: Phones,
     /// Non-empty addresses, in the record's order.
     pub addresses: Vec<NormalizedAddress>,
     /// Identifiers, upper-cased with spaces and separators removed.
@@ -263,7 +276,7 @@ impl Normalizer {
             }
         }
 
-        let mut emails: Vec<Email> = Vec::with_capacity(record.emails.len());
+        let mut emails = Emails::with_capacity(record.emails.len());
         for raw in &record.emails {
             match email::normalize_email(raw) {
                 Ok(e) if emails.iter().all(|x| x.normalized != e.normalized) => emails.push(e),
@@ -275,7 +288,7 @@ impl Normalizer {
             }
         }
 
-        let mut phones: Vec<Phone> = Vec::with_capacity(record.phones.len());
+        let mut phones = Phones::with_capacity(record.phones.len());
         for raw in &record.phones {
             match phone::normalize_phone(raw, options.region) {
                 Ok(p) if phones.iter().all(|x| x.e164 != p.e164) => phones.push(p),

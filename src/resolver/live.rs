@@ -1566,10 +1566,10 @@ fn blank(key: SourceKey) -> NormalizedRecord {
     NormalizedRecord {
         key,
         civility: None,
-        names: Vec::new(),
+        names: Default::default(),
         birth: None,
-        emails: Vec::new(),
-        phones: Vec::new(),
+        emails: Default::default(),
+        phones: Default::default(),
         addresses: Vec::new(),
         identifiers: Vec::new(),
         created_at: None,
