@@ -1090,7 +1090,7 @@ impl LiveResolver {
         // (source keys are system ids, not personal data).
         self.records[slot as usize] = blank(SourceKey {
             channel: key.channel.clone(),
-            id: String::new(),
+            id: Default::default(),
         });
         work.departed.push((key, customer));
         let s = &mut self.slots[slot as usize];
