@@ -418,6 +418,57 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    use crate::record::Channel;
+
+    /// The usual record (one name, one email, one phone, a short source id)
+    /// is normalized without moving any of them to the heap, and a second
+    /// value still spills.
+    #[test]
+    fn single_values_are_held_inline() -> Result<(), Error> {
+        let normalizer = Normalizer::new(NormalizeOptions::default())?;
+        let mut b = Record::builder(SourceKey::new(Channel::Store, "4001234")?);
+        b.given_name("Marie")?;
+        b.family_name("Dupont")?;
+        b.email("marie.dupont@orange.fr")?;
+        b.phone("06 12 34 56 78")?;
+        let n = normalizer.normalize(&b.build());
+        assert_eq!((n.names.len(), n.emails.len(), n.phones.len()), (1, 1, 1));
+        assert!(!n.names.spilled() && !n.emails.spilled() && !n.phones.spilled());
+        assert!(!n.key.id.is_heap_allocated());
+
+        b.phone("01 43 55 66 77")?;
+        let n = normalizer.normalize(&b.build());
+        assert_eq!(n.phones.len(), 2);
+        assert!(n.phones.spilled());
+        Ok(())
+    }
+
+    /// Snapshots and JSON exports were written when these fields were
+    /// `Vec`s: the inline vectors must write the same bytes and read them back.
+    #[test]
+    fn inline_vectors_serialize_as_vecs() {
+        let phones = [
+            Phone {
+                e164: "+33612345678".into(),
+                kind: PhoneKind::Mobile,
+            },
+            Phone {
+                e164: "+33143556677".into(),
+                kind: PhoneKind::Landline,
+            },
+        ];
+        for n in 0..=phones.len() {
+            let vec = phones[..n].to_vec();
+            let inline: Phones = phones[..n].iter().cloned().collect();
+            let bytes = postcard::to_allocvec(&vec).unwrap();
+            assert_eq!(postcard::to_allocvec(&inline).unwrap(), bytes);
+            assert_eq!(postcard::from_bytes::<Phones>(&bytes).unwrap(), inline);
+            let json = serde_json::to_string(&vec).unwrap();
+            assert_eq!(serde_json::to_string(&inline).unwrap(), json);
+            assert_eq!(serde_json::from_str::<Phones>(&json).unwrap(), inline);
+        }
+    }
+
     proptest! {
         #[test]
         fn identifier_byte_path_agrees_with_char_path(raw in "[\\x00-\\x7f]{0,40}") {

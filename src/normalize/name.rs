@@ -48,8 +48,8 @@ use std::sync::LazyLock;
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
-use super::nickname::{StaticTable, canonical_given, table_rows};
 use super::Names;
+use super::nickname::{StaticTable, canonical_given, table_rows};
 use super::text::{ScratchBuffer, fold_into};
 
 /// The most [`PersonName`]s one record gives.
