@@ -506,11 +506,11 @@ fn names(given: &str, family: &str) -> crate::normalize::Names {
 #[test]
 fn dupond_and_dupont_born_the_same_day_are_paired_phonetically() {
     let mut a = record(0);
-    a.names = names("Marie", "DUPOND").into();
+    a.names = names("Marie", "DUPOND");
     a.birth = Some(date(1980, 3, 5));
     a.addresses = vec![address(3, "rue des lilas", "33000", "bordeaux")];
     let mut b = record(1);
-    b.names = names("Marie", "Dupont").into();
+    b.names = names("Marie", "Dupont");
     b.birth = Some(date(1980, 3, 5));
     b.addresses = vec![address(8, "cours victor hugo", "69002", "lyon")];
     let mut c = b.clone();
@@ -531,13 +531,13 @@ fn the_typo_rule_survives_a_garbled_or_married_family_name() {
     // differs) and `Lefebvre` (married name) against `Dupont`, all born
     // 12/07/1964. (`Dpuont` would not do: Soundex2 keys it as `Dupont`.)
     let mut birth_name = record(0);
-    birth_name.names = names("Françoise", "Dupont").into();
+    birth_name.names = names("Françoise", "Dupont");
     birth_name.birth = Some(date(1964, 7, 12));
     let mut typo = record(1);
-    typo.names = names("FRANCOISE", "Fupont").into();
+    typo.names = names("FRANCOISE", "Fupont");
     typo.birth = Some(date(1964, 7, 12));
     let mut married = record(2);
-    married.names = names("Francoise", "Lefebvre").into();
+    married.names = names("Francoise", "Lefebvre");
     married.birth = Some(date(1964, 7, 12));
     let mut other_day = married.clone();
     other_day.birth = Some(date(1964, 7, 13));
@@ -556,10 +556,10 @@ fn the_typo_rule_survives_a_garbled_or_married_family_name() {
 fn nicknames_meet_their_canonical_name_in_the_typo_rule() {
     // `Fred` is read as `frederic` by the names normalizer.
     let mut a = record(0);
-    a.names = names("Fred", "Moreau").into();
+    a.names = names("Fred", "Moreau");
     a.birth = Some(date(1990, 1, 30));
     let mut b = record(1);
-    b.names = names("Frédéric", "Morau").into();
+    b.names = names("Frédéric", "Morau");
     b.birth = Some(date(1990, 1, 30));
     let blocking = blocker(BlockingRule::default_rules())
         .block(&[a, b])
