@@ -67,7 +67,10 @@ fn data(n_events: usize, per_customer: usize) -> Data {
             } else {
                 (Channel::Web, format!("A-{}", r / 2))
             };
-            SourceKey { channel, id }
+            SourceKey {
+                channel,
+                id: id.into(),
+            }
         })
         .collect();
     let customer_of_record: Vec<u32> = (0..2 * customers).map(|r| (r / 2) as u32).collect();
@@ -238,7 +241,7 @@ fn live(c: &mut Criterion) {
         if i % 7 == 0 {
             e.source = SourceKey {
                 channel: Channel::App,
-                id: format!("U-{}", i / 20),
+                id: format!("U-{}", i / 20).into(),
             };
         }
     }

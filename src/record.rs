@@ -12,6 +12,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, Result};
@@ -129,8 +130,11 @@ impl From<Channel> for String {
 pub struct SourceKey {
     /// The system the record came from.
     pub channel: Channel,
-    /// The record's id in that system.
-    pub id: String,
+    /// The record's id in that system. Source ids are short (a loyalty
+    /// number, `A-1029`): up to 24 bytes they are held inline, so a key and
+    /// its clones in normalized records, blocks and clusters cost no
+    /// allocation.
+    pub id: CompactString,
 }
 
 impl SourceKey {
@@ -143,7 +147,7 @@ impl SourceKey {
         }
         Ok(SourceKey {
             channel,
-            id: id.to_owned(),
+            id: CompactString::new(id),
         })
     }
 }

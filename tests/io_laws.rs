@@ -127,7 +127,7 @@ fn oracle(rows: &[GenRow]) -> Vec<Option<String>> {
                 .map(|c| std::str::from_utf8(c).ok())
                 .collect::<Option<_>>()?;
             let key = SourceKey::new(Channel::Web, text[0]).ok()?;
-            seen.insert(key.id.clone()).then_some(key.id)
+            seen.insert(key.id.clone()).then(|| key.id.into())
         })
         .collect()
 }

@@ -20,8 +20,9 @@
 //!
 //! let record = |id: &str, phone: &str| NormalizedRecord {
 //!     key: SourceKey::new(Channel::Store, id).unwrap(),
-//!     civility: None, names: vec![], birth: None, emails: vec![],
-//!     phones: vec![Phone { e164: phone.into(), kind: PhoneKind::Mobile }],
+//!     civility: None, names: Default::default(), birth: None,
+//!     emails: Default::default(),
+//!     phones: [Phone { e164: phone.into(), kind: PhoneKind::Mobile }].into_iter().collect(),
 //!     addresses: vec![], identifiers: vec![], created_at: None, updated_at: None,
 //!     issues: vec![],
 //! };

@@ -15,10 +15,10 @@ fn record(id: usize) -> NormalizedRecord {
     NormalizedRecord {
         key: SourceKey::new(Channel::Web, format!("C{id}")).unwrap(),
         civility: None,
-        names: vec![],
+        names: smallvec::smallvec![],
         birth: None,
-        emails: vec![],
-        phones: vec![],
+        emails: smallvec::smallvec![],
+        phones: smallvec::smallvec![],
         addresses: vec![],
         identifiers: vec![],
         created_at: None,
@@ -139,13 +139,13 @@ fn rule_named(blocker: &Blocker, name: &str) -> RuleId {
 #[test]
 fn sharing_a_phone_and_an_email_gives_one_pair_attributed_to_email() {
     let mut a = record(0);
-    a.names = vec![name("marie", "dupont")];
-    a.emails = vec![email("marie.dupont@orange.fr")];
-    a.phones = vec![phone("+33612345678")];
+    a.names = smallvec::smallvec![name("marie", "dupont")];
+    a.emails = smallvec::smallvec![email("marie.dupont@orange.fr")];
+    a.phones = smallvec::smallvec![phone("+33612345678")];
     let mut b = record(1);
-    b.names = vec![name("marie", "dupond")];
-    b.emails = vec![email("marie.dupont@orange.fr")];
-    b.phones = vec![phone("+33612345678")];
+    b.names = smallvec::smallvec![name("marie", "dupond")];
+    b.emails = smallvec::smallvec![email("marie.dupont@orange.fr")];
+    b.phones = smallvec::smallvec![phone("+33612345678")];
     let blocker = blocker(rules_without_phonetic());
     let blocking = blocker.block(&[a, b]).unwrap();
     assert_eq!(pair_ids(&blocking), [(0, 1)]);
@@ -164,9 +164,9 @@ fn sharing_a_phone_and_an_email_gives_one_pair_attributed_to_email() {
 #[test]
 fn two_shared_emails_of_one_rule_give_one_pair() {
     let mut a = record(0);
-    a.emails = vec![email("jdupont@free.fr"), email("jean.dupont@gmail.com")];
+    a.emails = smallvec::smallvec![email("jdupont@free.fr"), email("jean.dupont@gmail.com")];
     let mut b = record(1);
-    b.emails = vec![email("jean.dupont@gmail.com"), email("jdupont@free.fr")];
+    b.emails = smallvec::smallvec![email("jean.dupont@gmail.com"), email("jdupont@free.fr")];
     let blocking = blocker(rules_without_phonetic()).block(&[a, b]).unwrap();
     assert_eq!(pair_ids(&blocking), [(0, 1)]);
     let email = &blocking.report.rules[3];
@@ -181,7 +181,7 @@ fn pairs_are_canonical_and_sorted() {
         records[i].identifiers = vec![(IdentifierKind::LoyaltyCard, "2900012345678".into())];
     }
     for i in [2, 0] {
-        records[i].phones = vec![phone("+33145678901")];
+        records[i].phones = smallvec::smallvec![phone("+33145678901")];
     }
     let blocking = blocker(rules_without_phonetic()).block(&records).unwrap();
     assert_eq!(pair_ids(&blocking), [(0, 2), (1, 3), (1, 4), (3, 4)]);
@@ -197,16 +197,16 @@ fn generic_phone_shared_by_fifty_names_gives_no_pair() {
     let mut records: Vec<_> = (0..50)
         .map(|i| {
             let mut r = record(i);
-            r.names = vec![name("camille", &format!("{} {i}", FAMILIES[i % 10]))];
-            r.phones = vec![phone("+33140000000")];
+            r.names = smallvec::smallvec![name("camille", &format!("{} {i}", FAMILIES[i % 10]))];
+            r.phones = smallvec::smallvec![phone("+33140000000")];
             r
         })
         .collect();
     // A household landline: four records, two family names; stays a key.
     for (i, family) in ["garcia", "garcia", "roux", "roux"].iter().enumerate() {
         let mut r = record(50 + i);
-        r.names = vec![name("alex", family)];
-        r.phones = vec![phone("+33478000000")];
+        r.names = smallvec::smallvec![name("alex", family)];
+        r.phones = smallvec::smallvec![phone("+33478000000")];
         records.push(r);
     }
     let blocking = blocker(rules_without_phonetic()).block(&records).unwrap();
@@ -233,8 +233,8 @@ fn generic_email_and_company_address_are_detected() {
     let mut records = Vec::new();
     for i in 0..12 {
         let mut r = record(i);
-        r.names = vec![name("paul", &format!("nom{i}"))];
-        r.emails = vec![email("contact@enseigne.fr")];
+        r.names = smallvec::smallvec![name("paul", &format!("nom{i}"))];
+        r.emails = smallvec::smallvec![email("contact@enseigne.fr")];
         r.addresses = vec![address(1, "place de la defense", "92400", "courbevoie")];
         records.push(r);
     }
@@ -256,7 +256,7 @@ fn oversized_block_is_skipped_and_reported_not_dropped() {
     let records: Vec<_> = (0..4)
         .map(|i| {
             let mut r = record(i);
-            r.names = vec![name(["luc", "anne", "marc", "pierre"][i], "dupont")];
+            r.names = smallvec::smallvec![name(["luc", "anne", "marc", "pierre"][i], "dupont")];
             r.addresses = vec![address(
                 i as u32 + 1,
                 "rue de paris",
@@ -315,13 +315,13 @@ fn a_skipped_earlier_block_does_not_hide_a_later_rule() {
     let mut records: Vec<_> = (0..4)
         .map(|i| {
             let mut r = record(i);
-            r.phones = vec![phone("+33320000000")];
+            r.phones = smallvec::smallvec![phone("+33320000000")];
             r
         })
         .collect();
-    records[0].names = vec![name("yves", "lefebvre")];
+    records[0].names = smallvec::smallvec![name("yves", "lefebvre")];
     records[0].addresses = vec![address(2, "rue nationale", "59000", "lille")];
-    records[1].names = vec![name("yves", "lefebvre")];
+    records[1].names = smallvec::smallvec![name("yves", "lefebvre")];
     records[1].addresses = vec![address(4, "rue solferino", "59000", "lille")];
     let blocker = Blocker::new(BlockingSettings {
         rules: rules_without_phonetic(),
@@ -342,10 +342,10 @@ fn name_parts_come_from_the_same_name() {
     // Record 0 is Marie Dupont (birth name) and Jean Martin on another name;
     // record 1 is Jean Dupont: `j dupont 75011` must not be formed for 0.
     let mut a = record(0);
-    a.names = vec![name("marie", "dupont"), name("jean", "martin")];
+    a.names = smallvec::smallvec![name("marie", "dupont"), name("jean", "martin")];
     a.addresses = vec![address(5, "rue oberkampf", "75011", "")];
     let mut b = record(1);
-    b.names = vec![name("jean", "dupont")];
+    b.names = smallvec::smallvec![name("jean", "dupont")];
     b.addresses = vec![address(9, "rue oberkampf", "75011", "")];
     let blocker = blocker(rules_without_phonetic());
     assert!(
@@ -368,7 +368,7 @@ fn name_parts_come_from_the_same_name() {
 fn device_ids_and_placeholder_emails_are_not_keys() {
     let mut a = record(0);
     a.identifiers = vec![(IdentifierKind::DeviceId, "IPAD-FAMILLE".into())];
-    a.emails = vec![email("pasdemail@enseigne.fr")];
+    a.emails = smallvec::smallvec![email("pasdemail@enseigne.fr")];
     let b = a.clone();
     let blocking = blocker(BlockingRule::default_rules())
         .block(&[a, b])
@@ -392,7 +392,7 @@ fn empty_batch_and_single_record() {
     assert!(blocking.pairs.is_empty());
     assert_eq!(blocking.report.records, 0);
     let mut r = record(0);
-    r.phones = vec![phone("+33612345678")];
+    r.phones = smallvec::smallvec![phone("+33612345678")];
     let blocking = blocker.block(&[r]).unwrap();
     assert!(blocking.pairs.is_empty());
     assert_eq!(blocking.report.rules[4].records_with_key, 1);
@@ -469,14 +469,14 @@ fn family_prefix_rule_survives_a_typo_after_the_third_letter() {
         ],
     );
     let mut a = record(0);
-    a.names = vec![name("francois", "dupont")];
+    a.names = smallvec::smallvec![name("francois", "dupont")];
     a.birth = Some(PartialDate {
         year: 1975,
         month: None,
         day: None,
     });
     let mut b = record(1);
-    b.names = vec![name("francois", "dupotn")];
+    b.names = smallvec::smallvec![name("francois", "dupotn")];
     b.birth = Some(date(1975, 6, 2));
     let blocking = blocker(vec![rule]).block(&[a, b]).unwrap();
     assert_eq!(pair_ids(&blocking), [(0, 1)]);
@@ -485,7 +485,7 @@ fn family_prefix_rule_survives_a_typo_after_the_third_letter() {
 #[test]
 fn keys_do_not_print_values_and_serialize_as_numbers() {
     let mut a = record(0);
-    a.emails = vec![email("secret.person@laposte.net")];
+    a.emails = smallvec::smallvec![email("secret.person@laposte.net")];
     let blocker = blocker(rules_without_phonetic());
     let keys = blocker.keys(&a, &GenericValues::default());
     assert_eq!(keys.len(), 1);
@@ -499,7 +499,7 @@ fn keys_do_not_print_values_and_serialize_as_numbers() {
 }
 
 /// Names as the names normalizer reads them from raw source fields.
-fn names(given: &str, family: &str) -> Vec<PersonName> {
+fn names(given: &str, family: &str) -> crate::normalize::Names {
     crate::normalize::name::normalize_names(None, &[given.into()], &[family.into()], &[]).1
 }
 

@@ -41,15 +41,16 @@ use crate::record::RecordId;
 /// let person = |id: &str, given: &str, day: u8| NormalizedRecord {
 ///     key: SourceKey::new(Channel::Store, id).unwrap(),
 ///     civility: None,
-///     names: vec![PersonName {
+///     names: [PersonName {
 ///         given: given.into(),
 ///         given_canonical: given.into(),
 ///         initials: given[..1].into(),
 ///         family: "dupont".into(),
 ///         particles: Default::default(),
-///     }],
+///     }].into_iter().collect(),
 ///     birth: Some(PartialDate { year: 1980, month: Some(3), day: Some(day) }),
-///     emails: vec![], phones: vec![], addresses: vec![], identifiers: vec![],
+///     emails: Default::default(), phones: Default::default(),
+///     addresses: vec![], identifiers: vec![],
 ///     created_at: None, updated_at: None, issues: vec![],
 /// };
 /// let records = [

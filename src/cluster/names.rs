@@ -162,10 +162,10 @@ mod tests {
         NormalizedRecord {
             key: SourceKey::new(Channel::Web, id).expect("valid key"),
             civility: None,
-            names,
+            names: names.into(),
             birth: None,
-            emails: Vec::new(),
-            phones: Vec::new(),
+            emails: Default::default(),
+            phones: Default::default(),
             addresses: Vec::new(),
             identifiers: Vec::new(),
             created_at: None,

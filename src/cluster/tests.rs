@@ -16,10 +16,10 @@ fn person(channel: Channel, id: &str) -> Person {
     Person(NormalizedRecord {
         key: SourceKey::new(channel, id).unwrap(),
         civility: None,
-        names: vec![],
+        names: smallvec::smallvec![],
         birth: None,
-        emails: vec![],
-        phones: vec![],
+        emails: smallvec::smallvec![],
+        phones: smallvec::smallvec![],
         addresses: vec![],
         identifiers: vec![],
         created_at: None,

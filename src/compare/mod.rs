@@ -46,15 +46,15 @@
 //!     NormalizedRecord {
 //!         key: SourceKey::new(Channel::Store, id).unwrap(),
 //!         civility: None,
-//!         names: vec![PersonName {
+//!         names: [PersonName {
 //!             given: given.into(),
 //!             given_canonical: canonical.into(),
 //!             family: family.into(),
 //!             ..PersonName::default()
-//!         }],
+//!         }].into_iter().collect(),
 //!         birth: None,
-//!         emails: vec![],
-//!         phones: vec![],
+//!         emails: Default::default(),
+//!         phones: Default::default(),
 //!         addresses: vec![],
 //!         identifiers: vec![],
 //!         created_at: None,

@@ -441,13 +441,14 @@ impl<G: GenericValues + Sync> Comparator<G> {
     /// let person = |id: &str, given: &str, family: &str| NormalizedRecord {
     ///     key: SourceKey::new(Channel::Web, id).unwrap(),
     ///     civility: None,
-    ///     names: vec![PersonName {
+    ///     names: [PersonName {
     ///         given: given.into(),
     ///         given_canonical: given.into(),
     ///         family: family.into(),
     ///         ..PersonName::default()
-    ///     }],
-    ///     birth: None, emails: vec![], phones: vec![], addresses: vec![],
+    ///     }].into_iter().collect(),
+    ///     birth: None, emails: Default::default(), phones: Default::default(),
+    ///     addresses: vec![],
     ///     identifiers: vec![], created_at: None, updated_at: None, issues: vec![],
     /// };
     /// let records = [person("1", "marie", "dupont"), person("2", "marie", "dupond")];

@@ -19,10 +19,10 @@ fn empty(id: &str) -> NormalizedRecord {
     NormalizedRecord {
         key: SourceKey::new(Channel::Web, id).unwrap_or_else(|_| unreachable!()),
         civility: None,
-        names: vec![],
+        names: smallvec::smallvec![],
         birth: None,
-        emails: vec![],
-        phones: vec![],
+        emails: smallvec::smallvec![],
+        phones: smallvec::smallvec![],
         addresses: vec![],
         identifiers: vec![],
         created_at: None,
@@ -52,7 +52,7 @@ fn name(given: &str, canonical: &str, family: &str) -> PersonName {
 
 fn named(names: Vec<PersonName>) -> NormalizedRecord {
     NormalizedRecord {
-        names,
+        names: names.into(),
         ..empty("n")
     }
 }
@@ -78,7 +78,7 @@ fn email(raw: &str, normalized: &str) -> Email {
 
 fn mailed(emails: Vec<Email>) -> NormalizedRecord {
     NormalizedRecord {
-        emails,
+        emails: emails.into(),
         ..empty("e")
     }
 }
@@ -458,7 +458,7 @@ fn phone_levels() {
         kind: PhoneKind::Mobile,
     };
     let r = NormalizedRecord {
-        phones: vec![reunion],
+        phones: smallvec::smallvec![reunion],
         ..empty("r")
     };
     assert_eq!(
@@ -634,8 +634,8 @@ fn generic_values_count_as_null() {
     let comparator = Comparator::with_generic_values(ComparisonSettings::default(), &generic)
         .unwrap_or_else(|_| unreachable!());
     let walk_in = NormalizedRecord {
-        phones: vec![phone("+33140000000")],
-        emails: vec![email("commandes@boutique.fr", "commandes@boutique.fr")],
+        phones: smallvec::smallvec![phone("+33140000000")],
+        emails: smallvec::smallvec![email("commandes@boutique.fr", "commandes@boutique.fr")],
         addresses: vec![store_address],
         ..empty("w")
     };
@@ -653,12 +653,12 @@ fn generic_values_count_as_null() {
 #[test]
 fn explain_names_every_comparison() {
     let a = NormalizedRecord {
-        names: vec![name("fred", "frederic", "dupont")],
+        names: smallvec::smallvec![name("fred", "frederic", "dupont")],
         birth: Some(date(1980, Some(3), Some(5))),
         ..empty("1")
     };
     let b = NormalizedRecord {
-        names: vec![name("frederic", "", "dupond")],
+        names: smallvec::smallvec![name("frederic", "", "dupond")],
         birth: Some(date(1980, Some(5), Some(3))),
         ..empty("2")
     };
@@ -796,10 +796,10 @@ fn record() -> impl Strategy<Value = NormalizedRecord> {
     )
         .prop_map(
             |(names, birth, emails, phones, addresses, identifiers)| NormalizedRecord {
-                names,
+                names: names.into(),
                 birth,
-                emails,
-                phones,
+                emails: emails.into(),
+                phones: phones.into(),
                 addresses,
                 identifiers: identifiers
                     .into_iter()
@@ -1016,20 +1016,20 @@ fn prepared_equals_plain_on_the_hand_cases() {
         named(vec![name("marie josephine", "", "de la rochefoucauld")]),
         named(vec![name("marie josephine", "", "de la rochefoucault")]),
         NormalizedRecord {
-            emails: vec![
+            emails: smallvec::smallvec![
                 email("marie.lefebvre@orange.fr", "marie.lefebvre@orange.fr"),
                 email("x", "mlefebvre@free.fr"),
             ],
             ..named(vec![name("marie", "", "lefebvre")])
         },
         NormalizedRecord {
-            emails: vec![email("x", "marielefebvre@gmail.com")],
-            phones: vec![phone("+33612345678")],
+            emails: smallvec::smallvec![email("x", "marielefebvre@gmail.com")],
+            phones: smallvec::smallvec![phone("+33612345678")],
             ..named(vec![name("marie", "", "lefebvre")])
         },
         NormalizedRecord {
-            emails: vec![email("x", "jean.dupont1@gmail.com")],
-            phones: vec![phone("+33612345687"), phone("+33140000000")],
+            emails: smallvec::smallvec![email("x", "jean.dupont1@gmail.com")],
+            phones: smallvec::smallvec![phone("+33612345687"), phone("+33140000000")],
             addresses: vec![address(
                 Some(12),
                 None,
@@ -1040,8 +1040,8 @@ fn prepared_equals_plain_on_the_hand_cases() {
             ..empty("e")
         },
         NormalizedRecord {
-            emails: vec![email("x", "jean.dupont1@free.fr")],
-            phones: vec![phone("+33712345678"), phone("+33140000000")],
+            emails: smallvec::smallvec![email("x", "jean.dupont1@free.fr")],
+            phones: smallvec::smallvec![phone("+33712345678"), phone("+33140000000")],
             addresses: vec![address(
                 Some(12),
                 Some("bis"),

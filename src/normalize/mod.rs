@@ -39,6 +39,19 @@ use crate::record::{Field, IdentifierKind, Record, SourceKey};
 /// It dereferences to `str` and compares with `str` and `String`.
 pub use compact_str::CompactString;
 
+/// The vector type of a record's names, emails and phones: a `Vec` that holds
+/// one value inline, the usual count, so that a record with one of each
+/// costs no allocation for them. It dereferences to a slice and serializes as
+/// a plain sequence (the same JSON and snapshot bytes as a `Vec`).
+pub use smallvec::SmallVec;
+
+/// A record's names: usually one, held inline.
+pub type Names = SmallVec<[PersonName; 1]>;
+/// A record's emails: usually none or one, held inline.
+pub type Emails = SmallVec<[Email; 1]>;
+/// A record's phones: usually none or one, held inline.
+pub type Phones = SmallVec<[Phone; 1]>;
+
 pub use address::NormalizedAddress;
 pub use date::{DateOrder, PartialDate};
 pub use email::Email;
@@ -160,13 +173,13 @@ pub struct NormalizedRecord {
     /// The civility, from its own field or found in a full name.
     pub civility: Option<Civility>,
     /// Every name the record gives (a birth and a married family name give two).
-    pub names: Vec<PersonName>,
+    pub names: Names,
     /// Birth date, full or partial (a birth year alone gives a year-only date).
     pub birth: Option<PartialDate>,
     /// Valid emails, deduplicated on their normalized form.
-    pub emails: Vec<Email>,
+    pub emails: Emails,
     /// Valid phones, deduplicated on E.164.
-    pub phones: Vec<Phone>,
+    pub phones: Phones,
     /// Non-empty addresses, in the record's order.
     pub addresses: Vec<NormalizedAddress>,
     /// Identifiers, upper-cased with spaces and separators removed.
@@ -263,7 +276,7 @@ impl Normalizer {
             }
         }
 
-        let mut emails: Vec<Email> = Vec::with_capacity(record.emails.len());
+        let mut emails = Emails::with_capacity(record.emails.len());
         for raw in &record.emails {
             match email::normalize_email(raw) {
                 Ok(e) if emails.iter().all(|x| x.normalized != e.normalized) => emails.push(e),
@@ -275,7 +288,7 @@ impl Normalizer {
             }
         }
 
-        let mut phones: Vec<Phone> = Vec::with_capacity(record.phones.len());
+        let mut phones = Phones::with_capacity(record.phones.len());
         for raw in &record.phones {
             match phone::normalize_phone(raw, options.region) {
                 Ok(p) if phones.iter().all(|x| x.e164 != p.e164) => phones.push(p),
@@ -404,6 +417,57 @@ fn identifier_field(kind: &IdentifierKind) -> Field {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    use crate::record::Channel;
+
+    /// The usual record (one name, one email, one phone, a short source id)
+    /// is normalized without moving any of them to the heap, and a second
+    /// value still spills.
+    #[test]
+    fn single_values_are_held_inline() -> Result<(), Error> {
+        let normalizer = Normalizer::new(NormalizeOptions::default())?;
+        let mut b = Record::builder(SourceKey::new(Channel::Store, "4001234")?);
+        b.given_name("Marie")?;
+        b.family_name("Dupont")?;
+        b.email("marie.dupont@orange.fr")?;
+        b.phone("06 12 34 56 78")?;
+        let n = normalizer.normalize(&b.build());
+        assert_eq!((n.names.len(), n.emails.len(), n.phones.len()), (1, 1, 1));
+        assert!(!n.names.spilled() && !n.emails.spilled() && !n.phones.spilled());
+        assert!(!n.key.id.is_heap_allocated());
+
+        b.phone("01 43 55 66 77")?;
+        let n = normalizer.normalize(&b.build());
+        assert_eq!(n.phones.len(), 2);
+        assert!(n.phones.spilled());
+        Ok(())
+    }
+
+    /// Snapshots and JSON exports were written when these fields were
+    /// `Vec`s: the inline vectors must write the same bytes and read them back.
+    #[test]
+    fn inline_vectors_serialize_as_vecs() {
+        let phones = [
+            Phone {
+                e164: "+33612345678".into(),
+                kind: PhoneKind::Mobile,
+            },
+            Phone {
+                e164: "+33143556677".into(),
+                kind: PhoneKind::Landline,
+            },
+        ];
+        for n in 0..=phones.len() {
+            let vec = phones[..n].to_vec();
+            let inline: Phones = phones[..n].iter().cloned().collect();
+            let bytes = postcard::to_allocvec(&vec).unwrap();
+            assert_eq!(postcard::to_allocvec(&inline).unwrap(), bytes);
+            assert_eq!(postcard::from_bytes::<Phones>(&bytes).unwrap(), inline);
+            let json = serde_json::to_string(&vec).unwrap();
+            assert_eq!(serde_json::to_string(&inline).unwrap(), json);
+            assert_eq!(serde_json::from_str::<Phones>(&json).unwrap(), inline);
+        }
+    }
 
     proptest! {
         #[test]

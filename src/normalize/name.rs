@@ -48,6 +48,7 @@ use std::sync::LazyLock;
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
+use super::Names;
 use super::nickname::{StaticTable, canonical_given, table_rows};
 use super::text::{ScratchBuffer, fold_into};
 
@@ -876,7 +877,7 @@ pub fn normalize_names(
     given_names: &[String],
     family_names: &[String],
     full_names: &[String],
-) -> (Option<Civility>, Vec<PersonName>) {
+) -> (Option<Civility>, Names) {
     let mut gathered = Gathered {
         found: Found::Nothing,
         givens: Forms::new(),
@@ -907,7 +908,7 @@ pub fn normalize_names(
         givens, families, ..
     } = &mut gathered;
     if givens.len() == 0 && families.len() == 0 {
-        return (civility, Vec::new());
+        return (civility, Names::new());
     }
     // A missing side pairs as one empty form, so a lone family name still
     // gives a name.
@@ -924,9 +925,10 @@ pub fn normalize_names(
             name.family = f.family;
             name.particles = f.particles;
         }
-        return (civility, vec![name]);
+        // Held inline: no allocation.
+        return (civility, smallvec::smallvec![name]);
     }
-    let mut names = Vec::with_capacity((n_given * n_family).min(MAX_NAMES));
+    let mut names = Names::with_capacity((n_given * n_family).min(MAX_NAMES));
     'outer: for family in (0..n_family).map(|i| families.get(i)) {
         for given in (0..n_given).map(|i| givens.get(i)) {
             if names.len() == MAX_NAMES {
@@ -1311,10 +1313,10 @@ mod tests {
 
     #[test]
     fn bounded_and_empty() {
-        assert_eq!(normalize_names(None, &[], &[], &[]), (None, vec![]));
+        assert_eq!(normalize_names(None, &[], &[], &[]), (None, Names::new()));
         assert_eq!(
             normalize_names(Some("Mme"), &s(&["", " "]), &s(&["-"]), &s(&["Mme"])).1,
-            vec![]
+            Names::new()
         );
         let many: Vec<String> = (0..20)
             .map(|i| format!("Prenom{}", "a".repeat(i + 1)))

@@ -1109,7 +1109,7 @@ impl LiveResolver {
         // (source keys are system ids, not personal data).
         self.records[slot as usize] = blank(SourceKey {
             channel: key.channel.clone(),
-            id: String::new(),
+            id: Default::default(),
         });
         work.departed.push((key, customer));
         let s = &mut self.slots[slot as usize];
@@ -1809,10 +1809,10 @@ fn blank(key: SourceKey) -> NormalizedRecord {
     NormalizedRecord {
         key,
         civility: None,
-        names: Vec::new(),
+        names: Default::default(),
         birth: None,
-        emails: Vec::new(),
-        phones: Vec::new(),
+        emails: Default::default(),
+        phones: Default::default(),
         addresses: Vec::new(),
         identifiers: Vec::new(),
         created_at: None,

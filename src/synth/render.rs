@@ -444,7 +444,7 @@ fn store_record(
 ) -> (Record, u64, i64) {
     let noise = &cx.config.noise;
     let number = cx.ids.store.apply(person.id * 4 + u64::from(copy));
-    let id = format!("29{number:011}");
+    let id = compact_str::format_compact!("29{number:011}");
     let mut r = Record::new(SourceKey {
         channel: Channel::Store,
         id,
@@ -559,7 +559,7 @@ fn web_record(
     let number = cx.ids.web.apply(person.id * 4 + u64::from(copy));
     let mut r = Record::new(SourceKey {
         channel: Channel::Web,
-        id: format!("WEB{number:09}"),
+        id: compact_str::format_compact!("WEB{number:09}"),
     });
     r.emails.push(email);
     let mut given = self_typed(rng, noise, person.given);
@@ -632,7 +632,7 @@ fn callcentre_record(
     let number = cx.ids.callcentre.apply(person.id * 4 + u64::from(copy));
     let mut r = Record::new(SourceKey {
         channel: Channel::CallCentre,
-        id: format!("CC{number:09}"),
+        id: compact_str::format_compact!("CC{number:09}"),
     });
     let family_name = family_shown(rng, person, noise).full();
     let mut family = if chance(rng, noise.callcentre_misheard) {
@@ -752,7 +752,7 @@ fn app_record(
     let key = mix(seed ^ mix(person.id.wrapping_mul(8) + u64::from(copy) + 0x4150_5000));
     let mut r = Record::new(SourceKey {
         channel: Channel::App,
-        id: uuid(key, mix(key), false),
+        id: uuid(key, mix(key), false).into(),
     });
     // A device is its owner's: a family tablet or a reinstall on the same phone.
     let device_seed = if copy > 0 && !chance(rng, 0.7) {

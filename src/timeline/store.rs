@@ -968,7 +968,7 @@ pub(crate) fn empty_event() -> Event {
         id: String::new(),
         source: SourceKey {
             channel: Channel::Store,
-            id: String::new(),
+            id: Default::default(),
         },
         timestamp: Timestamp::UNIX_EPOCH,
         channel: Channel::Store,
@@ -1102,7 +1102,7 @@ impl<'a> EventView<'a> {
     pub fn source(&self) -> SourceKey {
         SourceKey {
             channel: self.source_channel().clone(),
-            id: self.source_id().to_owned(),
+            id: self.source_id().into(),
         }
     }
 

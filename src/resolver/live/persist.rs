@@ -253,7 +253,7 @@ impl LiveResolver {
                 records.push(record.unwrap_or_else(|| {
                     blank(SourceKey {
                         channel: Channel::Store,
-                        id: String::new(),
+                        id: Default::default(),
                     })
                 }));
             }

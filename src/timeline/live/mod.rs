@@ -430,7 +430,7 @@ impl RecordEvents {
         let (channel, id, _) = blob::parse_key(self.arena.tail(key))?;
         Some(SourceKey {
             channel: self.channels.get(channel as usize)?.clone(),
-            id: id.to_owned(),
+            id: id.into(),
         })
     }
 

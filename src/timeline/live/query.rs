@@ -512,7 +512,7 @@ impl<'a> LiveEventView<'a> {
         let (channel, id) = self.source_parts();
         SourceKey {
             channel: channel.clone(),
-            id: id.to_owned(),
+            id: id.into(),
         }
     }
 
