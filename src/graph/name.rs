@@ -399,74 +399,47 @@ impl NameIndex {
                     continue;
                 }
                 seen_keys[k] = key;
-                // Postings are sorted by family name within a key, so each
-                // family's postings form one run: its mask check and
-                // similarity are worked out once per run, and a run that
-                // fails them is skipped whole (by binary search). A common
-                // prefix key (`mar`) holds tens of thousands of postings but
-                // only hundreds of families; per-posting work made the
-                // slowest queries.
-                let bucket = self.bucket(key);
-                let mut at = 0;
-                while let Some(first) = bucket.get(at) {
-                    let rest = bucket.get(at..).unwrap_or(&[]);
-                    let run_len = rest.partition_point(|p| p.family == first.family);
-                    let run = rest.get(..run_len.max(1)).unwrap_or(&[]);
-                    at += run.len();
-                    if !masks_close(family_mask, first.family_mask) {
+                for p in self.bucket(key) {
+                    if !masks_close(family_mask, p.family_mask) {
                         continue;
                     }
-                    let f = *family_cache
-                        .entry((first.family, swapped))
-                        .or_insert_with(|| {
-                            strsim::jaro_winkler(family, &self.strings[first.family as usize])
-                        });
+                    let entry_canonical = &*self.strings[p.canonical as usize];
+                    if !given.is_empty()
+                        && !query_initials
+                        && canonical_mask.count_ones() > 2
+                        && p.canonical_mask.count_ones() > 2
+                        && !masks_close(canonical_mask, p.canonical_mask)
+                    {
+                        continue;
+                    }
+                    let f = *family_cache.entry((p.family, swapped)).or_insert_with(|| {
+                        strsim::jaro_winkler(family, &self.strings[p.family as usize])
+                    });
                     if f * penalty < query.min_name_score * 0.55 {
                         continue;
                     }
-                    // Within a run, postings are sorted by (canonical, given):
-                    // the previous posting's given similarity usually applies.
-                    let mut last_given: Option<((u32, u32), f64)> = None;
-                    for p in run {
-                        if !given.is_empty()
-                            && !query_initials
-                            && canonical_mask.count_ones() > 2
-                            && p.canonical_mask.count_ones() > 2
-                            && !masks_close(canonical_mask, p.canonical_mask)
-                        {
-                            continue;
-                        }
-                        let name_score = if given.is_empty() {
-                            f
-                        } else {
-                            let names = (p.given, p.canonical);
-                            let g = match last_given {
-                                Some((seen, g)) if seen == names => g,
-                                _ => {
-                                    let g = *given_cache
-                                        .entry((p.given, p.canonical, swapped))
-                                        .or_insert_with(|| {
-                                            given_similarity(
-                                                given,
-                                                canonical,
-                                                &self.strings[p.given as usize],
-                                                &self.strings[p.canonical as usize],
-                                            )
-                                        });
-                                    last_given = Some((names, g));
-                                    g
-                                }
-                            };
-                            0.55 * f + 0.45 * g
-                        } * penalty;
-                        if name_score < query.min_name_score {
-                            continue;
-                        }
-                        let score = name_score + evidence(p);
-                        let slot = best.entry(p.cluster).or_insert((f64::NEG_INFINITY, 0.0));
-                        if score > slot.0 || (score == slot.0 && name_score > slot.1) {
-                            *slot = (score, name_score);
-                        }
+                    let name_score = if given.is_empty() {
+                        f
+                    } else {
+                        let g = *given_cache
+                            .entry((p.given, p.canonical, swapped))
+                            .or_insert_with(|| {
+                                given_similarity(
+                                    given,
+                                    canonical,
+                                    &self.strings[p.given as usize],
+                                    entry_canonical,
+                                )
+                            });
+                        0.55 * f + 0.45 * g
+                    } * penalty;
+                    if name_score < query.min_name_score {
+                        continue;
+                    }
+                    let score = name_score + evidence(p);
+                    let slot = best.entry(p.cluster).or_insert((f64::NEG_INFINITY, 0.0));
+                    if score > slot.0 || (score == slot.0 && name_score > slot.1) {
+                        *slot = (score, name_score);
                     }
                 }
             }
