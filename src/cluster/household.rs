@@ -5,10 +5,8 @@
 use std::fmt;
 
 use super::guard::{MergeGuard, RefusalReason};
-use std::cmp::Ordering;
-
 use super::profile::{
-    Family, Few, GivenName, NamePart, Profiled, any_compatible, smallest_conflict,
+    Family, Few, GivenName, NamePart, Profiled, any_compatible, ordered_by, smallest_conflict,
     sorted_intersect, union_profiles,
 };
 use crate::normalize::{Email, NormalizedAddress, NormalizedRecord, Phone, PhoneKind};
@@ -92,25 +90,7 @@ impl Place<'_> {
     }
 }
 
-impl PartialEq for Place<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
-}
-
-impl Eq for Place<'_> {}
-
-impl PartialOrd for Place<'_> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Place<'_> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.key().cmp(&other.key())
-    }
-}
+ordered_by!(key, impl['r] Place<'r>);
 
 /// An address's postcode, compared as its trimmed text.
 #[derive(Clone, Copy, Default)]
@@ -122,25 +102,7 @@ impl Area<'_> {
     }
 }
 
-impl PartialEq for Area<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.text() == other.text()
-    }
-}
-
-impl Eq for Area<'_> {}
-
-impl PartialOrd for Area<'_> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Area<'_> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.text().cmp(other.text())
-    }
-}
+ordered_by!(text, impl['r] Area<'r>);
 
 /// The facts of one record this guard compares, borrowed from the record.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -206,6 +206,34 @@ pub(super) fn sorted_intersect<T: Ord>(a: &[T], b: &[T]) -> bool {
     false
 }
 
+/// Implements `PartialEq`, `Eq`, `PartialOrd` and `Ord` for a view that
+/// borrows a record's parts, through one of its methods: the view compares
+/// as the values it stands for. `ordered_by!(key, impl['r] Place<'r>)`.
+macro_rules! ordered_by {
+    ($key:ident, impl[$($generics:tt)*] $view:ty) => {
+        impl<$($generics)*> PartialEq for $view {
+            fn eq(&self, other: &Self) -> bool {
+                self.$key() == other.$key()
+            }
+        }
+
+        impl<$($generics)*> Eq for $view {}
+
+        impl<$($generics)*> PartialOrd for $view {
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+
+        impl<$($generics)*> Ord for $view {
+            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+                self.$key().cmp(&other.$key())
+            }
+        }
+    };
+}
+pub(super) use ordered_by;
+
 /// Which text of a [`PersonName`] a [`NamePart`] stands for.
 pub(super) trait PartOfName {
     fn text(name: &PersonName) -> &str;
@@ -273,25 +301,7 @@ impl<P> Default for NamePart<'_, P> {
     }
 }
 
-impl<P: PartOfName> PartialEq for NamePart<'_, P> {
-    fn eq(&self, other: &Self) -> bool {
-        self.text() == other.text()
-    }
-}
-
-impl<P: PartOfName> Eq for NamePart<'_, P> {}
-
-impl<P: PartOfName> PartialOrd for NamePart<'_, P> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl<P: PartOfName> Ord for NamePart<'_, P> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.text().cmp(other.text())
-    }
-}
+ordered_by!(text, impl['r, P: PartOfName] NamePart<'r, P>);
 
 /// A given name as the guards compare it, borrowed from the record.
 ///
