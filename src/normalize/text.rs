@@ -43,36 +43,50 @@ pub fn fold_into(s: &str, out: &mut String) {
     let bytes = s.as_bytes();
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
-        // One table look-up classifies and lower-cases the byte.
-        let class = ASCII_FOLD[usize::from(b)];
-        if class >= b'0' {
-            if pending_space {
-                if !out.is_empty() {
-                    out.push(' ');
-                }
-                pending_space = false;
-            }
-            out.push(char::from(class));
-            i += 1;
-        } else if class == SEPARATES {
-            pending_space = true;
-            i += 1;
-        } else if class == VANISHES {
+        if b.is_ascii() {
+            fold_ascii_byte(b, out, &mut pending_space);
             i += 1;
         } else {
             // `i` only ever stops at character boundaries.
             let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) else {
                 break;
             };
-            let mut folder = Folder {
-                out: &mut *out,
-                pending_space,
-            };
-            fold_char(c, &mut folder);
-            pending_space = folder.pending_space;
+            fold_one_char(c, out, &mut pending_space);
             i += c.len_utf8();
         }
     }
+}
+
+/// One step of [`fold_into`] for an ASCII byte, for callers that fold text
+/// while looking at each character (the name tokenizer counts capitals in
+/// the same pass). `pending_space` carries over between steps: start it at
+/// `!out.is_empty()` to separate from what `out` holds, as `fold_into` does.
+#[inline]
+pub(crate) fn fold_ascii_byte(b: u8, out: &mut String, pending_space: &mut bool) {
+    // One table look-up classifies and lower-cases the byte.
+    let class = ASCII_FOLD[usize::from(b)];
+    if class >= b'0' {
+        if *pending_space {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            *pending_space = false;
+        }
+        out.push(char::from(class));
+    } else if class == SEPARATES {
+        *pending_space = true;
+    }
+    // VANISHES: nothing. NOT_ASCII never reaches here (callers pass ASCII).
+}
+
+/// One step of [`fold_into`] for any character; see [`fold_ascii_byte`].
+pub(crate) fn fold_one_char(c: char, out: &mut String, pending_space: &mut bool) {
+    let mut folder = Folder {
+        out,
+        pending_space: *pending_space,
+    };
+    fold_char(c, &mut folder);
+    *pending_space = folder.pending_space;
 }
 
 /// [`ASCII_FOLD`]: other ASCII (punctuation, spaces, tabs, line breaks)
