@@ -174,6 +174,14 @@ pub fn normalize_postcode(raw: &str, region: Region) -> Option<CompactString> {
 const STACK_POSTCODE: usize = 32;
 
 fn french_postcode(raw: &str) -> Option<CompactString> {
+    // The usual value, five digits and nothing else, is its own normal form:
+    // only the department needs checking (see `french_postcode_compact`).
+    if let [d0, d1, _, _, _] = raw.as_bytes() {
+        if raw.bytes().all(|b| b.is_ascii_digit()) {
+            return (!matches!((d0, d1), (b'0', b'0') | (b'9', b'9')))
+                .then(|| CompactString::new(raw));
+        }
+    }
     // Letters and digits only, upper-cased; separators vanish (`75 011`, `75.011`).
     // For ASCII text that is what `fold` keeps, without allocating.
     let mut stack = [0u8; STACK_POSTCODE];

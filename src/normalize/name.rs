@@ -422,13 +422,14 @@ impl Tokenized {
         }
     }
 
-    /// The tokens' text, in a fixed array (no allocation per token).
-    fn texts(&self) -> ([&str; MAX_TOKENS], usize) {
-        let mut texts = [""; MAX_TOKENS];
+    /// Writes the tokens' text to the caller's array (no allocation per
+    /// token; filled in place, since returning the array by value copied
+    /// it twice) and gives their number.
+    fn texts<'a>(&'a self, texts: &mut [&'a str; MAX_TOKENS]) -> usize {
         for (text, t) in texts.iter_mut().zip(&self.tokens[..self.len]) {
             *text = &self.buf[t.start as usize..t.end as usize];
         }
-        (texts, self.len)
+        self.len
     }
 }
 
@@ -887,17 +888,20 @@ pub fn normalize_names(
     let mut tokenized = Tokenized::new();
     for raw in given_names.iter().take(MAX_NAMES) {
         tokenized.tokenize(raw);
-        let (texts, n) = tokenized.texts();
+        let mut texts = [""; MAX_TOKENS];
+        let n = tokenized.texts(&mut texts);
         gathered.add_given(&texts[..n]);
     }
     for raw in family_names.iter().take(MAX_NAMES) {
         tokenized.tokenize(raw);
-        let (texts, n) = tokenized.texts();
+        let mut texts = [""; MAX_TOKENS];
+        let n = tokenized.texts(&mut texts);
         gathered.add_family(&texts[..n]);
     }
     for raw in full_names.iter().take(MAX_NAMES) {
         tokenized.tokenize(raw);
-        let (texts, n) = tokenized.texts();
+        let mut texts = [""; MAX_TOKENS];
+        let n = tokenized.texts(&mut texts);
         gathered.add_full(&texts[..n], &tokenized.tokens[..n]);
     }
 
