@@ -492,11 +492,30 @@ impl<'r> GivenName<'r> {
     /// tried both ways; Jaro-Winkler gets its arguments in a fixed order).
     pub(super) fn compatible(&self, other: &GivenName<'_>) -> bool {
         self.canonical_compatible(other)
+            || self.written_compatible(other)
             || [self.written(), self.canonical()].iter().any(|mine| {
                 [other.written(), other.canonical()]
                     .iter()
                     .any(|theirs| words_truncate(mine, theirs))
             })
+    }
+
+    /// The names as written are alike word by word, when one of them reads
+    /// differently once nicknames are resolved: a typo in a truncation
+    /// (`jen louis` for `jean louis`) resolves to another name (`jennifer
+    /// louis`) that the canonical comparison then finds unlike.
+    fn written_compatible(&self, other: &GivenName<'_>) -> bool {
+        let (mine, theirs) = (self.written(), other.written());
+        if mine == self.canonical() && theirs == other.canonical() {
+            // Already compared as canonical names.
+            return false;
+        }
+        let words = mine.split_whitespace().count();
+        words == theirs.split_whitespace().count()
+            && mine
+                .split_whitespace()
+                .zip(theirs.split_whitespace())
+                .all(|(x, y)| words_compatible(x, y))
     }
 
     /// [`compatible`](Self::compatible) on the canonical names and initials.
@@ -712,6 +731,20 @@ pub(super) mod tests {
         assert!(full.compatible(&truncated));
         assert!(given("jen louis").compatible(&given("jennifer louis")));
         assert!(given("max").compatible(&given("maxime")));
+    }
+
+    #[test]
+    fn a_typo_in_a_written_nickname_is_compared_as_written() {
+        // `jen` resolves to `jennifer`, unlike `jean`; as written the two are
+        // one letter apart.
+        let typo = written("jen louis", "jennifer louis");
+        let full = given("jean louis");
+        assert!(!given("jennifer louis").compatible(&full));
+        assert!(typo.compatible(&full));
+        assert!(full.compatible(&typo));
+        // Still word by word: a typo in the first word does not excuse a
+        // different second one.
+        assert!(!typo.compatible(&given("jean paul")));
     }
 
     #[test]
