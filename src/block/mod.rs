@@ -36,7 +36,7 @@
 //! ```
 
 mod generic;
-mod key;
+pub(crate) mod key;
 mod pairs;
 mod report;
 mod rule;

@@ -33,6 +33,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod exact_u;
 mod live;
 mod sample;
 mod term_frequency;
@@ -320,6 +321,7 @@ impl Resolver {
                 &comparator,
                 &prepared,
                 records,
+                &blocking.generic,
                 &key_order,
                 &blocking.pairs,
                 &vectors,
@@ -466,6 +468,7 @@ impl Resolver {
         comparator: &Comparator<G>,
         prepared: &Prepared<'_, G>,
         records: &[NormalizedRecord],
+        generic: &GenericValues,
         key_order: &KeyOrder,
         candidate_pairs: &[CandidatePair],
         candidate_vectors: &[u8],
@@ -500,6 +503,16 @@ impl Resolver {
             .collect();
         let (candidate_model, report) =
             crate::score::train_em(&with_u, &training_vectors, &training.em)?;
+        // Scoring weighs agreements against all record pairs: the exact
+        // levels of emails, phones and addresses get their `u` from value
+        // counts, which the random-pair sample is too small to see.
+        let with_u = exact_u::with_counted_exact_u(
+            &with_u,
+            &self.settings.comparisons,
+            records,
+            generic,
+            &u_report,
+        );
         let model = population_model(&with_u, &candidate_model, report.pairs, records.len());
         Ok((model, Some(u_report), Some(report)))
     }
