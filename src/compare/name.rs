@@ -181,6 +181,22 @@ pub(super) fn initials_agree(written: &str, other: &str) -> bool {
     }
 }
 
+/// `joined`'s family name is `split`'s particles and family name written as
+/// one word: `lecrooere` for `le crooere`, `dalmeida` for `d almeida`. The
+/// normalizer can only take a particle off a name written apart, so the
+/// same name typed both ways reaches the comparison as two different family
+/// names. A spelling variant, compared as `close`.
+pub(crate) fn particles_written_joined(joined: &PersonName, split: &PersonName) -> bool {
+    !split.particles.is_empty()
+        && joined.family.len() > split.family.len()
+        && joined.family.ends_with(split.family.as_str())
+        && no_spaces(&joined.family).eq(no_spaces(&split.particles).chain(no_spaces(&split.family)))
+}
+
+fn no_spaces(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.chars().filter(|c| !c.is_whitespace())
+}
+
 /// The best family-name level over all name pairs.
 pub(crate) fn family_level(
     a: &[PersonName],
@@ -218,6 +234,9 @@ fn family_pair(
     }
     if swapped(x, y) {
         return FAMILY_SWAPPED;
+    }
+    if particles_written_joined(x, y) || particles_written_joined(y, x) {
+        return FAMILY_CLOSE;
     }
     let else_level = FAMILY_FIRST_FUZZY + thresholds.len() as u8;
     if best != 0 && best <= FAMILY_CLOSE {

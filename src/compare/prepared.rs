@@ -1024,6 +1024,22 @@ fn family_pair(
     if swapped(x, y) {
         return name::FAMILY_SWAPPED;
     }
+    // Particles written joined: the longer family name ends with the
+    // shorter one, checked on the tokens' text before reading the names.
+    let joined = |long: &NameKey<'_>, short: &NameKey<'_>| {
+        long.family.chars > short.family.chars
+            && long
+                .family_text()
+                .as_str()
+                .ends_with(short.family_text().as_str())
+            && long
+                .person()
+                .zip(short.person())
+                .is_some_and(|(l, s)| name::particles_written_joined(l, s))
+    };
+    if joined(x, y) || joined(y, x) {
+        return name::FAMILY_CLOSE;
+    }
     let else_level = name::FAMILY_FIRST_FUZZY + thresholds.len() as u8;
     if best != 0 && best <= name::FAMILY_CLOSE {
         return else_level;

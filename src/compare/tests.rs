@@ -269,6 +269,40 @@ fn family_name_levels() {
 }
 
 #[test]
+fn a_particle_written_joined_is_a_close_family_name() {
+    let split = |particles: &str, family: &str| {
+        let mut n = name("marie", "", family);
+        n.particles = particles.into();
+        n
+    };
+    for (particles, family, joined) in [
+        ("le", "crooere", "lecrooere"),
+        ("d", "almeida", "dalmeida"),
+        ("de la", "fontaine", "delafontaine"),
+    ] {
+        assert_eq!(
+            family_level(split(particles, family), name("marie", "", joined)),
+            "close",
+            "{particles} {family} / {joined}"
+        );
+        assert_eq!(
+            family_level(name("marie", "", joined), split(particles, family)),
+            "close"
+        );
+    }
+    // Another particle, or a name that merely ends alike, is no variant
+    // (whatever Jaro-Winkler then says of it).
+    assert_ne!(
+        family_level(split("le", "gall"), name("marie", "", "dugall")),
+        "close"
+    );
+    assert_ne!(
+        family_level(name("marie", "", "mortier"), name("marie", "", "tier")),
+        "close"
+    );
+}
+
+#[test]
 fn swapped_names_take_the_swapped_level_on_both() {
     let a = named(vec![name("martin", "", "pierre")]);
     let b = named(vec![name("pierre", "", "martin")]);
