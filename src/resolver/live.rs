@@ -1655,24 +1655,11 @@ impl LiveResolver {
     }
 
     fn index_lookups(&mut self, slot: u32) {
-        let record = &self.records[slot as usize];
-        let file = |map: &mut FastMap<u64, Slots>, hash: u64| {
-            map.entry(hash)
-                .and_modify(|slots| slots.insert(slot))
-                .or_insert(Slots::One(slot));
-        };
-        for phone in &record.phones {
-            file(&mut self.phones, value_hash(b"p", &[phone.e164.as_bytes()]));
-        }
-        for email in &record.emails {
-            file(
-                &mut self.emails,
-                value_hash(b"e", &[email.normalized.as_bytes()]),
-            );
-        }
-        for (kind, value) in &record.identifiers {
-            file(&mut self.identifiers, identifier_hash(kind, value));
-        }
+        file_lookups(
+            &self.records[slot as usize],
+            slot,
+            [&mut self.phones, &mut self.emails, &mut self.identifiers],
+        );
     }
 
     fn unindex_lookups(&mut self, slot: u32) {
@@ -1734,6 +1721,26 @@ impl Slots {
             Slots::Many(list) => (None, list.as_slice()),
         };
         one.into_iter().chain(many.iter().copied())
+    }
+}
+
+/// Files `slot` under the hash of each phone, email and identifier of its
+/// record, in `[phones, emails, identifiers]`.
+fn file_lookups(record: &NormalizedRecord, slot: u32, maps: [&mut FastMap<u64, Slots>; 3]) {
+    let [phones, emails, identifiers] = maps;
+    let file = |map: &mut FastMap<u64, Slots>, hash: u64| {
+        map.entry(hash)
+            .and_modify(|slots| slots.insert(slot))
+            .or_insert(Slots::One(slot));
+    };
+    for phone in &record.phones {
+        file(phones, value_hash(b"p", &[phone.e164.as_bytes()]));
+    }
+    for email in &record.emails {
+        file(emails, value_hash(b"e", &[email.normalized.as_bytes()]));
+    }
+    for (kind, value) in &record.identifiers {
+        file(identifiers, identifier_hash(kind, value));
     }
 }
 
