@@ -464,7 +464,8 @@ impl LiveResolver {
     /// what changed; nothing when the record is unchanged.
     pub fn upsert(&mut self, record: NormalizedRecord) -> Result<Vec<Change>> {
         let mut work = Work::default();
-        let slot = match self.slot_of(&record.key) {
+        let hash = key_hash(&record.key);
+        let slot = match self.slot_of_hashed(&record.key, hash) {
             Some(slot) => {
                 if self.records[slot as usize] == record {
                     return Ok(Vec::new());
@@ -494,7 +495,8 @@ impl LiveResolver {
                 s.customer = NO_CUSTOMER;
                 s.stamp = self.next_stamp;
                 self.next_stamp += 1;
-                self.index_key(slot);
+                // Not held: looked up above.
+                self.file_key(slot, hash);
                 slot
             }
         };
@@ -1626,8 +1628,13 @@ impl LiveResolver {
 
     /// The slot holding this key.
     fn slot_of(&self, key: &SourceKey) -> Option<u32> {
+        self.slot_of_hashed(key, key_hash(key))
+    }
+
+    /// [`slot_of`](Self::slot_of) with the key's hash already computed.
+    fn slot_of_hashed(&self, key: &SourceKey, hash: u64) -> Option<u32> {
         self.by_key
-            .get(&key_hash(key))?
+            .get(&hash)?
             .iter()
             .find(|&s| self.slots[s as usize].alive && self.records[s as usize].key == *key)
     }
@@ -1638,13 +1645,17 @@ impl LiveResolver {
         if self.slot_of(key).is_some_and(|s| s != slot) {
             return false;
         }
-        let hash = key_hash(key);
+        self.file_key(slot, key_hash(key));
+        true
+    }
+
+    /// Files a slot under its record's key hash, the key known not held.
+    fn file_key(&mut self, slot: u32, hash: u64) {
         self.by_key
             .entry(hash)
             .and_modify(|slots| slots.insert(slot))
             .or_insert(Slots::One(slot));
         self.held += 1;
-        true
     }
 
     fn unindex_key(&mut self, slot: u32) {
@@ -1655,24 +1666,11 @@ impl LiveResolver {
     }
 
     fn index_lookups(&mut self, slot: u32) {
-        let record = &self.records[slot as usize];
-        let file = |map: &mut FastMap<u64, Slots>, hash: u64| {
-            map.entry(hash)
-                .and_modify(|slots| slots.insert(slot))
-                .or_insert(Slots::One(slot));
-        };
-        for phone in &record.phones {
-            file(&mut self.phones, value_hash(b"p", &[phone.e164.as_bytes()]));
-        }
-        for email in &record.emails {
-            file(
-                &mut self.emails,
-                value_hash(b"e", &[email.normalized.as_bytes()]),
-            );
-        }
-        for (kind, value) in &record.identifiers {
-            file(&mut self.identifiers, identifier_hash(kind, value));
-        }
+        file_lookups(
+            &self.records[slot as usize],
+            slot,
+            [&mut self.phones, &mut self.emails, &mut self.identifiers],
+        );
     }
 
     fn unindex_lookups(&mut self, slot: u32) {
@@ -1734,6 +1732,26 @@ impl Slots {
             Slots::Many(list) => (None, list.as_slice()),
         };
         one.into_iter().chain(many.iter().copied())
+    }
+}
+
+/// Files `slot` under the hash of each phone, email and identifier of its
+/// record, in `[phones, emails, identifiers]`.
+fn file_lookups(record: &NormalizedRecord, slot: u32, maps: [&mut FastMap<u64, Slots>; 3]) {
+    let [phones, emails, identifiers] = maps;
+    let file = |map: &mut FastMap<u64, Slots>, hash: u64| {
+        map.entry(hash)
+            .and_modify(|slots| slots.insert(slot))
+            .or_insert(Slots::One(slot));
+    };
+    for phone in &record.phones {
+        file(phones, value_hash(b"p", &[phone.e164.as_bytes()]));
+    }
+    for email in &record.emails {
+        file(emails, value_hash(b"e", &[email.normalized.as_bytes()]));
+    }
+    for (kind, value) in &record.identifiers {
+        file(identifiers, identifier_hash(kind, value));
     }
 }
 

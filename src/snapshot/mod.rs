@@ -259,6 +259,34 @@ pub fn load<T: DeserializeOwned>(path: &Path, kind: PayloadKind) -> Result<T> {
         .map_err(|e| e.in_file(path))
 }
 
+/// The payload of a snapshot of `kind` at `path`, every check of [`load`]
+/// passed, for a payload type that borrows from it (see
+/// [`deserialize_borrowed`]): its byte strings are then read in place
+/// rather than copied. Errors name the file.
+pub(crate) fn load_payload(path: &Path, kind: PayloadKind) -> Result<Vec<u8>> {
+    load_checked_payload(path, kind).map_err(|e| e.in_file(path))
+}
+
+/// The payload of a snapshot of `kind` in memory, every check of
+/// [`decode`] passed: [`load_payload`] for bytes already read.
+pub(crate) fn checked_payload(bytes: &[u8], kind: PayloadKind) -> Result<&[u8]> {
+    let header = header::decode(bytes)?;
+    check_length(&header, bytes.len() as u64)?;
+    check_kind(&header, kind)?;
+    let payload = bytes.get(HEADER_BYTES..).unwrap_or_default();
+    check_payload_crc(&header, payload)?;
+    Ok(payload)
+}
+
+/// Deserializes a checked payload (from [`load_payload`] or
+/// [`checked_payload`]) into a type that may borrow from it.
+pub(crate) fn deserialize_borrowed<'a, T: serde::Deserialize<'a>>(
+    payload: &'a [u8],
+    kind: PayloadKind,
+) -> Result<T> {
+    deserialize(payload, kind)
+}
+
 /// Encodes `payload` as a snapshot of `kind` in memory: the exact bytes
 /// [`save`] writes.
 ///
@@ -295,12 +323,7 @@ pub fn encode<T: Serialize + ?Sized>(kind: PayloadKind, payload: &T) -> Result<V
 /// ```
 pub fn decode<T: DeserializeOwned>(bytes: &[u8], kind: PayloadKind) -> Result<T> {
     // The same order as `load`: header, length, kind, checksum, payload.
-    let header = header::decode(bytes)?;
-    check_length(&header, bytes.len() as u64)?;
-    check_kind(&header, kind)?;
-    let payload = bytes.get(HEADER_BYTES..).unwrap_or_default();
-    check_payload_crc(&header, payload)?;
-    deserialize(payload, kind)
+    deserialize(checked_payload(bytes, kind)?, kind)
 }
 
 /// Reads and checks a snapshot's header, and that the file's size matches
@@ -458,7 +481,7 @@ fn crc_mismatch(header: &Header, crc: u32) -> Error {
 /// bytes are intact but are not a `T`: a payload type changed without its
 /// kind's version being bumped, or a writer bug. postcard's messages name the
 /// problem, never the data.
-fn deserialize<T: DeserializeOwned>(payload: &[u8], kind: PayloadKind) -> Result<T> {
+fn deserialize<'a, T: serde::Deserialize<'a>>(payload: &'a [u8], kind: PayloadKind) -> Result<T> {
     let (value, rest) = postcard::take_from_bytes::<T>(payload).map_err(|err| {
         snapshot_error(format!(
             "payload does not decode as {kind} ({err}); was its structure changed without a version bump?"

@@ -32,6 +32,7 @@ mod tests;
 
 pub use event::{Currency, Event, EventKind, Money};
 pub use journey::{Journey, JourneyStatus, SharedOrderRef};
+pub(crate) use live::RecordEventsWire;
 pub use live::{LiveEventView, LiveJourney, LivePage, LiveTimelineQuery, RecordEvents};
 pub use query::{Cursor, Filter, Order, Page, TimelineQuery};
 pub use store::{

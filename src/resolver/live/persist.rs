@@ -10,12 +10,16 @@
 //! indexes, source-key index. Edges are written rather than recomputed: they
 //! are the costly part (every candidate pair compared).
 
+use std::collections::hash_map::Entry;
 use std::path::Path;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{LiveResolver, NO_CUSTOMER, Slot, blank, headroom, with_headroom};
+use super::{
+    FastMap, LiveResolver, NO_CUSTOMER, Slot, Slots, blank, file_lookups, headroom, key_hash,
+    with_headroom,
+};
 use crate::cluster::CustomerId;
 use crate::compare::PreparedRecord;
 use crate::error::{Error, ErrorKind, Result};
@@ -23,7 +27,7 @@ use crate::normalize::{NormalizedRecord, Region};
 use crate::record::{Channel, SourceKey};
 use crate::resolver::{Population, Settings};
 use crate::snapshot::{self, PayloadKind, SnapshotInfo};
-use crate::timeline::{Event, RecordEvents};
+use crate::timeline::{Event, RecordEvents, RecordEventsWire};
 
 /// The payload kind of a live resolver's snapshot. The version changes
 /// whenever the layout of the saved state does; older files are then refused with
@@ -54,13 +58,16 @@ pub(super) struct StateRef<'a> {
     pub(super) pending: Vec<(&'a SourceKey, &'a Vec<Event>)>,
 }
 
-/// The written form, owned for loading: the same fields in the same order.
+/// The written form, read back: the same fields in the same order, the
+/// byte strings (record blobs, the event store's columns and arena) read in
+/// place in the payload rather than copied out of it.
 #[derive(Deserialize)]
-struct State {
+struct State<'a> {
     settings: String,
     population: Population,
     region: Region,
-    records: Vec<Blob>,
+    #[serde(borrow)]
+    records: Vec<&'a [u8]>,
     record_count: u64,
     stamps: Vec<u64>,
     customer_of: Vec<u32>,
@@ -69,7 +76,8 @@ struct State {
     retired: Vec<(u64, u64)>,
     issued: Vec<u64>,
     next_stamp: u64,
-    events: RecordEvents,
+    #[serde(borrow)]
+    events: RecordEventsWire<'a>,
     pending: Vec<(SourceKey, Vec<Event>)>,
 }
 
@@ -78,7 +86,7 @@ struct State {
 const RECORDS_PER_BLOB: usize = 8192;
 
 /// Bytes serialized as one byte string (serde's `Vec<u8>` is a sequence of
-/// numbers, decoded one element at a time).
+/// numbers, decoded one element at a time); read back as a `&[u8]`.
 pub(super) struct Blob(Vec<u8>);
 
 impl Serialize for Blob {
@@ -87,30 +95,6 @@ impl Serialize for Blob {
         serializer: S,
     ) -> std::result::Result<S::Ok, S::Error> {
         serializer.serialize_bytes(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for Blob {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> std::result::Result<Self, D::Error> {
-        struct BlobVisitor;
-        impl serde::de::Visitor<'_> for BlobVisitor {
-            type Value = Blob;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a byte string")
-            }
-            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> std::result::Result<Blob, E> {
-                Ok(Blob(v.to_vec()))
-            }
-            fn visit_byte_buf<E: serde::de::Error>(
-                self,
-                v: Vec<u8>,
-            ) -> std::result::Result<Blob, E> {
-                Ok(Blob(v))
-            }
-        }
-        deserializer.deserialize_bytes(BlobVisitor)
     }
 }
 
@@ -125,8 +109,13 @@ impl LiveResolver {
     /// or foreign file, or one whose contents do not hold together, is an
     /// error naming the file.
     pub fn load(path: &Path) -> Result<LiveResolver> {
-        let state: State = snapshot::load(path, LIVE_RESOLVER_PAYLOAD)?;
-        LiveResolver::from_state(state).map_err(|e| e.in_file(path))
+        let payload = snapshot::load_payload(path, LIVE_RESOLVER_PAYLOAD)?;
+        let decoded = snapshot::deserialize_borrowed(&payload, LIVE_RESOLVER_PAYLOAD)
+            .and_then(Decoded::of)
+            .map_err(|e| e.in_file(path))?;
+        // Freed before the indexes are built, which then reuse its memory.
+        drop(payload);
+        LiveResolver::from_decoded(decoded).map_err(|e| e.in_file(path))
     }
 
     /// [`save`](Self::save) into memory.
@@ -136,7 +125,9 @@ impl LiveResolver {
 
     /// [`load`](Self::load) from memory.
     pub fn from_snapshot_bytes(bytes: &[u8]) -> Result<LiveResolver> {
-        LiveResolver::from_state(snapshot::decode(bytes, LIVE_RESOLVER_PAYLOAD)?)
+        let payload = snapshot::checked_payload(bytes, LIVE_RESOLVER_PAYLOAD)?;
+        let state = snapshot::deserialize_borrowed(payload, LIVE_RESOLVER_PAYLOAD)?;
+        LiveResolver::from_decoded(Decoded::of(state)?)
     }
 
     pub(super) fn state(&self) -> StateRef<'_> {
@@ -210,79 +201,68 @@ impl LiveResolver {
         }
     }
 
-    fn from_state(state: State) -> Result<LiveResolver> {
-        let broken = |reason: &str| {
-            Error::new(ErrorKind::Snapshot {
-                reason: format!("inconsistent contents: {reason}"),
-            })
-        };
-        let n = usize::try_from(state.record_count).unwrap_or(usize::MAX);
-        if state.stamps.len() != n || state.customer_of.len() != n {
+    /// Builds the graph from a decoded snapshot: checks that its parts hold
+    /// together and rebuilds what is derived.
+    fn from_decoded(d: Decoded) -> Result<LiveResolver> {
+        let n = d.records.len();
+        if d.stamps.len() != n || d.customer_of.len() != n {
             return Err(broken("per-record columns differ in length"));
         }
-        if n >= u32::MAX as usize - 1 || state.customers.len() > n {
+        if n >= u32::MAX as usize - 1 || d.customers.len() > n {
             return Err(broken("too many records or customers"));
         }
-        if state.stamps.iter().any(|&s| s >= state.next_stamp) {
+        if d.stamps.iter().any(|&s| s >= d.next_stamp) {
             return Err(broken("a record is younger than the clock"));
         }
-        let settings: Settings = serde_json::from_str(&state.settings)
-            .map_err(|_| broken("the settings do not parse"))?;
-        let mut live = LiveResolver::new(settings, None, state.population)?;
-        live.region = state.region;
-        live.next_stamp = state.next_stamp;
-
-        // Decoding records allocates their every string: in parallel, into
-        // a vector of known size (serde grows it by doubling otherwise).
-        let decoded: Vec<Vec<Option<NormalizedRecord>>> = state
-            .records
-            .par_iter()
-            .map(|blob| postcard::from_bytes(&blob.0))
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|_| broken("a record does not decode"))?;
-        if decoded.iter().map(Vec::len).sum::<usize>() != n {
-            return Err(broken("the record count is wrong"));
+        // Events sit in slots of held records only.
+        if d.events
+            .records()
+            .any(|r| !d.alive.get(r.index()).copied().unwrap_or(false))
+        {
+            return Err(broken("events belong to a record that is not held"));
         }
-        // With the headroom `reserve_headroom` makes at the end, so that it
-        // does not copy every record into a bigger vector then.
-        let mut records = Vec::with_capacity(n + headroom(n));
-        let mut alive = Vec::with_capacity(n);
-        for chunk in decoded {
-            for record in chunk {
-                alive.push(record.is_some());
-                records.push(record.unwrap_or_else(|| {
-                    blank(SourceKey {
-                        channel: Channel::Store,
-                        id: Default::default(),
-                    })
-                }));
-            }
-        }
+        let settings: Settings =
+            serde_json::from_str(&d.settings).map_err(|_| broken("the settings do not parse"))?;
+        let mut live = LiveResolver::new(settings, None, d.population)?;
+        live.region = d.region;
+        live.next_stamp = d.next_stamp;
+        live.events = d.events;
+        let alive = d.alive;
 
         // Keys and comparison preparations are the costly part of the
-        // rebuild: in parallel.
-        let keys: Vec<_> = records
-            .par_iter()
-            .zip(&alive)
-            .map_init(
-                || live.resolver.blocker.keys_reusing(),
-                |keys_of, (r, &alive)| {
-                    if !alive {
-                        return (Vec::new(), PreparedRecord::default());
-                    }
-                    let mut keys = keys_of(r, &live.population.generic);
-                    keys.sort_unstable();
-                    keys.dedup();
-                    (keys, live.comparator.prepare_record(r))
-                },
-            )
-            .collect();
-        live.records = records;
+        // rebuild: in parallel, while the source-key and lookup indexes
+        // (one map insertion after another) are filled beside them.
+        let (keys, indexes) = rayon::join(
+            || {
+                d.records
+                    .par_iter()
+                    .zip(&alive)
+                    .map_init(
+                        || live.resolver.blocker.keys_reusing(),
+                        |keys_of, (r, &alive)| {
+                            if !alive {
+                                return (Vec::new(), PreparedRecord::default());
+                            }
+                            let mut keys = keys_of(r, &live.population.generic);
+                            keys.sort_unstable();
+                            keys.dedup();
+                            (keys, live.comparator.prepare_record(r))
+                        },
+                    )
+                    .collect::<Vec<_>>()
+            },
+            || Indexes::of(&d.records, &alive),
+        );
+        let indexes = indexes?;
+        live.by_key = indexes.by_key;
+        live.held = indexes.held;
+        [live.phones, live.emails, live.identifiers] = indexes.lookups;
+        live.records = d.records;
         live.slots = Vec::with_capacity(n + headroom(n));
-        let mut members: Vec<Vec<u32>> = vec![Vec::new(); state.customers.len()];
+        let mut members: Vec<Vec<u32>> = vec![Vec::new(); d.customers.len()];
         for (slot, ((keys, prepared), (&stamp, &customer))) in keys
             .into_iter()
-            .zip(state.stamps.iter().zip(&state.customer_of))
+            .zip(d.stamps.iter().zip(&d.customer_of))
             .enumerate()
         {
             let is_alive = alive[slot];
@@ -307,21 +287,6 @@ impl LiveResolver {
             });
         }
         live.free_slots.reverse();
-        live.by_key.reserve(n + headroom(n));
-        // The lookup indexes, at most one entry per value held.
-        let held = || live.records.iter().zip(&alive).filter(|(_, a)| **a);
-        let phones = held().map(|(r, _)| r.phones.len()).sum();
-        let emails = held().map(|(r, _)| r.emails.len()).sum();
-        let identifiers = held().map(|(r, _)| r.identifiers.len()).sum();
-        live.phones.reserve(with_headroom(phones, n));
-        live.emails.reserve(with_headroom(emails, n));
-        live.identifiers.reserve(with_headroom(identifiers, n));
-        for slot in (0..n as u32).filter(|&s| alive[s as usize]) {
-            if !live.index_key(slot) {
-                return Err(broken("a source key appears twice"));
-            }
-            live.index_lookups(slot);
-        }
         // Blocks from (key, record) pairs sorted in parallel: one map
         // insertion per block instead of one per key of every record.
         let mut incidences: Vec<(crate::block::BlockKey, u32)> = live
@@ -337,7 +302,8 @@ impl LiveResolver {
             live.blocks
                 .insert(run[0].0, run.iter().map(|&(_, slot)| slot).collect());
         }
-        for &(a, b, weight) in &state.edges {
+        drop(incidences);
+        for &(a, b, weight) in &d.edges {
             if a >= b
                 || b as usize >= n
                 || !alive[a as usize]
@@ -352,11 +318,12 @@ impl LiveResolver {
             }
             live.add_edge(a, b, weight);
         }
-        let customers = state.customers.len();
+        let customers = d.customers.len();
         live.customers.reserve(with_headroom(customers, n));
         live.by_id.reserve(with_headroom(customers, n));
-        live.issued.reserve(with_headroom(state.issued.len(), n));
-        for ((id, created), members) in state.customers.into_iter().zip(members) {
+        // Every id issued, the live customers' among them (`add_customer`).
+        live.issued.reserve(with_headroom(d.issued.len(), n));
+        for ((id, created), members) in d.customers.into_iter().zip(members) {
             let id = CustomerId::from_u64(id);
             if members.is_empty() {
                 return Err(broken("a customer has no record"));
@@ -367,23 +334,13 @@ impl LiveResolver {
             live.add_customer(id, created, members);
         }
         live.retired.extend(
-            state
-                .retired
+            d.retired
                 .into_iter()
                 .map(|(a, b)| (CustomerId::from_u64(a), CustomerId::from_u64(b))),
         );
         live.issued
-            .extend(state.issued.into_iter().map(CustomerId::from_u64));
-        // Events sit in slots of held records only.
-        if state
-            .events
-            .records()
-            .any(|r| !alive.get(r.index()).copied().unwrap_or(false))
-        {
-            return Err(broken("events belong to a record that is not held"));
-        }
-        live.events = state.events;
-        for (key, events) in state.pending {
+            .extend(d.issued.into_iter().map(CustomerId::from_u64));
+        for (key, events) in d.pending {
             if live.slot_of(&key).is_some() {
                 return Err(broken("pending events of a held record"));
             }
@@ -392,4 +349,159 @@ impl LiveResolver {
         live.reserve_headroom();
         Ok(live)
     }
+}
+
+/// A snapshot's contents decoded, owning everything: the payload it was
+/// read from can go.
+struct Decoded {
+    settings: String,
+    population: Population,
+    region: Region,
+    /// By slot; an erased slot holds a blank record.
+    records: Vec<NormalizedRecord>,
+    alive: Vec<bool>,
+    stamps: Vec<u64>,
+    customer_of: Vec<u32>,
+    customers: Vec<(u64, u64)>,
+    edges: Vec<(u32, u32, f64)>,
+    retired: Vec<(u64, u64)>,
+    issued: Vec<u64>,
+    next_stamp: u64,
+    events: RecordEvents,
+    pending: Vec<(SourceKey, Vec<Event>)>,
+}
+
+impl Decoded {
+    /// Decodes the record blobs and validates and builds the event store,
+    /// the two side by side: each one's sequential stretches then run while
+    /// the other keeps the second core busy.
+    fn of(state: State<'_>) -> Result<Decoded> {
+        let n = usize::try_from(state.record_count).unwrap_or(usize::MAX);
+        if n >= u32::MAX as usize - 1 {
+            return Err(broken("too many records or customers"));
+        }
+        let blobs = &state.records;
+        let (events, records) =
+            rayon::join(|| state.events.into_store(), || decode_records(blobs, n));
+        let (events, (records, alive)) = (events?, records?);
+        Ok(Decoded {
+            settings: state.settings,
+            population: state.population,
+            region: state.region,
+            records,
+            alive,
+            stamps: state.stamps,
+            customer_of: state.customer_of,
+            customers: state.customers,
+            edges: state.edges,
+            retired: state.retired,
+            issued: state.issued,
+            next_stamp: state.next_stamp,
+            events,
+            pending: state.pending,
+        })
+    }
+}
+
+/// The records of the blobs, `n` in all, by slot (a blank record in an
+/// erased slot), and which slots hold one.
+fn decode_records(blobs: &[&[u8]], n: usize) -> Result<(Vec<NormalizedRecord>, Vec<bool>)> {
+    // Decoding records allocates their every string: in parallel, into a
+    // vector of known size (serde grows it by doubling otherwise).
+    let decoded: Vec<Vec<Option<NormalizedRecord>>> = blobs
+        .par_iter()
+        .map(|blob| postcard::from_bytes(blob))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| broken("a record does not decode"))?;
+    if decoded.iter().map(Vec::len).sum::<usize>() != n {
+        return Err(broken("the record count is wrong"));
+    }
+    // With the headroom `reserve_headroom` makes at the end, so that it
+    // does not copy every record into a bigger vector then.
+    let mut records = Vec::with_capacity(n + headroom(n));
+    let mut alive = Vec::with_capacity(n);
+    for chunk in decoded {
+        for record in chunk {
+            alive.push(record.is_some());
+            records.push(record.unwrap_or_else(|| {
+                blank(SourceKey {
+                    channel: Channel::Store,
+                    id: Default::default(),
+                })
+            }));
+        }
+    }
+    Ok((records, alive))
+}
+
+/// The source-key and lookup indexes of a loaded graph, built apart from it.
+struct Indexes {
+    by_key: FastMap<u64, Slots>,
+    held: usize,
+    /// Phones, emails, identifiers.
+    lookups: [FastMap<u64, Slots>; 3],
+}
+
+impl Indexes {
+    /// The indexes of the records held, sized with the headroom the graph
+    /// keeps. A source key held twice is an error.
+    fn of(records: &[NormalizedRecord], alive: &[bool]) -> Result<Indexes> {
+        let n = records.len();
+        let held = || {
+            records
+                .iter()
+                .zip(alive)
+                .filter(|(_, a)| **a)
+                .map(|(r, _)| r)
+        };
+        // At most one entry per value held.
+        let sized = |len: usize| {
+            let mut map = FastMap::default();
+            map.reserve(with_headroom(len, n));
+            map
+        };
+        let mut by_key: FastMap<u64, Slots> = FastMap::default();
+        by_key.reserve(n + headroom(n));
+        let mut lookups = [
+            sized(held().map(|r| r.phones.len()).sum()),
+            sized(held().map(|r| r.emails.len()).sum()),
+            sized(held().map(|r| r.identifiers.len()).sum()),
+        ];
+        let mut count = 0;
+        for (slot, record) in records.iter().enumerate() {
+            if !alive.get(slot).copied().unwrap_or(false) {
+                continue;
+            }
+            let slot = slot as u32;
+            let key = &record.key;
+            match by_key.entry(key_hash(key)) {
+                Entry::Vacant(e) => {
+                    e.insert(Slots::One(slot));
+                }
+                Entry::Occupied(mut e) => {
+                    // Every slot filed so far is held.
+                    if e.get().iter().any(|s| records[s as usize].key == *key) {
+                        return Err(broken("a source key appears twice"));
+                    }
+                    e.get_mut().insert(slot);
+                }
+            }
+            count += 1;
+            let [phones, emails, identifiers] = &mut lookups;
+            file_lookups(record, slot, [phones, emails, identifiers]);
+        }
+        Ok(Indexes {
+            by_key,
+            held: count,
+            lookups,
+        })
+    }
+}
+
+/// A snapshot whose container is sound but whose contents do not hold
+/// together.
+fn broken(reason: &str) -> Error {
+    Error::new(ErrorKind::Snapshot {
+        reason: format!("inconsistent contents: {reason}"),
+    })
 }

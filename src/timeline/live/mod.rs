@@ -64,6 +64,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::record::{Channel, RecordId, SourceKey};
 
 pub use query::{LiveEventView, LiveJourney, LivePage, LiveTimelineQuery};
+pub(crate) use wire::RecordEventsWire;
 
 /// Most distinct channels, and most distinct kinds, one store holds: their
 /// ids are 12 bits of an entry.

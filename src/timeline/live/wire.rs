@@ -21,6 +21,8 @@
 //! overlap (erasing one would then zero part of another, which then reads as
 //! empty).
 
+use std::borrow::Cow;
+
 use rayon::prelude::*;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::ser::Serializer;
@@ -44,38 +46,45 @@ impl Serialize for RawBytes<'_> {
     }
 }
 
-/// A byte string read back (or a sequence of bytes, for formats without
+/// A byte string read in place when the format lends it (postcard from a
+/// slice), copied otherwise (or a sequence of bytes, for formats without
 /// byte strings).
-struct ByteBuf(Vec<u8>);
+struct Bytes<'a>(Cow<'a, [u8]>);
 
-impl<'de> Deserialize<'de> for ByteBuf {
+impl<'de: 'a, 'a> Deserialize<'de> for Bytes<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = ByteBuf;
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Bytes<'a>;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a byte string")
             }
-            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> std::result::Result<ByteBuf, E> {
-                Ok(ByteBuf(v.to_vec()))
+            fn visit_borrowed_bytes<E: de::Error>(
+                self,
+                v: &'de [u8],
+            ) -> std::result::Result<Bytes<'a>, E> {
+                Ok(Bytes(Cow::Borrowed(v)))
             }
-            fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> std::result::Result<ByteBuf, E> {
-                Ok(ByteBuf(v))
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> std::result::Result<Bytes<'a>, E> {
+                Ok(Bytes(Cow::Owned(v.to_vec())))
+            }
+            fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> std::result::Result<Bytes<'a>, E> {
+                Ok(Bytes(Cow::Owned(v)))
             }
             fn visit_seq<A: SeqAccess<'de>>(
                 self,
                 mut seq: A,
-            ) -> std::result::Result<ByteBuf, A::Error> {
+            ) -> std::result::Result<Bytes<'a>, A::Error> {
                 // The hint comes from the input: capped, so a lying length
                 // cannot allocate more than the bytes that follow.
                 let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
                 while let Some(b) = seq.next_element::<u8>()? {
                     out.push(b);
                 }
-                Ok(ByteBuf(out))
+                Ok(Bytes(Cow::Owned(out)))
             }
         }
-        d.deserialize_byte_buf(V)
+        d.deserialize_bytes(V(std::marker::PhantomData))
     }
 }
 
@@ -92,17 +101,33 @@ struct WireOut<'a> {
     chunks: Vec<RawBytes<'a>>,
 }
 
+/// A [`RecordEvents`] as read, not yet validated: its byte strings borrowed
+/// from the input when the format lends them. The live resolver's snapshot
+/// load reads one in place and builds the store with
+/// [`into_store`](Self::into_store) while it rebuilds its own indexes.
 #[derive(Deserialize)]
-struct WireIn {
+pub(crate) struct RecordEventsWire<'a> {
     version: u32,
     next_seq: u32,
     channels: Vec<Channel>,
     kinds: Vec<EventKind>,
     currencies: Vec<Currency>,
-    record_lens: ByteBuf,
-    record_keys: ByteBuf,
-    entries: ByteBuf,
-    chunks: Vec<ByteBuf>,
+    #[serde(borrow)]
+    record_lens: Bytes<'a>,
+    #[serde(borrow)]
+    record_keys: Bytes<'a>,
+    #[serde(borrow)]
+    entries: Bytes<'a>,
+    #[serde(borrow)]
+    chunks: Vec<Bytes<'a>>,
+}
+
+impl RecordEventsWire<'_> {
+    /// Validates the store and builds it (see the module docs for what is
+    /// checked).
+    pub(crate) fn into_store(self) -> Result<RecordEvents> {
+        RecordEvents::from_wire(self)
+    }
 }
 
 impl Serialize for RecordEvents {
@@ -148,7 +173,7 @@ impl Serialize for RecordEvents {
 
 impl<'de> Deserialize<'de> for RecordEvents {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let wire = WireIn::deserialize(d)?;
+        let wire = RecordEventsWire::deserialize(d)?;
         RecordEvents::from_wire(wire).map_err(de::Error::custom)
     }
 }
@@ -184,7 +209,7 @@ struct Tally {
 }
 
 impl RecordEvents {
-    fn from_wire(w: WireIn) -> Result<RecordEvents> {
+    fn from_wire(w: RecordEventsWire<'_>) -> Result<RecordEvents> {
         if w.version != VERSION {
             return Err(invalid("unknown version"));
         }
@@ -194,7 +219,7 @@ impl RecordEvents {
         if w.chunks.len() > MAX_CHUNKS {
             return Err(invalid("too many chunks"));
         }
-        let (lens, keys, raw) = (&w.record_lens.0, &w.record_keys.0, &w.entries.0);
+        let (lens, keys, raw) = (&*w.record_lens.0, &*w.record_keys.0, &*w.entries.0);
         if lens.len() % 4 != 0 || keys.len() != lens.len() * 2 || raw.len() % ENTRY_BYTES != 0 {
             return Err(invalid("column lengths disagree"));
         }
@@ -215,31 +240,59 @@ impl RecordEvents {
         if total != raw.len() / ENTRY_BYTES {
             return Err(invalid("event count disagrees with the entries"));
         }
-        let entries: Vec<Entry> = raw
-            .par_chunks_exact(ENTRY_BYTES)
-            .map(|b| Entry {
-                seconds: u64_at(b, 0) as i64,
-                nanos: u32_at(b, 8),
-                seq: u32_at(b, 12),
-                packed: u64_at(b, 16),
-            })
-            .collect();
-        drop(w.entries);
-
-        let arena = Arena {
-            chunks: w.chunks.into_iter().map(|c| c.0).collect(),
-            garbage: 0,
-        };
         let ranks = ranks_by_name(&w.channels);
         let (n_channels, n_kinds, n_currencies) =
             (w.channels.len(), w.kinds.len(), w.currencies.len());
         let next_seq = w.next_seq;
 
+        // The event blobs, validated chunk by chunk as each chunk is copied
+        // into the arena: a record's events are scattered over the arena,
+        // and parsing them in entry order would read it at random; a chunk
+        // (1 MiB) stays in its core's cache while its blobs are parsed.
+        let (bucket, offsets) = offsets_by_chunk(raw, w.chunks.len())?;
+        let chunks: Vec<(Vec<u8>, Tally)> = w
+            .chunks
+            .into_par_iter()
+            .enumerate()
+            .map(|(c, bytes)| {
+                let chunk = bytes.0.into_owned();
+                let mut tally = Tally::default();
+                for &offset in offsets.get(bucket[c]..bucket[c + 1]).unwrap_or(&[]) {
+                    let b = blob::parse_event(chunk.get(offset as usize..).unwrap_or(&[]))
+                        .ok_or_else(|| invalid("an event blob does not parse"))?;
+                    if b.amount.is_some_and(|(_, c)| c as usize >= n_currencies)
+                        || b.own_source.is_some_and(|(c, _)| c as usize >= n_channels)
+                    {
+                        return Err(invalid("an event's currency or source channel is unknown"));
+                    }
+                    tally.text += b.text_len();
+                    tally.attributes += b.attributes.encoded_len();
+                    tally.blob_bytes += b.len;
+                }
+                Ok((chunk, tally))
+            })
+            .collect::<Result<_>>()?;
+        drop(offsets);
+        let mut blobs = Tally::default();
+        let mut arena = Arena {
+            chunks: Vec::with_capacity(chunks.len()),
+            garbage: 0,
+        };
+        for (chunk, tally) in chunks {
+            arena.chunks.push(chunk);
+            blobs.text += tally.text;
+            blobs.attributes += tally.attributes;
+            blobs.blob_bytes += tally.blob_bytes;
+        }
+
+        // Each record's entries, decoded straight into its list.
         let check_record = |r: usize| -> std::result::Result<(RecordSlot, Tally), Error> {
-            let list = entries.get(starts[r]..starts[r + 1]).unwrap_or(&[]);
+            let bytes = raw
+                .get(starts[r] * ENTRY_BYTES..starts[r + 1] * ENTRY_BYTES)
+                .unwrap_or(&[]);
             let key = u64_at(keys, 8 * r);
             let mut tally = Tally::default();
-            if (key == NO_REF) != list.is_empty() {
+            if (key == NO_REF) != bytes.is_empty() {
                 return Err(invalid(
                     "a record has a key without events or events without a key",
                 ));
@@ -253,8 +306,15 @@ impl RecordEvents {
                 tally.text += id.len();
                 tally.blob_bytes += len;
             }
+            let mut entries = Vec::with_capacity(bytes.len() / ENTRY_BYTES);
             let mut previous = None;
-            for &e in list {
+            for b in bytes.chunks_exact(ENTRY_BYTES) {
+                let e = Entry {
+                    seconds: u64_at(b, 0) as i64,
+                    nanos: u32_at(b, 8),
+                    seq: u32_at(b, 12),
+                    packed: u64_at(b, 16),
+                };
                 if e.nanos >= 1_000_000_000
                     || jiff::Timestamp::new(e.seconds, e.nanos as i32).is_err()
                 {
@@ -271,53 +331,14 @@ impl RecordEvents {
                     return Err(invalid("a record's events are not strictly sorted"));
                 }
                 previous = Some(k);
+                entries.push(e);
             }
-            Ok((
-                RecordSlot {
-                    entries: list.to_vec(),
-                    key,
-                },
-                tally,
-            ))
+            Ok((RecordSlot { entries, key }, tally))
         };
         let checked: Vec<(RecordSlot, Tally)> = (0..n_records)
             .into_par_iter()
             .map(check_record)
             .collect::<Result<_>>()?;
-        // The event blobs, parsed in arena order: a record's events are
-        // scattered over the arena, and parsing them record by record reads
-        // it at random (measured: a quarter of a 20M-event load spent
-        // waiting on memory); sorted by reference, each thread reads its
-        // share of the arena front to back.
-        let mut refs: Vec<u64> = entries.par_iter().map(|e| e.blob()).collect();
-        drop(entries);
-        refs.par_sort_unstable();
-        let blobs = refs
-            .par_chunks(64 * 1024)
-            .map(|refs| {
-                let mut tally = Tally::default();
-                for &r in refs {
-                    let b = blob::parse_event(arena.tail(r))
-                        .ok_or_else(|| invalid("an event blob does not parse"))?;
-                    if b.amount.is_some_and(|(_, c)| c as usize >= n_currencies)
-                        || b.own_source.is_some_and(|(c, _)| c as usize >= n_channels)
-                    {
-                        return Err(invalid("an event's currency or source channel is unknown"));
-                    }
-                    tally.text += b.text_len();
-                    tally.attributes += b.attributes.encoded_len();
-                    tally.blob_bytes += b.len;
-                }
-                Ok(tally)
-            })
-            .try_reduce(Tally::default, |a, b| {
-                Ok(Tally {
-                    text: a.text + b.text,
-                    attributes: a.attributes + b.attributes,
-                    blob_bytes: a.blob_bytes + b.blob_bytes,
-                })
-            })?;
-        drop(refs);
 
         let mut store = RecordEvents {
             records: Vec::with_capacity(n_records),
@@ -343,4 +364,38 @@ impl RecordEvents {
         store.arena.garbage = store.arena.used().saturating_sub(blob_bytes);
         Ok(store)
     }
+}
+
+/// The offsets of the event blobs (the entries' references) grouped by
+/// chunk, in entry order within a chunk: chunk `c`'s are
+/// `offsets[bucket[c]..bucket[c + 1]]`. A counting sort, two passes over
+/// the entries: sorting the 64-bit references instead cost as much as
+/// parsing the blobs. A reference to no chunk is an error.
+fn offsets_by_chunk(raw: &[u8], n_chunks: usize) -> Result<(Vec<usize>, Vec<u32>)> {
+    let refs = || {
+        raw.chunks_exact(ENTRY_BYTES)
+            .map(|b| blob::split_ref(u64_at(b, 16) & blob::REF_MASK))
+    };
+    let mut bucket = vec![0usize; n_chunks + 1];
+    for (chunk, _) in refs() {
+        let Some(count) = bucket.get_mut(chunk + 1) else {
+            return Err(invalid("an event blob does not parse"));
+        };
+        *count += 1;
+    }
+    for c in 0..n_chunks {
+        bucket[c + 1] += bucket[c];
+    }
+    let mut next = bucket.clone();
+    let mut offsets = vec![0u32; raw.len() / ENTRY_BYTES];
+    for (chunk, offset) in refs() {
+        // In range: every chunk index was checked above.
+        if let Some(at) = next.get_mut(chunk)
+            && let Some(slot) = offsets.get_mut(*at)
+        {
+            *slot = offset as u32;
+            *at += 1;
+        }
+    }
+    Ok((bucket, offsets))
 }
