@@ -390,7 +390,7 @@ fn cpu_time() -> Option<Duration> {
 /// another. The copy is made before the clock starts; `--scattered` builds
 /// from the generator's layout instead.
 fn as_read_from_an_export(events: Vec<Event>) -> Vec<Event> {
-    let in_order: Vec<Event> = events.iter().cloned().collect();
+    let in_order: Vec<Event> = events.to_vec();
     drop(events);
     in_order
 }

@@ -321,9 +321,8 @@ impl Resolver {
                 &comparator,
                 &prepared,
                 records,
-                &blocking.generic,
                 &key_order,
-                &blocking.pairs,
+                &blocking,
                 &vectors,
             )?,
         };
@@ -468,11 +467,11 @@ impl Resolver {
         comparator: &Comparator<G>,
         prepared: &Prepared<'_, G>,
         records: &[NormalizedRecord],
-        generic: &GenericValues,
         key_order: &KeyOrder,
-        candidate_pairs: &[CandidatePair],
+        blocking: &crate::block::Blocking,
         candidate_vectors: &[u8],
     ) -> Result<(Model, Option<UEstimateReport>, Option<TrainingReport>)> {
+        let (candidate_pairs, generic) = (&blocking.pairs, &blocking.generic);
         let training = &self.settings.training;
         let start = default_model(&self.settings);
         if candidate_pairs.len() < MIN_TRAINING_PAIRS {
