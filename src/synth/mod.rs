@@ -106,8 +106,8 @@
 //!
 //! [`generate_parts`] draws the same dataset a run of chunks at a time, for
 //! populations whose raw records do not fit in memory at once (ten million
-//! records take some 14 GB); sorted again, the parts are
-//! exactly what [`generate`] returns.
+//! records take some 12 GiB); sorted again, the parts are exactly what
+//! [`generate`] returns.
 
 mod calendar;
 mod events;
