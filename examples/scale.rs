@@ -11,6 +11,18 @@
 //! Sizes are in records (the generator makes about 1.86 records per person).
 //! Run on a quiet machine; figures are wall-clock and machine-dependent.
 //!
+//! Records are generated part by part (`synth::generate_parts`, 64
+//! generation chunks or some 490,000 records a part): each part is
+//! normalized and its raw records dropped before the next is drawn; then the
+//! normalized records and their truth are sorted by source key, the order of
+//! `synth::generate`, so the resolver sees exactly the records it would from
+//! `generate`. At 10M records that keeps generation at about 7 GiB (the
+//! normalized records and truth, 6.1 GiB, and one part), where every raw
+//! record beside its normalized form would take some 18 GiB (1.8 GiB at 1M);
+//! the resolve peak is about 12 GiB. The example prints both peaks: it
+//! resets the kernel's peak before resolving, so `/usr/bin/time`'s maximum
+//! RSS covers only the resolve and what follows.
+//!
 //! For tuning (synthetic data only, so values may be printed):
 //! - `OMNICANAL_THRESHOLD=BITS` overrides the match-weight threshold;
 //! - `OMNICANAL_COMMON_FAMILY_RATE=1` draws every French family name from the
@@ -43,18 +55,22 @@ fn return_freed_memory() {
 }
 
 use std::collections::{HashMap, HashSet};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use omnicanal::eval::{evaluate, household_merges};
-use omnicanal::normalize::{NormalizeOptions, Normalizer};
+use omnicanal::normalize::{NormalizeOptions, NormalizedRecord, Normalizer};
 use omnicanal::resolver::{Resolver, Settings};
-use omnicanal::synth::{EventRates, SynthConfig, generate};
+use omnicanal::synth::{CHUNK_PERSONS, EventRates, RecordTruth, SynthConfig, generate_parts};
 use rayon::prelude::*;
 use support::{mib, peak_rss_bytes, rate, reset_peak_rss, thousands};
 
 /// Records per person in the generator's default channel mix (measured on
 /// the bundled sample: 3,725 records for 2,000 persons).
 const RECORDS_PER_PERSON: f64 = 1.86;
+
+/// Persons per generated part: 64 generation chunks, some 490,000 records.
+/// 100k records are one part, 1M three, 10M twenty-one.
+const PERSONS_PER_PART: u64 = 64 * CHUNK_PERSONS;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
@@ -91,22 +107,46 @@ fn run(target_records: u64, dry_run: bool) -> Result<(), Box<dyn std::error::Err
     {
         config.population.common_family_rate = rate;
     }
-    let started = Instant::now();
-    let mut dataset = generate(&config);
-    let generate_time = started.elapsed();
-    let n = dataset.records.len() as u64;
-
-    let started = Instant::now();
+    // Part by part: each part's raw records are normalized and dropped
+    // before the next is drawn, so at most one part's raw records (some
+    // 360 MiB) live beside the normalized ones. `generate(&config)` at once
+    // would hold every raw record and then every normalized one.
     let normalizer = Normalizer::new(NormalizeOptions::default())?;
-    let normalized: Vec<_> = dataset
-        .records
-        .par_iter()
-        .map(|r| normalizer.normalize(r))
-        .collect();
-    let normalize_time = started.elapsed();
-    // The raw records are not needed past normalization (the truth stays):
-    // free them so the peak measured below is the resolver's working set.
-    dataset.records = Vec::new();
+    // Room for two records a person (1.86 on average): capacity never
+    // touched costs address space, not memory, and a doubling `Vec` at the
+    // end would copy every record and hold it twice.
+    let expected_records = usize::try_from(persons.saturating_mul(2))?;
+    let mut normalized: Vec<NormalizedRecord> = Vec::with_capacity(expected_records);
+    let mut truth: Vec<RecordTruth> = Vec::with_capacity(expected_records);
+    let (mut generate_time, mut normalize_time) = (Duration::ZERO, Duration::ZERO);
+    let mut parts = generate_parts(&config, PERSONS_PER_PART);
+    let part_count = parts.len();
+    loop {
+        let started = Instant::now();
+        let Some(part) = parts.next() else { break };
+        generate_time += started.elapsed();
+        let started = Instant::now();
+        normalized.par_extend(part.records.par_iter().map(|r| normalizer.normalize(r)));
+        normalize_time += started.elapsed();
+        truth.extend(part.truth.records);
+    }
+    // The email and phone owners the generator kept between parts.
+    drop(parts);
+    // Into `generate`'s order (source key), truth alongside: the resolver's
+    // input is then the same sequence of records as from `generate`, so
+    // every figure below is too.
+    let started = Instant::now();
+    normalized.par_sort_unstable_by(|a, b| a.key.cmp(&b.key));
+    truth.par_sort_unstable_by(|a, b| a.key.cmp(&b.key));
+    let sort_time = started.elapsed();
+    if normalized.len() != truth.len() || normalized.iter().zip(&truth).any(|(r, t)| r.key != t.key)
+    {
+        return Err("normalized records and truth out of step".into());
+    }
+    let n = normalized.len() as u64;
+    // The freed raw records back to the system, so that the peak measured
+    // below is the resolver's working set.
+    let generation_peak = peak_rss_bytes();
     return_freed_memory();
     reset_peak_rss();
     let rss_before_resolve = support::current_rss_bytes();
@@ -145,13 +185,8 @@ fn run(target_records: u64, dry_run: bool) -> Result<(), Box<dyn std::error::Err
         .iter()
         .map(|c| c.0)
         .collect();
-    let persons_truth: Vec<u64> = dataset.truth.records.iter().map(|t| t.person.0).collect();
-    let households: Vec<Option<u64>> = dataset
-        .truth
-        .records
-        .iter()
-        .map(|t| Some(t.household.0))
-        .collect();
+    let persons_truth: Vec<u64> = truth.iter().map(|t| t.person.0).collect();
+    let households: Vec<Option<u64>> = truth.iter().map(|t| Some(t.household.0)).collect();
     let accuracy = evaluate(&predicted, &persons_truth)?;
     let merges = household_merges(&predicted, &persons_truth, &households)?;
     let t = &resolution.timings;
@@ -166,16 +201,26 @@ fn run(target_records: u64, dry_run: bool) -> Result<(), Box<dyn std::error::Err
 
     println!();
     println!(
-        "== {} records ({} persons), generated in {:.2?}",
+        "== {} records ({} persons), generated in {:.2?} ({} part{})",
         thousands(n),
         thousands(persons),
-        generate_time
+        generate_time,
+        part_count,
+        if part_count == 1 { "" } else { "s" }
     );
     println!(
         "normalize   {:>9.2?}  {:>14}",
         normalize_time,
         rate(n, normalize_time)
     );
+    println!(
+        "sort        {:>9.2?}  {:>14}",
+        sort_time,
+        rate(n, sort_time)
+    );
+    if let Some(peak) = generation_peak {
+        println!("peak RSS    {} generating and normalizing", mib(peak));
+    }
     println!("block       {:>9.2?}  {:>14}", t.block, rate(n, t.block));
     println!(
         "compare     {:>9.2?}  {:>14}  ({} pairs, {})",
@@ -220,15 +265,9 @@ fn run(target_records: u64, dry_run: bool) -> Result<(), Box<dyn std::error::Err
         .ok()
         .and_then(|v| v.parse().ok())
     {
-        diagnose(
-            &normalized,
-            &dataset.truth.records,
-            &resolution,
-            &predicted,
-            n,
-        )?;
+        diagnose(&normalized, &truth, &resolution, &predicted, n)?;
     }
-    let (merged, multi) = households_wrongly_merged(&predicted, &dataset.truth.records);
+    let (merged, multi) = households_wrongly_merged(&predicted, &truth);
     println!(
         "households wrongly merged: {} of {} multi-person households ({:.3}%); {} clusters mix household members",
         thousands(merged),

@@ -103,6 +103,11 @@
 //! time and id) so that file order says nothing about who is who. The output
 //! depends on the seed and the configuration only, never on the number of
 //! threads.
+//!
+//! [`generate_parts`] draws the same dataset a run of chunks at a time, for
+//! populations whose raw records do not fit in memory at once (ten million
+//! records take some 12 GiB); sorted again, the parts are exactly what
+//! [`generate`] returns.
 
 mod calendar;
 mod events;
@@ -463,9 +468,127 @@ pub struct Dataset {
 
 /// Generates a dataset. Deterministic: the same configuration gives the same
 /// dataset on every machine and with any number of threads.
+///
+/// All of it is held at once; [`generate_parts`] draws the same dataset a
+/// part at a time.
 pub fn generate(config: &SynthConfig) -> Dataset {
-    let people = population::draw(config);
-    let (mut records, mut events) = render::draw(config, &people);
+    assemble(config, &population::draw(config))
+}
+
+/// Generates the dataset of [`generate`] a part at a time, for populations
+/// whose raw records would not fit in memory at once.
+///
+/// Each part holds the records, events and truth of a run of consecutive
+/// persons: `persons_per_part` rounded up to a whole number of
+/// [`CHUNK_PERSONS`] (the generation chunks, whose random streams do not
+/// depend on how they are grouped), fewer in the last part. Within a part,
+/// records and events are sorted as [`generate`] sorts them. Put end to end
+/// and sorted again — records by [`SourceKey`] (channel, then id), events by
+/// timestamp then id, each with its truth, which [`Dataset::from_parts`]
+/// does — the parts are exactly `generate(config)`, events included.
+///
+/// A part is drawn, in parallel over its chunks, when the iterator is
+/// advanced. Between parts the iterator holds the stores and the owner of
+/// every email and phone number drawn so far (some 60 bytes per person of
+/// the whole population), so that a contact drawn for two strangers in
+/// different parts is renamed for the later one exactly as [`generate`]
+/// renames it.
+///
+/// ```
+/// use omnicanal::synth::{generate, generate_parts, Dataset, SynthConfig, CHUNK_PERSONS};
+/// let config = SynthConfig { persons: 2 * CHUNK_PERSONS + 10, seed: 7, ..SynthConfig::default() };
+/// let parts: Vec<Dataset> = generate_parts(&config, CHUNK_PERSONS).collect();
+/// assert_eq!(parts.len(), 3);
+/// assert_eq!(Dataset::from_parts(parts), generate(&config));
+/// ```
+pub fn generate_parts(config: &SynthConfig, persons_per_part: u64) -> Parts<'_> {
+    Parts {
+        config,
+        drawer: population::Drawer::new(config),
+        chunks_per_part: persons_per_part.div_ceil(CHUNK_PERSONS).max(1),
+    }
+}
+
+/// The parts of a dataset, in order of their persons: see [`generate_parts`].
+pub struct Parts<'c> {
+    config: &'c SynthConfig,
+    drawer: population::Drawer<'c>,
+    chunks_per_part: u64,
+}
+
+impl std::fmt::Debug for Parts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Parts")
+            .field("persons", &self.config.persons)
+            .field("chunks_per_part", &self.chunks_per_part)
+            .field("chunks_left", &self.drawer.chunks_left())
+            .finish()
+    }
+}
+
+impl Iterator for Parts<'_> {
+    type Item = Dataset;
+
+    fn next(&mut self) -> Option<Dataset> {
+        if self.drawer.chunks_left() == 0 {
+            return None;
+        }
+        let people = self.drawer.draw(self.chunks_per_part);
+        Some(assemble(self.config, &people))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let parts = self.drawer.chunks_left().div_ceil(self.chunks_per_part);
+        let parts = usize::try_from(parts).unwrap_or(usize::MAX);
+        (parts, Some(parts))
+    }
+}
+
+impl ExactSizeIterator for Parts<'_> {}
+
+impl std::iter::FusedIterator for Parts<'_> {}
+
+impl Dataset {
+    /// Puts the parts of a dataset end to end in the order of [`generate`]:
+    /// records (with their truth) by [`SourceKey`], events (with their
+    /// truth) by timestamp then id. Both orders are total (keys and event
+    /// ids are unique), so the parts may come in any order.
+    ///
+    /// This holds the whole dataset, as [`generate`] does; a caller that
+    /// turns each part into something smaller (normalized records, say)
+    /// sorts those by source key instead, and its truth with them.
+    pub fn from_parts(parts: impl IntoIterator<Item = Dataset>) -> Dataset {
+        let mut records = Vec::new();
+        let mut events = Vec::new();
+        for part in parts {
+            records.extend(part.records.into_iter().zip(part.truth.records));
+            events.extend(part.events.into_iter().zip(part.truth.events));
+        }
+        records.sort_unstable_by(|a, b| a.0.key.cmp(&b.0.key));
+        events.sort_unstable_by(|a, b| (a.0.timestamp, &a.0.id).cmp(&(b.0.timestamp, &b.0.id)));
+        let (records, truth_records) = records.into_iter().unzip();
+        let (events, truth_events) = events.into_iter().unzip();
+        Dataset {
+            records,
+            events,
+            truth: Truth {
+                records: truth_records,
+                events: truth_events,
+            },
+        }
+    }
+}
+
+/// The records and events of `people` (the population or a part of it),
+/// sorted, with their truth.
+///
+/// Records are sorted by channel, then their numeric id, then their id: the
+/// numeric ids are the fixed-width digits of the id (`29` + 11 digits,
+/// `WEB` + 9, `CC` + 9; 0 for the app's UUIDs), so this is the order of
+/// [`SourceKey`], which [`Dataset::from_parts`] sorts by. A test holds the
+/// two to it.
+fn assemble(config: &SynthConfig, people: &population::People) -> Dataset {
+    let (mut records, mut events) = render::draw(config, people);
     records.sort_unstable_by(|a, b| {
         (&a.0.key.channel, a.1, &a.0.key.id).cmp(&(&b.0.key.channel, b.1, &b.0.key.id))
     });

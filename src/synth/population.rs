@@ -85,17 +85,21 @@ pub(crate) struct Store {
     pub phone: PhoneNumber,
 }
 
-/// The whole population.
+/// Persons of the population with the stores they shop in: the whole
+/// population, or one part of it drawn by [`Drawer`].
 #[derive(Debug)]
 pub(crate) struct People {
+    /// The id of `persons[0]`: 0 for the whole population.
+    pub first: u64,
     pub persons: Vec<Person>,
     pub stores: Vec<Store>,
 }
 
 impl People {
     pub fn household_of(&self, person: u64) -> u64 {
-        usize::try_from(person)
-            .ok()
+        person
+            .checked_sub(self.first)
+            .and_then(|i| usize::try_from(i).ok())
             .and_then(|i| self.persons.get(i))
             .map_or(person, |p| p.household)
     }
@@ -105,18 +109,70 @@ impl People {
 /// parallel, then a sequential pass that makes emails and phones unique to
 /// their household.
 pub(crate) fn draw(config: &SynthConfig) -> People {
-    let (stores, stores_by_dept) = draw_stores(config);
-    let chunks = config.persons.div_ceil(CHUNK_PERSONS);
-    let mut persons: Vec<Person> = (0..chunks)
-        .into_par_iter()
-        .flat_map_iter(|chunk| {
-            let start = chunk * CHUNK_PERSONS;
-            let len = CHUNK_PERSONS.min(config.persons - start);
-            draw_chunk(config, chunk, start, len, &stores_by_dept, stores.len())
-        })
-        .collect();
-    make_contacts_unique(config.seed, &mut persons);
-    People { persons, stores }
+    let mut drawer = Drawer::new(config);
+    drawer.draw(config.persons.div_ceil(CHUNK_PERSONS))
+}
+
+/// Draws the population part by part, in order, with the same result as
+/// [`draw`] once the parts are put end to end.
+///
+/// Persons of one generation chunk depend only on the seed, the chunk's
+/// number and the stores (households and namesakes never cross a chunk), so
+/// a part is a run of whole chunks. What crosses parts is the stores, drawn
+/// once, and the owners of every email and phone number seen so far, which
+/// [`make_contacts_unique`] needs to rename a later holder exactly as it
+/// would in one pass.
+pub(crate) struct Drawer<'c> {
+    config: &'c SynthConfig,
+    stores: Vec<Store>,
+    stores_by_dept: HashMap<&'static str, Vec<u16>>,
+    owners: ContactOwners,
+    /// The first chunk not drawn yet.
+    next_chunk: u64,
+}
+
+impl<'c> Drawer<'c> {
+    pub fn new(config: &'c SynthConfig) -> Self {
+        let (stores, stores_by_dept) = draw_stores(config);
+        Drawer {
+            config,
+            stores,
+            stores_by_dept,
+            owners: ContactOwners::new(config.persons),
+            next_chunk: 0,
+        }
+    }
+
+    /// Chunks not drawn yet.
+    pub fn chunks_left(&self) -> u64 {
+        self.config
+            .persons
+            .div_ceil(CHUNK_PERSONS)
+            .saturating_sub(self.next_chunk)
+    }
+
+    /// The persons of the next `chunks` chunks (fewer at the end).
+    pub fn draw(&mut self, chunks: u64) -> People {
+        let config = self.config;
+        let from = self.next_chunk;
+        let to = from.saturating_add(chunks.min(self.chunks_left()));
+        self.next_chunk = to;
+        let (stores_by_dept, store_count) = (&self.stores_by_dept, self.stores.len());
+        let mut persons: Vec<Person> = (from..to)
+            .into_par_iter()
+            .flat_map_iter(|chunk| {
+                let start = chunk * CHUNK_PERSONS;
+                let len = CHUNK_PERSONS.min(config.persons - start);
+                draw_chunk(config, chunk, start, len, stores_by_dept, store_count)
+            })
+            .collect();
+        make_contacts_unique(config.seed, &mut self.owners, &mut persons);
+        People {
+            first: from * CHUNK_PERSONS,
+            persons,
+            stores: self.stores.clone(),
+        }
+    }
 }
 
 fn department(postcode: &str) -> &str {
@@ -623,13 +679,31 @@ fn fnv(s: &str) -> u64 {
     })
 }
 
+/// Who holds each email mailbox and phone number met so far: the FNV-1a
+/// hash of a mailbox, or a phone's key with the top bit set, to the
+/// holder's household.
+pub(crate) struct ContactOwners(HashMap<u64, u64>);
+
+impl ContactOwners {
+    /// Room for a population of `persons`: about two contacts each (a
+    /// mobile, most of an email, a share of a second email and of the
+    /// household's landline), so the map is not rehashed on the way.
+    fn new(persons: u64) -> Self {
+        let room = usize::try_from(persons.saturating_mul(5) / 2).unwrap_or(usize::MAX);
+        ContactOwners(HashMap::with_capacity(room))
+    }
+}
+
 /// Emails and phone numbers are drawn independently per chunk, so two
 /// strangers can get `marie.martin@gmail.com` or the same mobile. Real
 /// identifiers are unique to one person (or one household, when shared), so
 /// this pass walks persons in order and renames the later holder. A renamed
 /// value shared by a household is renamed the same way for every member.
-fn make_contacts_unique(seed: u64, persons: &mut [Person]) {
-    let mut owner: HashMap<u64, u64> = HashMap::with_capacity(persons.len() * 3);
+/// `owners` holds the contacts of every person walked before `persons`
+/// (none for the first part); households never straddle two calls, since
+/// they never straddle a chunk.
+fn make_contacts_unique(seed: u64, owners: &mut ContactOwners, persons: &mut [Person]) {
+    let owner = &mut owners.0;
     let mut renamed_emails: Vec<(String, String)> = Vec::new();
     let mut renamed_phones: Vec<(PhoneNumber, Option<PhoneNumber>)> = Vec::new();
     let mut current_household = u64::MAX;

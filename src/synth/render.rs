@@ -46,6 +46,8 @@ struct Context<'a> {
     window_end: i64,
 }
 
+/// The records and events of `people` (the whole population or a part of
+/// it: each chunk draws from its own streams, numbered from person 0).
 pub(crate) fn draw(config: &SynthConfig, people: &People) -> (Vec<RecordOut>, Vec<EventOut>) {
     let seed = config.seed;
     let window_end = day_number(config.events.window_start) + i64::from(config.events.window_days);
@@ -63,13 +65,14 @@ pub(crate) fn draw(config: &SynthConfig, people: &People) -> (Vec<RecordOut>, Ve
         window_end,
     };
     let chunks = people.persons.len().div_ceil(CHUNK_PERSONS as usize);
+    let first_chunk = people.first / CHUNK_PERSONS;
     let parts: Vec<(Vec<RecordOut>, Vec<EventOut>)> = (0..chunks)
         .into_par_iter()
         .map(|chunk| {
             let start = chunk * CHUNK_PERSONS as usize;
             let end = (start + CHUNK_PERSONS as usize).min(people.persons.len());
-            let mut rng = stream(seed, Purpose::Records, chunk as u64);
-            let mut event_rng = stream(seed, Purpose::Events, chunk as u64);
+            let mut rng = stream(seed, Purpose::Records, first_chunk + chunk as u64);
+            let mut event_rng = stream(seed, Purpose::Events, first_chunk + chunk as u64);
             let mut records = Vec::with_capacity((end - start) * 2);
             let mut events = Vec::new();
             let mut refs = Vec::with_capacity(8);

@@ -69,6 +69,53 @@ fn a_chunk_does_not_depend_on_the_population_size() {
 }
 
 #[test]
+fn parts_put_end_to_end_are_the_whole_dataset() {
+    // Several chunks, so that parts cut the population in several places,
+    // and enough persons that emails and phones drawn in different chunks
+    // collide and must be renamed across parts as in one pass.
+    for (persons, seed, events) in [
+        (3 * CHUNK_PERSONS + 333, 5, EventRates::none()),
+        (2 * CHUNK_PERSONS + 17, 41, EventRates::default()),
+    ] {
+        let config = SynthConfig {
+            events,
+            ..config(persons, seed)
+        };
+        let whole = generate(&config);
+        assert!(
+            whole.records.windows(2).all(|w| w[0].key < w[1].key),
+            "generate sorts records by source key, the order from_parts restores"
+        );
+        // One chunk, a size rounded up to two chunks, the whole population.
+        for per_part in [1, CHUNK_PERSONS + 1, persons] {
+            let chunks_per_part = per_part.div_ceil(CHUNK_PERSONS);
+            let parts: Vec<Dataset> = generate_parts(&config, per_part).collect();
+            assert_eq!(
+                parts.len() as u64,
+                persons.div_ceil(chunks_per_part * CHUNK_PERSONS)
+            );
+            for (i, part) in parts.iter().enumerate() {
+                let first = i as u64 * chunks_per_part * CHUNK_PERSONS;
+                let persons_of_part = first..(first + chunks_per_part * CHUNK_PERSONS);
+                assert!(
+                    part.truth
+                        .records
+                        .iter()
+                        .all(|t| persons_of_part.contains(&t.person.0)
+                            && persons_of_part.contains(&t.household.0))
+                );
+                assert!(part.records.windows(2).all(|w| w[0].key < w[1].key));
+            }
+            // Parts in reverse: the order of the parts does not matter.
+            let together = Dataset::from_parts(parts.into_iter().rev());
+            assert_eq!(together.records.len(), whole.records.len());
+            assert!(together.truth == whole.truth, "{per_part} persons per part");
+            assert!(together == whole, "{per_part} persons per part");
+        }
+    }
+}
+
+#[test]
 fn every_record_has_its_truth_and_every_event_a_record_of_its_person() {
     let data = generate(&config(2000, 11));
     assert_eq!(data.truth.records.len(), data.records.len());
