@@ -188,6 +188,13 @@ impl BlockingRule {
             ),
             BlockingRule::new("family_city", [FamilyName, City])
                 .with_max_block_size(WEAK_RULE_MAX_BLOCK),
+            // A typo in the family name at the same postcode (`Dupont` /
+            // `Dupond`): the rules above need it spelt alike, and without a
+            // birth date the phonetic rules never see the pair.
+            BlockingRule::new(
+                "given_phonetic_family_postcode",
+                [GivenName, FamilyPhonetic, Postcode],
+            ),
             // Records that share nothing but a name, spelt alike: a rare name
             // makes a small block. At 1M records the phonetic rule below
             // alone lost such pairs (half the missed true pairs were never
