@@ -157,7 +157,6 @@ use omnicanal::io::{JobFile, RejectWriter};
 use omnicanal::normalize::NormalizedRecord;
 use omnicanal::profile::{ProfileBuilder, SurvivorshipRules};
 use omnicanal::resolver::{LiveResolver, Resolution, Resolver, Settings};
-use omnicanal::timeline::Timelines;
 
 use args::{Command, Input, Mode, Options, UsageError};
 use customers::Customers;
@@ -380,24 +379,25 @@ fn run(options: Options) -> Result<(), Error> {
     // by their id to another channel's record), then those are dropped.
     let events = match event_rows {
         Some(event_rows) => {
-            let read = read::read_events(event_rows, &mut rejects, &progress)?;
+            let index = RecordIndex::new(&records);
+            let read = read::read_events(
+                event_rows,
+                &index,
+                erased,
+                snapshot.is_some(),
+                &mut rejects,
+                &progress,
+            )?;
+            drop(index);
             stages.push(("events", read.took));
-            let mut events = read.events;
-            let read_count = events.len() as u64;
-            let attached_at = Instant::now();
-            let attached_by_id = RecordIndex::new(&records).attach(&mut events);
-            let before = events.len();
-            if let Some(erased) = erased {
-                events.retain(|event| !erased.contains(&event.source));
-            }
             let summary = EventsSummary {
-                read: read_count,
+                read: read.read,
                 rejects: read.rejects,
-                attached_by_id,
-                erased: (before - events.len()) as u64,
+                attached_by_id: read.attached_by_id,
+                erased: read.erased,
                 ..EventsSummary::default()
             };
-            Some((events, summary, attached_at.elapsed()))
+            Some((read.packed, read.whole, summary))
         }
         None => None,
     };
@@ -405,11 +405,13 @@ fn run(options: Options) -> Result<(), Error> {
     // The final state, events included, for a CRM or `callcentre
     // --snapshot` to start from.
     let mut resolved = resolved;
+    let mut events = events;
     if let (Some(path), Resolved::Live { live, .. }) = (&snapshot, &mut resolved) {
         let spinner = progress.spinner("snapshot", "save the live graph and its events");
-        if let Some((events, _, _)) = &events {
-            // A copy: the timelines below are built from the same events.
-            live.load_events(events.clone())?;
+        if let Some((_, whole, _)) = &mut events {
+            // The events whole, kept for this (the timelines below are built
+            // from their packed copy).
+            live.load_events(whole.take().unwrap_or_default())?;
         }
         let info = live.save(path)?;
         stages.push(("snapshot", spinner.finish("")));
@@ -440,21 +442,22 @@ fn run(options: Options) -> Result<(), Error> {
         .map(|t| t.score(&records, customers.clustering.assignment()))
         .transpose()?;
 
-    // Timelines: the events are consumed by the build, which keeps them in
-    // compact columns.
+    // Timelines: the packed events are consumed by the build, which lays
+    // them out per customer.
     let built = match events {
-        Some((events, summary, attach_took)) => {
-            let building = progress.spinner("timelines", "attach events, build timelines");
-            let built_at = Instant::now();
+        Some((packed, _, summary)) => {
+            let building = progress.spinner("timelines", "build timelines");
             let index = RecordIndex::new(&records);
             let customer_of_record = customers.customer_of_record();
-            let built = Timelines::build(events, |key| index.exact(key), &customer_of_record)?;
+            let built = packed.build(|key| index.exact(key), &customer_of_record)?;
             drop(index);
-            building.finish(&format!(
-                "{} orphans",
-                support::thousands(built.orphans.len() as u64)
+            stages.push((
+                "timelines",
+                building.finish(&format!(
+                    "{} orphans",
+                    support::thousands(built.orphans.len() as u64)
+                )),
             ));
-            stages.push(("timelines", attach_took + built_at.elapsed()));
             Some((built, summary))
         }
         None => None,

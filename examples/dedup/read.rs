@@ -8,6 +8,7 @@
 //! `CHANNEL_BATCHES + 2` raw batches exist at any time, so memory holds the
 //! normalized records (what the resolver needs) and little else.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -15,11 +16,12 @@ use std::time::Duration;
 
 use omnicanal::io::{JobEvents, JobFile, JobSources, Reject, RejectWriter};
 use omnicanal::normalize::{NormalizedRecord, Normalizer};
-use omnicanal::timeline::Event;
-use omnicanal::{Error, Record};
+use omnicanal::timeline::{Event, TimelinesBuilder};
+use omnicanal::{Error, Record, SourceKey};
 use rayon::prelude::*;
 
 use crate::progress::Progress;
+use crate::support::attach::RecordIndex;
 use crate::support::thousands;
 
 /// Rows per batch handed from the reader thread to the normalizers: large
@@ -202,47 +204,84 @@ fn read_batches(mut rows: JobSources, files: &[PathBuf], sender: mpsc::SyncSende
     let _ = sender.send(batch);
 }
 
-/// The events of every `[[events]]` file, and how many rows were rejected.
+/// The events of every `[[events]]` file, packed as they were read.
 #[derive(Debug)]
 pub struct EventsRead {
-    /// In file then row order.
-    pub events: Vec<Event>,
+    /// The events kept (read, attached, not erased), in file then row order.
+    pub packed: TimelinesBuilder,
+    /// The same events whole, only when asked for (a snapshot takes them).
+    pub whole: Option<Vec<Event>>,
+    /// Events read.
+    pub read: u64,
     /// Rows rejected.
     pub rejects: u64,
+    /// Events attached by their source id alone.
+    pub attached_by_id: u64,
+    /// Events of erased records, dropped.
+    pub erased: u64,
     /// Wall time.
     pub took: Duration,
 }
 
-/// Reads the events of `rows` (opened by `JobFile::read_events`); rejects
-/// go to `rejects`.
+/// Events per chunk: attached in parallel, then packed.
+const EVENT_CHUNK: usize = 8192;
+
+/// Reads the events of `rows` (opened by `JobFile::read_events`), attaches
+/// each to its record through `index` (see `RecordIndex::attach`), drops
+/// the events of `erased` records, and packs the rest as they come: no
+/// more than one chunk of events is ever held whole, unless `keep_whole`
+/// (for a snapshot). Rejects go to `rejects`.
 pub fn read_events<W: Write>(
     rows: JobEvents,
+    index: &RecordIndex<'_>,
+    erased: Option<&HashSet<SourceKey>>,
+    keep_whole: bool,
     rejects: &mut RejectWriter<W>,
     progress: &Progress,
 ) -> Result<EventsRead, Error> {
     let stage = progress.counter("events", "events");
-    let mut events = Vec::new();
-    let mut rejected = 0u64;
+    let mut out = EventsRead {
+        packed: TimelinesBuilder::new(),
+        whole: keep_whole.then(Vec::new),
+        read: 0,
+        rejects: 0,
+        attached_by_id: 0,
+        erased: 0,
+        took: Duration::ZERO,
+    };
+    let mut chunk: Vec<Event> = Vec::with_capacity(EVENT_CHUNK);
+    let flush = |chunk: &mut Vec<Event>, out: &mut EventsRead| -> Result<(), Error> {
+        out.read += chunk.len() as u64;
+        stage.inc(chunk.len() as u64);
+        out.attached_by_id += index.attach(chunk);
+        for event in chunk.drain(..) {
+            if erased.is_some_and(|erased| erased.contains(&event.source)) {
+                out.erased += 1;
+                continue;
+            }
+            if let Some(whole) = &mut out.whole {
+                whole.push(event.clone());
+            }
+            out.packed.push(event)?;
+        }
+        Ok(())
+    };
     for row in rows {
         match row {
             Ok(event) => {
-                events.push(event);
-                if events.len() % 4096 == 0 {
-                    stage.inc(4096);
+                chunk.push(event);
+                if chunk.len() == EVENT_CHUNK {
+                    flush(&mut chunk, &mut out)?;
                 }
             }
             Err(reject) => {
                 rejects.write(&reject)?;
-                rejected += 1;
-                stage.note(format!("{} rejects", thousands(rejected)));
+                out.rejects += 1;
+                stage.note(format!("{} rejects", thousands(out.rejects)));
             }
         }
     }
-    stage.inc(events.len() as u64 % 4096);
-    let took = stage.finish(&format!("{} rejects", thousands(rejected)));
-    Ok(EventsRead {
-        events,
-        rejects: rejected,
-        took,
-    })
+    flush(&mut chunk, &mut out)?;
+    out.took = stage.finish(&format!("{} rejects", thousands(out.rejects)));
+    Ok(out)
 }
