@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use omnicanal::io::{JobEvents, JobFile, JobSources, Reject, RejectWriter};
+use omnicanal::io::{EventRow, JobEvents, JobFile, JobSources, Reject, RejectWriter};
 use omnicanal::normalize::{NormalizedRecord, Normalizer};
 use omnicanal::timeline::{Event, TimelinesBuilder};
 use omnicanal::{Error, Record, SourceKey};
@@ -223,16 +223,21 @@ pub struct EventsRead {
     pub took: Duration,
 }
 
-/// Events per chunk: attached in parallel, then packed.
-const EVENT_CHUNK: usize = 8192;
+/// Rows per batch: split on one thread and parsed in parallel by
+/// `JobEvents::next_batch`, then attached in parallel and packed.
+const EVENT_CHUNK: usize = 16_384;
 
 /// Reads the events of `rows` (opened by `JobFile::read_events`), attaches
 /// each to its record through `index` (see `RecordIndex::attach`), drops
 /// the events of `erased` records, and packs the rest as they come: no
-/// more than one chunk of events is ever held whole, unless `keep_whole`
-/// (for a snapshot). Rejects go to `rejects`.
-pub fn read_events<W: Write>(
-    rows: JobEvents,
+/// more than two batches of events are ever held whole, unless
+/// `keep_whole` (for a snapshot). Rejects go to `rejects`.
+///
+/// Two cores stay busy: while one batch is attached and packed (packing
+/// interns strings, one event after the other), the next is read and
+/// parsed.
+pub fn read_events<W: Write + Send>(
+    mut rows: JobEvents,
     index: &RecordIndex<'_>,
     erased: Option<&HashSet<SourceKey>>,
     keep_whole: bool,
@@ -249,12 +254,25 @@ pub fn read_events<W: Write>(
         erased: 0,
         took: Duration::ZERO,
     };
-    let mut chunk: Vec<Event> = Vec::with_capacity(EVENT_CHUNK);
-    let flush = |chunk: &mut Vec<Event>, out: &mut EventsRead| -> Result<(), Error> {
-        out.read += chunk.len() as u64;
-        stage.inc(chunk.len() as u64);
-        out.attached_by_id += index.attach(chunk);
-        for event in chunk.drain(..) {
+    let mut pack = |batch: Vec<EventRow>, out: &mut EventsRead| -> Result<(), Error> {
+        let mut events: Vec<Event> = Vec::with_capacity(batch.len());
+        let rejected_before = out.rejects;
+        for row in batch {
+            match row {
+                Ok(event) => events.push(event),
+                Err(reject) => {
+                    rejects.write(&reject)?;
+                    out.rejects += 1;
+                }
+            }
+        }
+        if out.rejects != rejected_before {
+            stage.note(format!("{} rejects", thousands(out.rejects)));
+        }
+        out.read += events.len() as u64;
+        stage.inc(events.len() as u64);
+        out.attached_by_id += index.attach(&mut events);
+        for event in events {
             if erased.is_some_and(|erased| erased.contains(&event.source)) {
                 out.erased += 1;
                 continue;
@@ -266,22 +284,13 @@ pub fn read_events<W: Write>(
         }
         Ok(())
     };
-    for row in rows {
-        match row {
-            Ok(event) => {
-                chunk.push(event);
-                if chunk.len() == EVENT_CHUNK {
-                    flush(&mut chunk, &mut out)?;
-                }
-            }
-            Err(reject) => {
-                rejects.write(&reject)?;
-                out.rejects += 1;
-                stage.note(format!("{} rejects", thousands(out.rejects)));
-            }
-        }
+    let mut batch = rows.next_batch(EVENT_CHUNK);
+    while let Some(current) = batch {
+        let (next, packed) =
+            rayon::join(|| rows.next_batch(EVENT_CHUNK), || pack(current, &mut out));
+        packed?;
+        batch = next;
     }
-    flush(&mut chunk, &mut out)?;
     out.took = stage.finish(&format!("{} rejects", thousands(out.rejects)));
     Ok(out)
 }
