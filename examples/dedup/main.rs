@@ -422,7 +422,7 @@ fn run(options: Options) -> Result<(), Error> {
     if let Some(erased) = erased {
         let keep: Vec<bool> = records.iter().map(|r| !erased.contains(&r.key)).collect();
         retain_by(&mut records, &keep);
-        retain_by(&mut names, &keep);
+        names.retain_by(&keep);
     }
     let customers = match resolved {
         Resolved::Batch(resolution) => Customers {
@@ -468,7 +468,7 @@ fn run(options: Options) -> Result<(), Error> {
     let generic = GenericValues::detect(&records, &Settings::default().blocking.generic);
     let rules = SurvivorshipRules::default();
     let mut builder = ProfileBuilder::new(&rules, &records)
-        .raw_records(&names)
+        .typed_names(&names)
         .generic_values(&generic);
     if let Some((built, _)) = &built {
         builder = builder.timelines(&built.timelines);

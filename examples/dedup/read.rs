@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use omnicanal::io::{EventRow, JobEvents, JobFile, JobSources, Reject, RejectWriter};
 use omnicanal::normalize::{NormalizedRecord, Normalizer};
+use omnicanal::profile::TypedNames;
 use omnicanal::timeline::{Event, TimelinesBuilder};
 use omnicanal::{Error, Record, SourceKey};
 use rayon::prelude::*;
@@ -49,9 +50,12 @@ pub struct SourceCount {
 pub struct SourcesRead {
     /// One per record read, in input order; `records[i]` is `RecordId(i)`.
     pub records: Vec<NormalizedRecord>,
-    /// The names of each record as typed (see [`names_only`]), in the same
-    /// order, for the golden profiles' spellings.
-    pub names: Vec<Record>,
+    /// The names of each record as typed (`Hélène`, where the normalized
+    /// form has `helene`), packed, in the same order, for the golden
+    /// profiles' spellings. Everything else of a raw record is in its
+    /// normalized record already, so the raw records are dropped batch by
+    /// batch rather than held through the resolution.
+    pub names: TypedNames,
     /// Per file, in job order.
     pub per_source: Vec<SourceCount>,
     /// Wall time of reading and normalizing (they overlap).
@@ -89,7 +93,7 @@ pub fn read_sources<W: Write>(
 
     let stage = progress.counter("read", "records");
     let mut records: Vec<NormalizedRecord> = Vec::new();
-    let mut names: Vec<Record> = Vec::new();
+    let mut names = TypedNames::new();
     let mut per_source: Vec<SourceCount> = files
         .iter()
         .map(|file| SourceCount {
@@ -119,7 +123,9 @@ pub fn read_sources<W: Write>(
                 .collect();
             stage.inc(normalized.len() as u64);
             records.extend(normalized);
-            names.extend(batch.records.into_iter().map(names_only));
+            for record in &batch.records {
+                names.push(record);
+            }
             if !batch.rejects.is_empty() {
                 stage.note(format!("{} rejects", thousands(rejected)));
             }
@@ -139,18 +145,6 @@ pub fn read_sources<W: Write>(
         per_source,
         took,
     })
-}
-
-/// What the golden profiles need of a raw record: its key and its names as
-/// typed (`Hélène`, where the normalized form has `helene`). Everything else
-/// is in the normalized record already, so it is dropped here rather than
-/// held through the resolution.
-pub fn names_only(record: Record) -> Record {
-    let mut slim = Record::new(record.key);
-    slim.given_names = record.given_names;
-    slim.family_names = record.family_names;
-    slim.full_names = record.full_names;
-    slim
 }
 
 /// The reader thread: rows to batches, one source per batch. Which source a
