@@ -1,5 +1,6 @@
 //! Events exports to [`Event`]s, one row at a time.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
 
@@ -229,17 +230,30 @@ impl Parser {
         selector: &Selector,
         max: usize,
     ) -> std::result::Result<Option<String>, String> {
-        // CSV: one cell, trimmed in place, copied once.
+        Ok(self.text(cells, selector, max)?.map(Cow::into_owned))
+    }
+
+    /// [`value`](Self::value), borrowed from the row when the encoding
+    /// allows: most cells are parsed (a channel, a timestamp, an amount)
+    /// and never kept, so copying them was an allocation each for nothing.
+    fn text<'c>(
+        &self,
+        cells: &Cells<'c>,
+        selector: &Selector,
+        max: usize,
+    ) -> std::result::Result<Option<Cow<'c, str>>, String> {
+        let too_long = || format!("column {}: value longer than {max} bytes", selector.name);
+        // CSV: one cell, trimmed in place.
         if let Some(cell) = cells.cell(selector) {
-            let cell = cell?;
-            let value = cell.trim();
+            let value = match cell? {
+                Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
+                Cow::Owned(text) if text.trim().len() == text.len() => Cow::Owned(text),
+                Cow::Owned(text) => Cow::Owned(text.trim().to_owned()),
+            };
             return match value.len() {
                 0 => Ok(None),
-                n if n > max => Err(format!(
-                    "column {}: value longer than {max} bytes",
-                    selector.name
-                )),
-                _ => Ok(Some(value.to_owned())),
+                n if n > max => Err(too_long()),
+                _ => Ok(Some(value)),
             };
         }
         let slots = cells.slots(selector)?;
@@ -253,36 +267,41 @@ impl Parser {
             return Err(format!("column {}: several values", selector.name));
         }
         match value {
-            Some(v) if v.len() > max => Err(format!(
-                "column {}: value longer than {max} bytes",
-                selector.name
-            )),
-            other => Ok(other),
+            Some(v) if v.len() > max => Err(too_long()),
+            other => Ok(other.map(Cow::Owned)),
         }
     }
 
-    fn required(
+    fn required<'c>(
         &self,
-        cells: &Cells<'_>,
+        cells: &Cells<'c>,
         selector: &Selector,
         max: usize,
-    ) -> std::result::Result<String, String> {
-        self.value(cells, selector, max)?
+    ) -> std::result::Result<Cow<'c, str>, String> {
+        self.text(cells, selector, max)?
             .ok_or_else(|| format!("column {}: missing value", selector.name))
     }
 
     fn event(&self, cells: &Cells<'_>) -> std::result::Result<Event, String> {
         let c = &self.columns;
-        let id = self.required(cells, &c.id, MAX_SOURCE_ID_BYTES)?;
+        let id = self
+            .required(cells, &c.id, MAX_SOURCE_ID_BYTES)?
+            .into_owned();
         if id.chars().any(char::is_control) {
             return Err(format!(
                 "column {}: control characters in the event id",
                 c.id.name
             ));
         }
-        let channel_of = |selector: &Selector, raw: &str| {
-            raw.parse::<Channel>()
-                .map_err(|_| format!("column {}: invalid channel name", selector.name))
+        let channel_of = |selector: &Selector, raw: &str| match raw {
+            // The canonical names, without `Channel::from_str`'s folded copy.
+            "store" => Ok(Channel::Store),
+            "web" => Ok(Channel::Web),
+            "callcentre" => Ok(Channel::CallCentre),
+            "app" => Ok(Channel::App),
+            _ => raw
+                .parse::<Channel>()
+                .map_err(|_| format!("column {}: invalid channel name", selector.name)),
         };
         let record_channel = channel_of(
             &c.channel,
@@ -300,7 +319,7 @@ impl Parser {
             .map_err(|e| format!("column {}: {}", c.kind.name, e.kind()))?;
         let amount = match &c.amount {
             Some(selector) => self
-                .value(cells, selector, MAX_FIELD_BYTES)?
+                .text(cells, selector, MAX_FIELD_BYTES)?
                 .map(|raw| Money::parse_decimal(&raw, self.currency))
                 .transpose()
                 .map_err(|e| format!("column {}: {}", selector.name, e.kind()))?,
@@ -312,11 +331,16 @@ impl Parser {
         };
         let order_ref = optional(&c.order_ref)?;
         let store = optional(&c.store)?;
-        let channel = match (&c.event_channel, optional(&c.event_channel)?) {
+        let event_channel = match &c.event_channel {
+            Some(selector) => self.text(cells, selector, MAX_FIELD_BYTES)?,
+            None => None,
+        };
+        let channel = match (&c.event_channel, event_channel) {
             (Some(selector), Some(raw)) => channel_of(selector, &raw)?,
             _ => record_channel,
         };
-        let mut attributes = Vec::with_capacity(c.attributes.len());
+        // Most events have no attribute: no allocation then.
+        let mut attributes = Vec::new();
         for selector in &c.attributes {
             if let Some(value) = self.value(cells, selector, MAX_FIELD_BYTES)? {
                 attributes.push((selector.name.clone(), value));
