@@ -25,8 +25,10 @@
 //! 1. **read** — every customer file of the job, streamed (a reader thread
 //!    parses, the main thread normalizes batches in parallel with each
 //!    source's own `Normalizer`); kept are the normalized records and, for
-//!    the profiles' spellings, each record's names as typed. Rows that cannot
-//!    be read go to `rejects.csv`; records read + rejects = data rows.
+//!    the profiles' spellings, each record's names as typed (packed in a
+//!    `TypedNames`, some 20 bytes a record beyond the names, where a raw
+//!    `Record` costs over 300). Rows that cannot be read go to
+//!    `rejects.csv`; records read + rejects = data rows.
 //! 2. **resolve** — `Resolver::resolve` with the default settings: block,
 //!    compare, train (no labels), score, cluster (union-find with guards).
 //!    With `--mode incremental`, see below.
@@ -38,11 +40,17 @@
 //!    live graph with `LiveResolver::from_batch`, which resolves once, like
 //!    `resolve` (so the summary has one "resolve" time, without pair
 //!    counts), and costs one more copy of the normalized records.
-//! 4. **events** — when the job has `[[events]]`: read, attach to records
-//!    (as read, so an erased record's events are known as such and not sent
-//!    by their id to another record), drop the events of erased records,
-//!    then **write** `customers.csv` and build the per-customer timelines
-//!    (`Timelines::build`, which packs the events into compact columns).
+//! 4. **events** — when the job has `[[events]]`: read in batches
+//!    (`JobEvents::next_batch`: one thread splits rows while the previous
+//!    batch is parsed in parallel), each batch attached to the records (as
+//!    read, so an erased record's events are known as such and not sent by
+//!    their id to another record), stripped of erased records' events and
+//!    packed into compact columns (`TimelinesBuilder`, about 60 bytes an
+//!    event beyond its strings) while the next batch is read. The events
+//!    are never all held as owned `Event`s (some 230 bytes each plus heap
+//!    strings), except for `--snapshot`, which takes them whole. Then
+//!    **write** `customers.csv` and build the per-customer timelines
+//!    (`TimelinesBuilder::build`: the store `Timelines::build` would make).
 //! 5. **profiles** — one golden profile per customer (`omnicanal::profile`),
 //!    with its activity when there are events, built and written a slice of
 //!    customers at a time; then the records are dropped.

@@ -4,9 +4,13 @@
 //! (the library's `JobSources`, which also catches an id repeated across two
 //! files of one channel) and hands over batches through a bounded channel;
 //! the main thread normalizes each batch in parallel with its source's
-//! `Normalizer` and keeps only the normalized records. At most
-//! `CHANNEL_BATCHES + 2` raw batches exist at any time, so memory holds the
-//! normalized records (what the resolver needs) and little else.
+//! `Normalizer` and keeps only the normalized records and the names as
+//! typed (packed). At most `CHANNEL_BATCHES + 2` raw batches exist at any
+//! time, so memory holds the normalized records (what the resolver needs)
+//! and little else.
+//!
+//! Events stream too (see [`read_events`]): a batch at a time, parsed in
+//! parallel, attached and packed into columns while the next is read.
 
 use std::collections::HashSet;
 use std::io::Write;
