@@ -145,6 +145,32 @@ mod support;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+unsafe extern "C" {
+    /// mimalloc's own option setter, linked in with the allocator (the
+    /// `mimalloc` crate wraps it only behind a feature).
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+}
+
+/// `mi_option_purge_delay` in mimalloc v3 (`libmimalloc-sys`'s default):
+/// how long freed pages stay committed before they go back to the OS.
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+
+/// Freed memory goes back to the OS at once instead of after mimalloc's
+/// default 10 ms. The job frees large structures stage after stage (raw
+/// batches, the resolver's pairs and guards, each batch of events); with
+/// the delay, pages freed by one thread stayed resident while another
+/// allocated, and the peak resident memory of a 1M-record run was about
+/// 500 MB higher (2.0 GB instead of 1.5 GB) for no measurable speed.
+/// `MIMALLOC_PURGE_DELAY` in the environment still wins.
+fn purge_freed_memory_at_once() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: called first thing in `main`, before any other thread
+        // exists (the setter is not thread-safe); the option is a plain
+        // integer and 0 is one of its documented values.
+        unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+    }
+}
+
 mod args;
 mod customers;
 mod erase;
@@ -174,6 +200,7 @@ use summary::{EventsSummary, ResolveStats, Summary};
 use support::attach::RecordIndex;
 
 fn main() -> ExitCode {
+    purge_freed_memory_at_once();
     // Lossy rather than `std::env::args`, which panics on a non-UTF-8
     // argument; such a path is then reported as not found.
     let args: Vec<String> = std::env::args_os()

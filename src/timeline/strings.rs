@@ -220,6 +220,11 @@ impl StrInterner {
         self.slots = slots;
     }
 
+    /// Distinct strings interned.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
     /// Bytes held, the hash slots included.
     pub(crate) fn memory_bytes(&self) -> usize {
         self.table.memory_bytes()
