@@ -79,6 +79,8 @@ pub struct EventsReader {
     parser: Parser,
     /// Rows read ahead by [`next_batch`](Self::next_batch), not yet parsed.
     pending: Vec<RawRow>,
+    /// Rows parsed, whose buffers new rows are read into.
+    spare: Vec<OwnedRow>,
     /// Event ids per channel of their record.
     seen: SeenIds,
     events: u64,
@@ -139,6 +141,7 @@ impl EventsReader {
                 currency: spec.currency,
             },
             pending: Vec::new(),
+            spare: Vec::new(),
             seen: SeenIds::default(),
             events: 0,
             rejects: 0,
@@ -173,22 +176,36 @@ impl EventsReader {
     pub fn next_batch(&mut self, max: usize) -> Vec<EventRow> {
         let max = max.max(1);
         if self.pending.is_empty() {
-            self.pending = read_raw(&mut self.table, max);
+            self.pending = read_raw(&mut self.table, max, &mut self.spare);
         }
-        let current = std::mem::take(&mut self.pending);
+        let mut current = std::mem::take(&mut self.pending);
         let encoding = self.table.encoding();
-        let (table, parser) = (&mut self.table, &self.parser);
+        let (table, parser, spare) = (&mut self.table, &self.parser, &mut self.spare);
         let (next, parsed) = rayon::join(
-            || read_raw(table, max),
+            || read_raw(table, max, spare),
             || {
                 use rayon::prelude::*;
                 current
-                    .into_par_iter()
-                    .map(|(line, row)| (line, row.map(|row| parser.event(&row.cells(encoding)))))
+                    .par_iter()
+                    .map(|(line, row)| {
+                        let parsed = match row {
+                            Ok(row) => Ok(parser.event(&row.cells(encoding))),
+                            Err(reject) => Err(reject.clone()),
+                        };
+                        (*line, parsed)
+                    })
                     .collect::<Vec<_>>()
             },
         );
         self.pending = next;
+        // The parsed rows' buffers read the rows after the next batch (not
+        // those of a giant row, which would stay allocated).
+        self.spare.extend(
+            current
+                .drain(..)
+                .filter_map(|(_, row)| row.ok())
+                .filter(|row| !matches!(row, OwnedRow::Csv(r) if r.as_slice().len() > 1 << 16)),
+        );
         parsed
             .into_iter()
             .map(|(line, row)| {
@@ -417,13 +434,14 @@ impl JobEvents {
 }
 
 /// Splits up to `max` rows of `table`, unparsed.
-fn read_raw(table: &mut Table, max: usize) -> Vec<RawRow> {
+/// Rows already parsed are `spare`: their buffers take the new rows.
+fn read_raw(table: &mut Table, max: usize, spare: &mut Vec<OwnedRow>) -> Vec<RawRow> {
     let mut rows = Vec::with_capacity(max);
     while rows.len() < max {
         match table.advance() {
             None => break,
             Some(Err(reject)) => rows.push((reject.line, Err(reject))),
-            Some(Ok(())) => rows.push((table.line(), Ok(table.take_row()))),
+            Some(Ok(())) => rows.push((table.line(), Ok(table.take_row(spare.pop())))),
         }
     }
     rows

@@ -241,11 +241,18 @@ impl Table {
     }
 
     /// Takes the current row out of the table, to be read elsewhere (on
-    /// another thread) with [`OwnedRow::cells`]; the table reads the next
-    /// row into a fresh buffer.
-    pub(crate) fn take_row(&mut self) -> OwnedRow {
+    /// another thread) with [`OwnedRow::cells`], leaving `spare` (a row
+    /// read earlier, whose buffers the next CSV row is read into without
+    /// allocating) in its place.
+    pub(crate) fn take_row(&mut self, spare: Option<OwnedRow>) -> OwnedRow {
         match &mut self.input {
-            Input::Csv(csv) => OwnedRow::Csv(std::mem::take(&mut csv.record)),
+            Input::Csv(csv) => {
+                let spare = match spare {
+                    Some(OwnedRow::Csv(record)) => record,
+                    _ => csv::ByteRecord::new(),
+                };
+                OwnedRow::Csv(std::mem::replace(&mut csv.record, spare))
+            }
             Input::Jsonl(jsonl) => OwnedRow::Jsonl(std::mem::take(&mut jsonl.value)),
         }
     }
