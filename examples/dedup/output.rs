@@ -111,23 +111,53 @@ pub fn decimal(minor: i64) -> String {
 
 /// `timelines.jsonl`: one object per customer having events, in customer
 /// order, its events oldest first (instant, then channel, then input order).
-/// Returns (customers written, events written).
+/// Serialized in parallel a slice of customers at a time and written in
+/// order, as the profiles are. Returns (customers written, events written).
 pub fn write_timelines(
     path: &Path,
     timelines: &Timelines,
     customer_ids: &[CustomerId],
 ) -> Result<(u64, u64), Error> {
+    use rayon::prelude::*;
+    /// Customers per slice: the serialized slice (a few MB) is all that is
+    /// held beyond the store.
+    const SLICE: usize = 4096;
     let mut out = create(path)?;
     let (mut customers, mut events) = (0u64, 0u64);
-    let mut lines: Vec<EventLine<'_>> = Vec::new();
-    for customer in timelines.customers() {
-        let Some(&customer_id) = customer_ids.get(customer.index()) else {
-            continue;
-        };
-        lines.clear();
-        for view in timelines.timeline(customer).oldest_first().iter() {
+    let with_events: Vec<ClusterIndex> = timelines.customers().collect();
+    for slice in with_events.chunks(SLICE) {
+        let lines: Vec<Result<(Vec<u8>, u64), serde_json::Error>> = slice
+            .par_iter()
+            .filter_map(|&customer| {
+                let customer_id = *customer_ids.get(customer.index())?;
+                Some(timeline_line(timelines, customer, customer_id))
+            })
+            .collect();
+        for line in lines {
+            let (bytes, count) = line.map_err(|e| write_error(path, e))?;
+            out.write_all(&bytes).map_err(|e| write_error(path, e))?;
+            events += count;
+            customers += 1;
+        }
+    }
+    out.flush().map_err(|e| write_error(path, e))?;
+    Ok((customers, events))
+}
+
+/// One customer's line of `timelines.jsonl`, newline included, and its
+/// number of events.
+fn timeline_line(
+    timelines: &Timelines,
+    customer: ClusterIndex,
+    customer_id: CustomerId,
+) -> Result<(Vec<u8>, u64), serde_json::Error> {
+    let events: Vec<EventLine<'_>> = timelines
+        .timeline(customer)
+        .oldest_first()
+        .iter()
+        .map(|view| {
             let amount = view.amount();
-            lines.push(EventLine {
+            EventLine {
                 event_id: view.id(),
                 timestamp: view.timestamp(),
                 channel: view.channel().name(),
@@ -137,20 +167,16 @@ pub fn write_timelines(
                 order_ref: view.order_ref(),
                 store: view.store(),
                 attributes: Attributes(view.attributes()),
-            });
-        }
-        events += lines.len() as u64;
-        customers += 1;
-        let line = TimelineLine {
-            customer_id,
-            events: std::mem::take(&mut lines),
-        };
-        serde_json::to_writer(&mut out, &line).map_err(|e| write_error(path, e))?;
-        out.write_all(b"\n").map_err(|e| write_error(path, e))?;
-        lines = line.events;
-    }
-    out.flush().map_err(|e| write_error(path, e))?;
-    Ok((customers, events))
+            }
+        })
+        .collect();
+    let count = events.len() as u64;
+    let mut bytes = serde_json::to_vec(&TimelineLine {
+        customer_id,
+        events,
+    })?;
+    bytes.push(b'\n');
+    Ok((bytes, count))
 }
 
 /// `orphan_events.csv`: `event_id,source_channel,source_id,reason` for every

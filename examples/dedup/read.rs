@@ -4,22 +4,29 @@
 //! (the library's `JobSources`, which also catches an id repeated across two
 //! files of one channel) and hands over batches through a bounded channel;
 //! the main thread normalizes each batch in parallel with its source's
-//! `Normalizer` and keeps only the normalized records. At most
-//! `CHANNEL_BATCHES + 2` raw batches exist at any time, so memory holds the
-//! normalized records (what the resolver needs) and little else.
+//! `Normalizer` and keeps only the normalized records and the names as
+//! typed (packed). At most `CHANNEL_BATCHES + 2` raw batches exist at any
+//! time, so memory holds the normalized records (what the resolver needs)
+//! and little else.
+//!
+//! Events stream too (see [`read_events`]): a batch at a time, parsed in
+//! parallel, attached and packed into columns while the next is read.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use omnicanal::io::{JobEvents, JobFile, JobSources, Reject, RejectWriter};
+use omnicanal::io::{EventRow, JobEvents, JobFile, JobSources, Reject, RejectWriter};
 use omnicanal::normalize::{NormalizedRecord, Normalizer};
-use omnicanal::timeline::Event;
-use omnicanal::{Error, Record};
+use omnicanal::profile::TypedNames;
+use omnicanal::timeline::{Event, TimelinesBuilder};
+use omnicanal::{Error, Record, SourceKey};
 use rayon::prelude::*;
 
 use crate::progress::Progress;
+use crate::support::attach::RecordIndex;
 use crate::support::thousands;
 
 /// Rows per batch handed from the reader thread to the normalizers: large
@@ -47,9 +54,12 @@ pub struct SourceCount {
 pub struct SourcesRead {
     /// One per record read, in input order; `records[i]` is `RecordId(i)`.
     pub records: Vec<NormalizedRecord>,
-    /// The names of each record as typed (see [`names_only`]), in the same
-    /// order, for the golden profiles' spellings.
-    pub names: Vec<Record>,
+    /// The names of each record as typed (`Hélène`, where the normalized
+    /// form has `helene`), packed, in the same order, for the golden
+    /// profiles' spellings. Everything else of a raw record is in its
+    /// normalized record already, so the raw records are dropped batch by
+    /// batch rather than held through the resolution.
+    pub names: TypedNames,
     /// Per file, in job order.
     pub per_source: Vec<SourceCount>,
     /// Wall time of reading and normalizing (they overlap).
@@ -87,7 +97,7 @@ pub fn read_sources<W: Write>(
 
     let stage = progress.counter("read", "records");
     let mut records: Vec<NormalizedRecord> = Vec::new();
-    let mut names: Vec<Record> = Vec::new();
+    let mut names = TypedNames::new();
     let mut per_source: Vec<SourceCount> = files
         .iter()
         .map(|file| SourceCount {
@@ -117,7 +127,9 @@ pub fn read_sources<W: Write>(
                 .collect();
             stage.inc(normalized.len() as u64);
             records.extend(normalized);
-            names.extend(batch.records.into_iter().map(names_only));
+            for record in &batch.records {
+                names.push(record);
+            }
             if !batch.rejects.is_empty() {
                 stage.note(format!("{} rejects", thousands(rejected)));
             }
@@ -137,18 +149,6 @@ pub fn read_sources<W: Write>(
         per_source,
         took,
     })
-}
-
-/// What the golden profiles need of a raw record: its key and its names as
-/// typed (`Hélène`, where the normalized form has `helene`). Everything else
-/// is in the normalized record already, so it is dropped here rather than
-/// held through the resolution.
-pub fn names_only(record: Record) -> Record {
-    let mut slim = Record::new(record.key);
-    slim.given_names = record.given_names;
-    slim.family_names = record.family_names;
-    slim.full_names = record.full_names;
-    slim
 }
 
 /// The reader thread: rows to batches, one source per batch. Which source a
@@ -202,47 +202,93 @@ fn read_batches(mut rows: JobSources, files: &[PathBuf], sender: mpsc::SyncSende
     let _ = sender.send(batch);
 }
 
-/// The events of every `[[events]]` file, and how many rows were rejected.
+/// The events of every `[[events]]` file, packed as they were read.
 #[derive(Debug)]
 pub struct EventsRead {
-    /// In file then row order.
-    pub events: Vec<Event>,
+    /// The events kept (read, attached, not erased), in file then row order.
+    pub packed: TimelinesBuilder,
+    /// The same events whole, only when asked for (a snapshot takes them).
+    pub whole: Option<Vec<Event>>,
+    /// Events read.
+    pub read: u64,
     /// Rows rejected.
     pub rejects: u64,
+    /// Events attached by their source id alone.
+    pub attached_by_id: u64,
+    /// Events of erased records, dropped.
+    pub erased: u64,
     /// Wall time.
     pub took: Duration,
 }
 
-/// Reads the events of `rows` (opened by `JobFile::read_events`); rejects
-/// go to `rejects`.
-pub fn read_events<W: Write>(
-    rows: JobEvents,
+/// Rows per batch: split on one thread and parsed in parallel by
+/// `JobEvents::next_batch`, then attached in parallel and packed.
+const EVENT_CHUNK: usize = 16_384;
+
+/// Reads the events of `rows` (opened by `JobFile::read_events`), attaches
+/// each to its record through `index` (see `RecordIndex::attach`), drops
+/// the events of `erased` records, and packs the rest as they come: no
+/// more than two batches of events are ever held whole, unless
+/// `keep_whole` (for a snapshot). Rejects go to `rejects`.
+///
+/// Two cores stay busy: while one batch is attached and packed (packing
+/// interns strings, one event after the other), the next is read and
+/// parsed.
+pub fn read_events<W: Write + Send>(
+    mut rows: JobEvents,
+    index: &RecordIndex<'_>,
+    erased: Option<&HashSet<SourceKey>>,
+    keep_whole: bool,
     rejects: &mut RejectWriter<W>,
     progress: &Progress,
 ) -> Result<EventsRead, Error> {
     let stage = progress.counter("events", "events");
-    let mut events = Vec::new();
-    let mut rejected = 0u64;
-    for row in rows {
-        match row {
-            Ok(event) => {
-                events.push(event);
-                if events.len() % 4096 == 0 {
-                    stage.inc(4096);
+    let mut out = EventsRead {
+        packed: TimelinesBuilder::new(),
+        whole: keep_whole.then(Vec::new),
+        read: 0,
+        rejects: 0,
+        attached_by_id: 0,
+        erased: 0,
+        took: Duration::ZERO,
+    };
+    let mut pack = |batch: Vec<EventRow>, out: &mut EventsRead| -> Result<(), Error> {
+        let mut events: Vec<Event> = Vec::with_capacity(batch.len());
+        let rejected_before = out.rejects;
+        for row in batch {
+            match row {
+                Ok(event) => events.push(event),
+                Err(reject) => {
+                    rejects.write(&reject)?;
+                    out.rejects += 1;
                 }
             }
-            Err(reject) => {
-                rejects.write(&reject)?;
-                rejected += 1;
-                stage.note(format!("{} rejects", thousands(rejected)));
-            }
         }
+        if out.rejects != rejected_before {
+            stage.note(format!("{} rejects", thousands(out.rejects)));
+        }
+        out.read += events.len() as u64;
+        stage.inc(events.len() as u64);
+        out.attached_by_id += index.attach(&mut events);
+        for event in events {
+            if erased.is_some_and(|erased| erased.contains(&event.source)) {
+                out.erased += 1;
+                continue;
+            }
+            if let Some(whole) = &mut out.whole {
+                whole.push(event.clone());
+            }
+            out.packed.push(event)?;
+        }
+        Ok(())
+    };
+    let mut batch = rows.next_batch(EVENT_CHUNK);
+    while let Some(current) = batch {
+        let (next, packed) =
+            rayon::join(|| rows.next_batch(EVENT_CHUNK), || pack(current, &mut out));
+        packed?;
+        batch = next;
     }
-    stage.inc(events.len() as u64 % 4096);
-    let took = stage.finish(&format!("{} rejects", thousands(rejected)));
-    Ok(EventsRead {
-        events,
-        rejects: rejected,
-        took,
-    })
+    out.took = stage.finish(&format!("{} rejects", thousands(out.rejects)));
+    Ok(out)
 }

@@ -1,5 +1,6 @@
 //! Events exports to [`Event`]s, one row at a time.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
 
@@ -7,7 +8,7 @@ use crate::error::Result;
 use crate::io::job::{EventsSpec, JobFile, check_time_zone};
 use crate::io::reject::Reject;
 use crate::io::source::SeenIds;
-use crate::io::table::{Layout, Selector, Table};
+use crate::io::table::{Cells, Layout, OwnedRow, Selector, Table};
 use crate::normalize::DateOrder;
 use crate::normalize::date::parse_timestamp;
 use crate::record::{Channel, MAX_FIELD_BYTES, MAX_SOURCE_ID_BYTES, SourceKey};
@@ -15,6 +16,18 @@ use crate::timeline::{Currency, Event, EventKind, Money};
 
 /// What one events row gave: an event, or the reason it could not.
 pub type EventRow = std::result::Result<Event, Reject>;
+
+/// A row read but not parsed yet: its line and its cells, or its reject.
+type RawRow = (u64, std::result::Result<OwnedRow, Reject>);
+
+/// What turns one row's cells into an event: shared by the threads of
+/// [`EventsReader::next_batch`].
+struct Parser {
+    columns: Columns,
+    time_zone: jiff::tz::TimeZone,
+    date_order: DateOrder,
+    currency: Currency,
+}
 
 struct Columns {
     id: Selector,
@@ -63,10 +76,11 @@ struct Columns {
 /// ```
 pub struct EventsReader {
     table: Table,
-    columns: Columns,
-    time_zone: jiff::tz::TimeZone,
-    date_order: DateOrder,
-    currency: Currency,
+    parser: Parser,
+    /// Rows read ahead by [`next_batch`](Self::next_batch), not yet parsed.
+    pending: Vec<RawRow>,
+    /// Rows parsed, whose buffers new rows are read into.
+    spare: Vec<OwnedRow>,
     /// Event ids per channel of their record.
     seen: SeenIds,
     events: u64,
@@ -120,10 +134,14 @@ impl EventsReader {
         };
         Ok(EventsReader {
             table,
-            columns,
-            time_zone,
-            date_order: spec.date_order,
-            currency: spec.currency,
+            parser: Parser {
+                columns,
+                time_zone,
+                date_order: spec.date_order,
+                currency: spec.currency,
+            },
+            pending: Vec::new(),
+            spare: Vec::new(),
             seen: SeenIds::default(),
             events: 0,
             rejects: 0,
@@ -150,27 +168,112 @@ impl EventsReader {
         self.table.bytes_read()
     }
 
+    /// Up to `max` rows at once: the rows, in the same order, that `max`
+    /// calls to [`next`](Iterator::next) would give (empty at the end). The
+    /// rows are split on this thread while the previous batch's are parsed
+    /// in parallel (rayon); duplicate event ids are then found in row order,
+    /// so the first of two equal ids is kept, as `next` keeps it.
+    pub fn next_batch(&mut self, max: usize) -> Vec<EventRow> {
+        let max = max.max(1);
+        if self.pending.is_empty() {
+            self.pending = read_raw(&mut self.table, max, &mut self.spare);
+        }
+        let mut current = std::mem::take(&mut self.pending);
+        let encoding = self.table.encoding();
+        let (table, parser, spare) = (&mut self.table, &self.parser, &mut self.spare);
+        let (next, parsed) = rayon::join(
+            || read_raw(table, max, spare),
+            || {
+                use rayon::prelude::*;
+                current
+                    .par_iter()
+                    .map(|(line, row)| {
+                        let parsed = match row {
+                            Ok(row) => Ok(parser.event(&row.cells(encoding))),
+                            Err(reject) => Err(reject.clone()),
+                        };
+                        (*line, parsed)
+                    })
+                    .collect::<Vec<_>>()
+            },
+        );
+        self.pending = next;
+        // The parsed rows' buffers read the rows after the next batch (not
+        // those of a giant row, which would stay allocated).
+        self.spare.extend(
+            current
+                .drain(..)
+                .filter_map(|(_, row)| row.ok())
+                .filter(|row| !matches!(row, OwnedRow::Csv(r) if r.as_slice().len() > 1 << 16)),
+        );
+        parsed
+            .into_iter()
+            .map(|(line, row)| {
+                let row = match row {
+                    Err(reject) => Err(reject),
+                    Ok(Ok(event)) if self.seen.insert(&event.source.channel, &event.id) => {
+                        Ok(event)
+                    }
+                    Ok(Ok(_)) => Err(self.reject_at(
+                        line,
+                        format!("column {}: duplicate event id", self.parser.columns.id.name),
+                    )),
+                    Ok(Err(reason)) => Err(self.reject_at(line, reason)),
+                };
+                match &row {
+                    Ok(_) => self.events += 1,
+                    Err(_) => self.rejects += 1,
+                }
+                row
+            })
+            .collect()
+    }
+
+    fn reject_at(&self, line: u64, reason: String) -> Reject {
+        Reject {
+            file: self.table.file().to_owned(),
+            line,
+            reason,
+        }
+    }
+}
+
+impl Parser {
     /// The single trimmed value of a column, `None` when blank; longer than
     /// `max` bytes or several values is an error.
     fn value(
         &self,
+        cells: &Cells<'_>,
         selector: &Selector,
         max: usize,
     ) -> std::result::Result<Option<String>, String> {
-        // CSV: one cell, trimmed in place, copied once.
-        if let Some(cell) = self.table.cell(selector) {
-            let cell = cell?;
-            let value = cell.trim();
+        Ok(self.text(cells, selector, max)?.map(Cow::into_owned))
+    }
+
+    /// [`value`](Self::value), borrowed from the row when the encoding
+    /// allows: most cells are parsed (a channel, a timestamp, an amount)
+    /// and never kept, so copying them was an allocation each for nothing.
+    fn text<'c>(
+        &self,
+        cells: &Cells<'c>,
+        selector: &Selector,
+        max: usize,
+    ) -> std::result::Result<Option<Cow<'c, str>>, String> {
+        let too_long = || format!("column {}: value longer than {max} bytes", selector.name);
+        // CSV: one cell, trimmed in place.
+        if let Some(cell) = cells.cell(selector) {
+            let value = match cell? {
+                Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
+                Cow::Owned(text) if text.trim().len() == text.len() => Cow::Owned(text),
+                Cow::Owned(text) => Cow::Owned(text.trim().to_owned()),
+            };
             return match value.len() {
                 0 => Ok(None),
-                n if n > max => Err(format!(
-                    "column {}: value longer than {max} bytes",
-                    selector.name
-                )),
-                _ => Ok(Some(value.to_owned())),
+                n if n > max => Err(too_long()),
+                _ => Ok(Some(value)),
             };
         }
-        let slots = self.table.slots(selector)?;
+        let slots = cells.slots(selector)?;
         let mut values = slots
             .into_iter()
             .flatten()
@@ -181,64 +284,82 @@ impl EventsReader {
             return Err(format!("column {}: several values", selector.name));
         }
         match value {
-            Some(v) if v.len() > max => Err(format!(
-                "column {}: value longer than {max} bytes",
-                selector.name
-            )),
-            other => Ok(other),
+            Some(v) if v.len() > max => Err(too_long()),
+            other => Ok(other.map(Cow::Owned)),
         }
     }
 
-    fn required(&self, selector: &Selector, max: usize) -> std::result::Result<String, String> {
-        self.value(selector, max)?
+    fn required<'c>(
+        &self,
+        cells: &Cells<'c>,
+        selector: &Selector,
+        max: usize,
+    ) -> std::result::Result<Cow<'c, str>, String> {
+        self.text(cells, selector, max)?
             .ok_or_else(|| format!("column {}: missing value", selector.name))
     }
 
-    fn event(&self) -> std::result::Result<Event, String> {
+    fn event(&self, cells: &Cells<'_>) -> std::result::Result<Event, String> {
         let c = &self.columns;
-        let id = self.required(&c.id, MAX_SOURCE_ID_BYTES)?;
+        let id = self
+            .required(cells, &c.id, MAX_SOURCE_ID_BYTES)?
+            .into_owned();
         if id.chars().any(char::is_control) {
             return Err(format!(
                 "column {}: control characters in the event id",
                 c.id.name
             ));
         }
-        let channel_of = |selector: &Selector, raw: &str| {
-            raw.parse::<Channel>()
-                .map_err(|_| format!("column {}: invalid channel name", selector.name))
+        let channel_of = |selector: &Selector, raw: &str| match raw {
+            // The canonical names, without `Channel::from_str`'s folded copy.
+            "store" => Ok(Channel::Store),
+            "web" => Ok(Channel::Web),
+            "callcentre" => Ok(Channel::CallCentre),
+            "app" => Ok(Channel::App),
+            _ => raw
+                .parse::<Channel>()
+                .map_err(|_| format!("column {}: invalid channel name", selector.name)),
         };
-        let record_channel = channel_of(&c.channel, &self.required(&c.channel, MAX_FIELD_BYTES)?)?;
-        let source_id = self.required(&c.source_id, MAX_SOURCE_ID_BYTES)?;
+        let record_channel = channel_of(
+            &c.channel,
+            &self.required(cells, &c.channel, MAX_FIELD_BYTES)?,
+        )?;
+        let source_id = self.required(cells, &c.source_id, MAX_SOURCE_ID_BYTES)?;
         let source = SourceKey::new(record_channel.clone(), &source_id)
             .map_err(|_| format!("column {}: invalid source id", c.source_id.name))?;
-        let raw_timestamp = self.required(&c.timestamp, MAX_FIELD_BYTES)?;
+        let raw_timestamp = self.required(cells, &c.timestamp, MAX_FIELD_BYTES)?;
         let timestamp = parse_timestamp(&raw_timestamp, self.date_order, &self.time_zone)
             .map_err(|issue| format!("column {}: {}", c.timestamp.name, issue.as_str()))?;
         let kind = self
-            .required(&c.kind, MAX_FIELD_BYTES)?
+            .required(cells, &c.kind, MAX_FIELD_BYTES)?
             .parse::<EventKind>()
             .map_err(|e| format!("column {}: {}", c.kind.name, e.kind()))?;
         let amount = match &c.amount {
             Some(selector) => self
-                .value(selector, MAX_FIELD_BYTES)?
+                .text(cells, selector, MAX_FIELD_BYTES)?
                 .map(|raw| Money::parse_decimal(&raw, self.currency))
                 .transpose()
                 .map_err(|e| format!("column {}: {}", selector.name, e.kind()))?,
             None => None,
         };
         let optional = |selector: &Option<Selector>| match selector {
-            Some(selector) => self.value(selector, MAX_FIELD_BYTES),
+            Some(selector) => self.value(cells, selector, MAX_FIELD_BYTES),
             None => Ok(None),
         };
         let order_ref = optional(&c.order_ref)?;
         let store = optional(&c.store)?;
-        let channel = match (&c.event_channel, optional(&c.event_channel)?) {
+        let event_channel = match &c.event_channel {
+            Some(selector) => self.text(cells, selector, MAX_FIELD_BYTES)?,
+            None => None,
+        };
+        let channel = match (&c.event_channel, event_channel) {
             (Some(selector), Some(raw)) => channel_of(selector, &raw)?,
             _ => record_channel,
         };
-        let mut attributes = Vec::with_capacity(c.attributes.len());
+        // Most events have no attribute: no allocation then.
+        let mut attributes = Vec::new();
         for selector in &c.attributes {
-            if let Some(value) = self.value(selector, MAX_FIELD_BYTES)? {
+            if let Some(value) = self.value(cells, selector, MAX_FIELD_BYTES)? {
                 attributes.push((selector.name.clone(), value));
             }
         }
@@ -264,11 +385,11 @@ impl Iterator for EventsReader {
             self.rejects += 1;
             return Some(Err(reject));
         }
-        let row = match self.event() {
+        let row = match self.parser.event(&self.table.cells()) {
             Ok(event) if self.seen.insert(&event.source.channel, &event.id) => Ok(event),
             Ok(_) => Err(self.table.reject(format!(
                 "column {}: duplicate event id",
-                self.columns.id.name
+                self.parser.columns.id.name
             ))),
             Err(reason) => Err(self.table.reject(reason)),
         };
@@ -292,6 +413,38 @@ impl JobEvents {
     pub fn current(&self) -> Option<&EventsReader> {
         self.readers.front()
     }
+
+    /// Up to `max` rows at once, parsed in parallel: the rows that the
+    /// iterator would give next, in the same order (see
+    /// [`EventsReader::next_batch`]); `None` at the end of the last file.
+    pub fn next_batch(&mut self, max: usize) -> Option<Vec<EventRow>> {
+        loop {
+            let reader = self.readers.front_mut()?;
+            let batch = reader.next_batch(max);
+            if !batch.is_empty() {
+                return Some(batch);
+            }
+            if let Some(done) = self.readers.pop_front() {
+                if let Some(next) = self.readers.front_mut() {
+                    next.seen = done.seen;
+                }
+            }
+        }
+    }
+}
+
+/// Splits up to `max` rows of `table`, unparsed.
+/// Rows already parsed are `spare`: their buffers take the new rows.
+fn read_raw(table: &mut Table, max: usize, spare: &mut Vec<OwnedRow>) -> Vec<RawRow> {
+    let mut rows = Vec::with_capacity(max);
+    while rows.len() < max {
+        match table.advance() {
+            None => break,
+            Some(Err(reject)) => rows.push((reject.line, Err(reject))),
+            Some(Ok(())) => rows.push((table.line(), Ok(table.take_row(spare.pop())))),
+        }
+    }
+    rows
 }
 
 impl Iterator for JobEvents {
@@ -323,5 +476,90 @@ impl JobFile {
             .map(|spec| EventsReader::open(spec, base_dir))
             .collect::<Result<_>>()?;
         Ok(JobEvents { readers })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const JOB: &str = r#"
+        [[events]]
+        path = "a.csv"
+        id = "event_id"
+        channel = "channel"
+        source_id = "source_record_id"
+        timestamp = "timestamp"
+        kind = "kind"
+        amount = "amount"
+        attributes = ["reason"]
+
+        [[events]]
+        path = "b.csv"
+        id = "event_id"
+        channel = "channel"
+        source_id = "source_record_id"
+        timestamp = "timestamp"
+        kind = "kind"
+        amount = "amount"
+        attributes = ["reason"]
+    "#;
+
+    /// One data row: good, or broken in one of the ways a reader rejects.
+    fn row() -> impl Strategy<Value = String> {
+        (0u8..4, 0u8..8, 0u8..7, 0u8..3).prop_map(|(id, source, shape, channel)| {
+            let channel = ["web", "store", "app"][usize::from(channel)];
+            match shape {
+                0 => format!(
+                    "E{id},{channel},S{source},2024-03-0{} 10:30,order,12.5,",
+                    1 + id % 9
+                ),
+                1 => format!("E{id},{channel},S{source},not a date,order,,"),
+                2 => format!("E{id},{channel},S{source},2024-03-01,purchase,1.234,"),
+                3 => format!("E{id},{channel}"),
+                4 => format!(",{channel},S{source},2024-03-01,order,,"),
+                5 => format!("E{id},{channel},S{source},2024-03-01,return,-3,\"abime\""),
+                _ => format!("E{id},nowhere!,S{source},2024-03-01,call,,"),
+            }
+        })
+    }
+
+    fn write(dir: &Path, name: &str, rows: &[String]) {
+        let mut text =
+            String::from("event_id,channel,source_record_id,timestamp,kind,amount,reason\n");
+        for row in rows {
+            text.push_str(row);
+            text.push('\n');
+        }
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Batches give exactly the rows, rejects and counts of the
+        /// one-at-a-time reader, duplicates across files included.
+        #[test]
+        fn batches_equal_rows_one_at_a_time(
+            a in prop::collection::vec(row(), 0..40),
+            b in prop::collection::vec(row(), 0..40),
+            max in 1usize..9,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            write(dir.path(), "a.csv", &a);
+            write(dir.path(), "b.csv", &b);
+            let job = JobFile::from_toml_str(JOB).unwrap();
+            let one: Vec<EventRow> = job.read_events(dir.path()).unwrap().collect();
+            let mut batched = Vec::new();
+            let mut reader = job.read_events(dir.path()).unwrap();
+            while let Some(batch) = reader.next_batch(max) {
+                prop_assert!(!batch.is_empty() && batch.len() <= max);
+                batched.extend(batch);
+            }
+            prop_assert_eq!(batched.len(), a.len() + b.len());
+            prop_assert_eq!(batched, one);
+        }
     }
 }

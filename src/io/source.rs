@@ -1,6 +1,6 @@
 //! Customer exports to [`Record`]s, one row at a time.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
@@ -11,6 +11,7 @@ use crate::io::table::{Layout, Selector, Table};
 use crate::record::{
     Address, Channel, Field, MAX_FIELD_BYTES, MAX_SOURCE_ID_BYTES, Record, RecordBuilder, SourceKey,
 };
+use crate::timeline::strings::StrInterner;
 
 /// What one data row gave: a record, or the reason it could not.
 pub type Row = std::result::Result<Record, Reject>;
@@ -20,30 +21,55 @@ pub type Row = std::result::Result<Record, Reject>;
 /// first row does not shadow a good second one. Used for source ids and,
 /// keyed by the record's channel, for event ids.
 ///
-/// This is the one piece of state that grows with the input (about 40 bytes
-/// per record plus the id); the records themselves are far larger, so the
-/// dedup job's memory is dominated by what it keeps anyway.
-#[derive(Debug, Default)]
-pub(crate) struct SeenIds(HashMap<Channel, IdSet>);
+/// This is the one piece of state that grows with the input: the ids are
+/// packed end to end in one arena with a table of 32-bit hashes (the
+/// timeline store's interner), about 30 bytes per id plus the id, where a
+/// set of boxed strings cost as much and an allocation per id, and
+/// re-hashed every id each time it grew (a tenth of reading 4M events).
+#[derive(Default)]
+pub(crate) struct SeenIds {
+    /// The first channels seen, by tag.
+    channels: Vec<Channel>,
+    /// Every channel's tag, once there are more than [`SCANNED_CHANNELS`].
+    many: HashMap<Channel, u32>,
+    /// Ids, tagged with their channel's position in `channels`.
+    ids: Option<StrInterner>,
+}
 
-/// Ids hashed with FNV: several times cheaper than SipHash on short ids,
-/// and a set rehashes every id each time it grows (a tenth of reading 4M
-/// events went there). Crafted collisions could only slow it down.
-type IdSet =
-    HashSet<Box<str>, std::hash::BuildHasherDefault<crate::normalize::nickname::FnvHasher>>;
+impl fmt::Debug for SeenIds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Counts only: ids may be personal data.
+        f.debug_struct("SeenIds")
+            .field("channels", &self.channels.len())
+            .field("ids", &self.ids.as_ref().map_or(0, StrInterner::len))
+            .finish()
+    }
+}
+
+/// Channels looked up by a scan before a map is used.
+const SCANNED_CHANNELS: usize = 8;
 
 impl SeenIds {
     /// Records `id` in `channel`; false when it was already there.
     pub(crate) fn insert(&mut self, channel: &Channel, id: &str) -> bool {
-        match self.0.get_mut(channel) {
-            Some(ids) => ids.insert(id.into()),
-            None => {
-                let mut ids = IdSet::default();
-                ids.insert(id.into());
-                self.0.insert(channel.clone(), ids);
-                true
+        // A row's channel is its file's (sources) or one of a few (events):
+        // a scan beats hashing, up to a point (an export may name many
+        // custom channels).
+        let tag = match self.channels.iter().position(|c| c == channel) {
+            Some(tag) => tag as u32,
+            None if self.channels.len() < SCANNED_CHANNELS => {
+                self.channels.push(channel.clone());
+                (self.channels.len() - 1) as u32
             }
-        }
+            None => {
+                let next = (SCANNED_CHANNELS + self.many.len()) as u32;
+                *self.many.entry(channel.clone()).or_insert(next)
+            }
+        };
+        let ids = self.ids.get_or_insert_with(StrInterner::new);
+        let before = ids.len();
+        ids.intern_tagged(tag, id);
+        ids.len() > before
     }
 }
 
@@ -394,5 +420,36 @@ impl JobFile {
             .map(|spec| SourceReader::open(spec, base_dir))
             .collect::<Result<_>>()?;
         Ok(JobSources { readers })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// An id is new exactly when a set of (channel, id) pairs says so,
+        /// past the scanned channels too.
+        #[test]
+        fn seen_ids_agree_with_a_set(rows in prop::collection::vec((0usize..14, "[a-c]{0,3}"), 0..300)) {
+            let channels: Vec<Channel> = ["store", "web", "app", "callcentre"]
+                .into_iter()
+                .map(String::from)
+                .chain((0..10).map(|i| format!("custom{i}")))
+                .map(|name| name.parse().unwrap())
+                .collect();
+            let mut seen = SeenIds::default();
+            let mut model: HashSet<(usize, String)> = HashSet::new();
+            for (channel, id) in rows {
+                prop_assert_eq!(
+                    seen.insert(&channels[channel], &id),
+                    model.insert((channel, id))
+                );
+            }
+        }
     }
 }

@@ -228,19 +228,96 @@ impl Table {
         }
     }
 
-    /// The values of a column in the current row: one slot for a CSV cell or
-    /// a plain path, one per element for a path with `[]`. The error is a
-    /// reject reason naming the column.
+    /// The current row's cells.
+    pub(crate) fn cells(&self) -> Cells<'_> {
+        let row = match &self.input {
+            Input::Csv(csv) => RowRef::Csv(&csv.record),
+            Input::Jsonl(jsonl) => RowRef::Jsonl(&jsonl.value),
+        };
+        Cells {
+            row,
+            encoding: self.encoding,
+        }
+    }
+
+    /// Takes the current row out of the table, to be read elsewhere (on
+    /// another thread) with [`OwnedRow::cells`], leaving `spare` (a row
+    /// read earlier, whose buffers the next CSV row is read into without
+    /// allocating) in its place.
+    pub(crate) fn take_row(&mut self, spare: Option<OwnedRow>) -> OwnedRow {
+        match &mut self.input {
+            Input::Csv(csv) => {
+                let spare = match spare {
+                    Some(OwnedRow::Csv(record)) => record,
+                    _ => csv::ByteRecord::new(),
+                };
+                OwnedRow::Csv(std::mem::replace(&mut csv.record, spare))
+            }
+            Input::Jsonl(jsonl) => OwnedRow::Jsonl(std::mem::take(&mut jsonl.value)),
+        }
+    }
+
+    /// The line where the current row starts.
+    pub(crate) fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// The text encoding of the file's cells.
+    pub(crate) fn encoding(&self) -> TextEncoding {
+        self.encoding
+    }
+
+    /// See [`Cells::slots`].
+    pub(crate) fn slots(
+        &self,
+        selector: &Selector,
+    ) -> std::result::Result<Vec<Option<String>>, String> {
+        self.cells().slots(selector)
+    }
+}
+
+/// A row taken out of its table by [`Table::take_row`].
+#[derive(Debug)]
+pub(crate) enum OwnedRow {
+    Csv(csv::ByteRecord),
+    Jsonl(Value),
+}
+
+impl OwnedRow {
+    /// The row's cells, decoded with the table's `encoding`.
+    pub(crate) fn cells(&self, encoding: TextEncoding) -> Cells<'_> {
+        let row = match self {
+            OwnedRow::Csv(record) => RowRef::Csv(record),
+            OwnedRow::Jsonl(value) => RowRef::Jsonl(value),
+        };
+        Cells { row, encoding }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum RowRef<'a> {
+    Csv(&'a csv::ByteRecord),
+    Jsonl(&'a Value),
+}
+
+/// One row's cells: the table's current row, or a row taken out of it.
+#[derive(Clone, Copy)]
+pub(crate) struct Cells<'a> {
+    row: RowRef<'a>,
+    encoding: TextEncoding,
+}
+
+impl<'a> Cells<'a> {
     /// The text of a CSV cell, borrowed when the encoding allows: the
     /// common case of [`slots`](Self::slots) without its vector and copy.
     /// `None` for a JSONL path (which may hold several values).
     pub(crate) fn cell(
         &self,
         selector: &Selector,
-    ) -> Option<std::result::Result<std::borrow::Cow<'_, str>, String>> {
-        match (&self.input, &selector.target) {
-            (Input::Csv(csv), Target::Index(index)) => {
-                let bytes = csv.record.get(*index).unwrap_or_default();
+    ) -> Option<std::result::Result<std::borrow::Cow<'a, str>, String>> {
+        match (self.row, &selector.target) {
+            (RowRef::Csv(record), Target::Index(index)) => {
+                let bytes = record.get(*index).unwrap_or_default();
                 Some(self.encoding.decode(bytes).ok_or_else(|| {
                     format!("column {}: invalid {}", selector.name, self.encoding_name())
                 }))
@@ -249,20 +326,23 @@ impl Table {
         }
     }
 
+    /// The values of a column in the row: one slot for a CSV cell or a
+    /// plain path, one per element for a path with `[]`. The error is a
+    /// reject reason naming the column.
     pub(crate) fn slots(
         &self,
         selector: &Selector,
     ) -> std::result::Result<Vec<Option<String>>, String> {
-        match (&self.input, &selector.target) {
-            (Input::Csv(csv), Target::Index(index)) => {
-                let bytes = csv.record.get(*index).unwrap_or_default();
+        match (self.row, &selector.target) {
+            (RowRef::Csv(record), Target::Index(index)) => {
+                let bytes = record.get(*index).unwrap_or_default();
                 match self.encoding.decode(bytes) {
                     Some(text) => Ok(vec![Some(text.into_owned())]),
                     None => Err(format!("column {}: invalid {}", selector.name, self.encoding_name())),
                 }
             }
-            (Input::Jsonl(jsonl), Target::Path(path)) => {
-                path.slots(&jsonl.value).map_err(|issue| match issue {
+            (RowRef::Jsonl(value), Target::Path(path)) => {
+                path.slots(value).map_err(|issue| match issue {
                     LeafIssue::List => format!(
                         "column {}: a list where a single value was expected (write `{}[]` for every element)",
                         selector.name,

@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 use jiff::Timestamp;
 use rayon::prelude::*;
 
+use super::names::{NameList, RawNames, TypedNames};
 use super::rules::compare;
 use super::{
     Activity, AddressValue, ChannelActivity, EmailValue, IdentifierValue, LineKind, Member,
@@ -55,6 +56,7 @@ pub struct ProfileBuilder<'a> {
     rules: &'a SurvivorshipRules,
     normalized: &'a [NormalizedRecord],
     raw: Option<&'a [Record]>,
+    typed: Option<&'a TypedNames>,
     timelines: Option<&'a Timelines>,
     generic: Option<&'a GenericValues>,
 }
@@ -66,6 +68,7 @@ impl<'a> ProfileBuilder<'a> {
             rules,
             normalized,
             raw: None,
+            typed: None,
             timelines: None,
             generic: None,
         }
@@ -76,6 +79,16 @@ impl<'a> ProfileBuilder<'a> {
     /// normalized record's is ignored.
     pub fn raw_records(mut self, raw: &'a [Record]) -> Self {
         self.raw = Some(raw);
+        self
+    }
+
+    /// The names of each record as typed, packed, in the same order as the
+    /// normalized records: the same profiles as
+    /// [`raw_records`](Self::raw_records) with the records they were taken
+    /// from, without holding those records. Takes precedence over
+    /// `raw_records`.
+    pub fn typed_names(mut self, names: &'a TypedNames) -> Self {
+        self.typed = Some(names);
         self
     }
 
@@ -123,10 +136,14 @@ impl<'a> ProfileBuilder<'a> {
             .zip(last_event)
             .map(|(r, last)| {
                 let normalized = &self.normalized[r.index()];
-                let raw = self
-                    .raw
-                    .and_then(|raw| raw.get(r.index()))
-                    .filter(|raw| raw.key == normalized.key);
+                let raw = match self.typed {
+                    Some(typed) => Some(typed.get(r.index())),
+                    None => self
+                        .raw
+                        .and_then(|raw| raw.get(r.index()))
+                        .filter(|raw| raw.key == normalized.key)
+                        .map(RawNames::of),
+                };
                 (Member { raw, normalized }, last)
             })
             .collect();
@@ -186,7 +203,9 @@ pub fn build_profile(
         .iter()
         .zip(last_event)
         .map(|((raw, normalized), last)| {
-            let raw = Some(*raw).filter(|raw| raw.key == normalized.key);
+            let raw = Some(*raw)
+                .filter(|raw| raw.key == normalized.key)
+                .map(RawNames::of);
             (Member { raw, normalized }, last)
         })
         .collect();
@@ -314,10 +333,8 @@ pub(crate) fn assemble(
             if name.given.is_empty() && family_folded.is_empty() {
                 continue;
             }
-            let (given_fields, family_fields, full) = match member.raw {
-                Some(r) => (&r.given_names[..], &r.family_names[..], &r.full_names[..]),
-                None => (&[][..], &[][..], &[][..]),
-            };
+            let raw = member.raw.unwrap_or_else(RawNames::none);
+            let (given_fields, family_fields, full) = (raw.given, raw.family, raw.full);
             let value = NameValue {
                 given: spelling(&name.given, given_fields, full),
                 family: spelling(&family_folded, family_fields, full),
@@ -522,16 +539,16 @@ const MAX_RUN_WORDS: usize = 6;
 /// field whose fold is `target`, else a run of words of a full name whose
 /// fold is `target` (edges trimmed of punctuation); else `target`
 /// title-cased. Empty for an empty target.
-fn spelling(target: &str, fields: &[String], full_names: &[String]) -> String {
+fn spelling(target: &str, fields: NameList<'_>, full_names: NameList<'_>) -> String {
     if target.is_empty() {
         return String::new();
     }
-    for field in fields {
+    for field in fields.iter() {
         if fold(field) == target {
             return field.trim().to_owned();
         }
     }
-    for full in full_names {
+    for full in full_names.iter() {
         let words: Vec<(usize, usize)> = full
             .split_whitespace()
             .map(|w| {

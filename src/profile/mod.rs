@@ -1,7 +1,7 @@
 //! Golden records: one [`Profile`] per customer, every value with its
 //! provenance, the preferred one chosen by [`SurvivorshipRules`].
 //!
-//! A profile is built from a customer's records — the raw [`Record`]s (for
+//! A profile is built from a customer's records — the raw [`Record`](crate::Record)s (for
 //! the names as the customer spelled them, accents included) and their
 //! [`NormalizedRecord`]s (for everything compared) — and, optionally, the
 //! customer's events (for when each record was last seen, the first and last
@@ -61,6 +61,7 @@
 //! ```
 
 mod build;
+mod names;
 mod rules;
 #[cfg(test)]
 pub(crate) mod tests;
@@ -72,10 +73,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::cluster::CustomerId;
 use crate::normalize::{NormalizedRecord, PartialDate, Region};
-use crate::record::{Channel, IdentifierKind, Record, SourceKey};
+use crate::record::{Channel, IdentifierKind, SourceKey};
 use crate::timeline::{Currency, Money};
 
 pub use build::{ProfileBuilder, build_profile};
+pub use names::TypedNames;
 pub use rules::{Strategy, SurvivorshipRules};
 
 /// Where a value was seen: a record, and when that record was last seen.
@@ -374,6 +376,7 @@ impl fmt::Debug for IdentifierValue {
 /// A record of a customer as the builder sees it.
 #[derive(Clone, Copy)]
 pub(crate) struct Member<'a> {
-    pub(crate) raw: Option<&'a Record>,
+    /// The names as typed, when known.
+    pub(crate) raw: Option<names::RawNames<'a>>,
     pub(crate) normalized: &'a NormalizedRecord,
 }

@@ -3,6 +3,7 @@ use jiff::Timestamp;
 use super::*;
 use crate::block::{GenericSettings, GenericValues};
 use crate::normalize::normalize;
+use crate::record::Record;
 use crate::timeline::{Event, EventKind};
 
 fn key(channel: Channel, id: &str) -> SourceKey {
@@ -544,6 +545,39 @@ mod synth {
             let by_hand = build_profile(&rules, ids[c.index()], &pairs, &data.events, None);
             assert_eq!(by_hand.activity, profiles[c.index()].activity);
         }
+    }
+
+    /// Names packed in `TypedNames` give the profiles the raw records give,
+    /// and keeping some records keeps exactly their names.
+    #[test]
+    fn typed_names_give_the_profiles_of_the_raw_records() {
+        let (data, normalized) = dataset();
+        let (clustering, ids) = truth_clustering(data);
+        let rules = SurvivorshipRules::default();
+        let mut typed = TypedNames::new();
+        for record in &data.records {
+            typed.push(record);
+        }
+        assert_eq!(typed.len(), data.records.len());
+        let from_raw = ProfileBuilder::new(&rules, normalized)
+            .raw_records(&data.records)
+            .build_all(&clustering, &ids);
+        let from_typed = ProfileBuilder::new(&rules, normalized)
+            .typed_names(&typed)
+            .build_all(&clustering, &ids);
+        assert_eq!(from_raw, from_typed);
+        // Spellings do come from the names: without them some differ.
+        let bare = ProfileBuilder::new(&rules, normalized).build_all(&clustering, &ids);
+        assert_ne!(bare, from_typed);
+
+        let keep: Vec<bool> = (0..data.records.len()).map(|r| r % 3 != 1).collect();
+        let mut kept = typed.clone();
+        kept.retain_by(&keep);
+        let mut expected = TypedNames::new();
+        for (record, _) in data.records.iter().zip(&keep).filter(|(_, k)| **k) {
+            expected.push(record);
+        }
+        assert_eq!(kept, expected);
     }
 
     proptest! {

@@ -61,6 +61,22 @@ impl fmt::Display for EventKind {
 impl FromStr for EventKind {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
+        // The canonical names as exported, without the folded copy below.
+        let canonical = match s {
+            "purchase" => Some(EventKind::Purchase),
+            "order" => Some(EventKind::Order),
+            "pickup" => Some(EventKind::Pickup),
+            "return" => Some(EventKind::Return),
+            "call" => Some(EventKind::Call),
+            "app_session" => Some(EventKind::AppSession),
+            "web_visit" => Some(EventKind::WebVisit),
+            "invoice" => Some(EventKind::Invoice),
+            "loyalty_points" => Some(EventKind::LoyaltyPoints),
+            _ => None,
+        };
+        if let Some(kind) = canonical {
+            return Ok(kind);
+        }
         let name = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
         Ok(match name.as_str() {
             "purchase" | "achat" => EventKind::Purchase,
@@ -182,11 +198,17 @@ impl Money {
                 reason: "not a decimal amount with at most two decimals".into(),
             })
         };
-        let s: String = s
-            .trim()
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
-            .collect();
+        const SPACES: [char; 3] = [' ', '\u{a0}', '\u{202f}'];
+        let s = s.trim();
+        // Thousands separators are rare: no copy without them.
+        let s: std::borrow::Cow<'_, str> = if s.contains(SPACES) {
+            s.chars()
+                .filter(|c| !SPACES.contains(c))
+                .collect::<String>()
+                .into()
+        } else {
+            s.into()
+        };
         let (negative, digits) = match s.strip_prefix('-') {
             Some(rest) => (true, rest),
             None => (false, s.strip_prefix('+').unwrap_or(&s)),

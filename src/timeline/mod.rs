@@ -5,6 +5,8 @@
 //!   built in parallel from the events, a source-key → record lookup and the
 //!   record → customer labels. Events it cannot place come back as
 //!   [`Orphan`]s: every event ends in exactly one timeline or in the orphans.
+//! - [`TimelinesBuilder`]: the same store from events packed into columns
+//!   as they are read, for batches too large to hold as owned [`Event`]s.
 //! - [`TimelineQuery`]: one customer's events filtered by time, channel and
 //!   kind ([`Filter`]), oldest or newest first, paged with [`Cursor`]s, read
 //!   as [`EventView`]s without copying.
@@ -20,6 +22,7 @@
 //! position); see [`store`] for the layout and the total order, and [`query`]
 //! for what cursors guarantee.
 
+pub mod builder;
 pub mod event;
 pub mod journey;
 pub mod live;
@@ -30,6 +33,7 @@ pub(crate) mod strings;
 #[cfg(test)]
 mod tests;
 
+pub use builder::TimelinesBuilder;
 pub use event::{Currency, Event, EventKind, Money};
 pub use journey::{Journey, JourneyStatus, SharedOrderRef};
 pub(crate) use live::RecordEventsWire;

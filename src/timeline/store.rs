@@ -48,7 +48,7 @@ use crate::record::{Channel, RecordId, SourceKey};
 /// Id meaning "no value" in the order-reference and store columns.
 pub(crate) const NONE: u32 = u32::MAX;
 /// Currency id meaning "no amount".
-const NO_AMOUNT: u16 = u16::MAX;
+pub(super) const NO_AMOUNT: u16 = u16::MAX;
 
 /// Most events one store holds: sequences and positions are `u32` (4 bytes
 /// per event instead of 8, and 4 billion events do not fit a machine anyway).
@@ -157,42 +157,42 @@ impl MemoryUsage {
 /// assert_eq!(page.events[0].id(), "CMD-1");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Timelines {
     // Per customer having events: its index, ascending, and where its events
     // start; `starts` has one more entry, the number of events.
-    customers: Vec<u32>,
-    starts: Vec<u32>,
+    pub(super) customers: Vec<u32>,
+    pub(super) starts: Vec<u32>,
 
     // Per event, in the total order.
-    seconds: Vec<i64>,
-    nanos: Vec<u32>,
-    channel: Vec<u32>,
-    kind: Vec<u32>,
-    seq: Vec<u32>,
-    source: Vec<u32>,
-    amount_minor: Vec<i64>,
-    currency: Vec<u16>,
-    order_ref: Vec<u32>,
-    store: Vec<u32>,
-    ids: StrTable,
+    pub(super) seconds: Vec<i64>,
+    pub(super) nanos: Vec<u32>,
+    pub(super) channel: Vec<u32>,
+    pub(super) kind: Vec<u32>,
+    pub(super) seq: Vec<u32>,
+    pub(super) source: Vec<u32>,
+    pub(super) amount_minor: Vec<i64>,
+    pub(super) currency: Vec<u16>,
+    pub(super) order_ref: Vec<u32>,
+    pub(super) store: Vec<u32>,
+    pub(super) ids: StrTable,
 
     // Attributes of the events that have some: positions ascending.
-    attribute_positions: Vec<u32>,
-    attribute_values: Vec<Vec<(String, String)>>,
+    pub(super) attribute_positions: Vec<u32>,
+    pub(super) attribute_values: Vec<Vec<(String, String)>>,
 
     // Tables. `channels` is sorted by name so that ids compare like names.
-    channels: Vec<Channel>,
-    kinds: Vec<EventKind>,
-    currencies: Vec<Currency>,
-    order_refs: StrTable,
-    stores: StrTable,
-    source_channels: Vec<Channel>,
-    source_channel: Vec<u32>,
-    source_ids: StrTable,
-    source_record: Vec<u32>,
+    pub(super) channels: Vec<Channel>,
+    pub(super) kinds: Vec<EventKind>,
+    pub(super) currencies: Vec<Currency>,
+    pub(super) order_refs: StrTable,
+    pub(super) stores: StrTable,
+    pub(super) source_channels: Vec<Channel>,
+    pub(super) source_channel: Vec<u32>,
+    pub(super) source_ids: StrTable,
+    pub(super) source_record: Vec<u32>,
 
-    next_seq: u32,
+    pub(super) next_seq: u32,
 }
 
 impl fmt::Debug for Timelines {
@@ -514,7 +514,7 @@ fn record_lookup(keys: &[SourceKey]) -> FastMap<&SourceKey, RecordId> {
     lookup
 }
 
-fn check_capacity(next_seq: u32, adding: usize) -> Result<()> {
+pub(super) fn check_capacity(next_seq: u32, adding: usize) -> Result<()> {
     if (next_seq as usize).saturating_add(adding) > MAX_EVENTS {
         return Err(Error::new(ErrorKind::InvalidValue {
             reason: format!("a timeline store holds at most {MAX_EVENTS} events"),

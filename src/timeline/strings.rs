@@ -220,6 +220,18 @@ impl StrInterner {
         self.slots = slots;
     }
 
+    /// Distinct strings interned.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Bytes held, the hash slots included.
+    pub(crate) fn memory_bytes(&self) -> usize {
+        self.table.memory_bytes()
+            + self.tags.capacity() * size_of::<u32>()
+            + self.slots.capacity() * size_of::<u64>()
+    }
+
     pub(crate) fn into_table(mut self) -> StrTable {
         self.table.shrink_to_fit();
         self.table

@@ -913,3 +913,57 @@ fn two_keys_sent_to_one_record_keep_their_own_source() {
         .collect();
     assert_eq!(sources, [b, a.clone(), a]);
 }
+
+fn packed(events: Vec<Event>, customers: &[u32]) -> TimelineBuild {
+    let keys = law_keys();
+    let mut builder = TimelinesBuilder::new();
+    for event in events {
+        builder.push(event).unwrap();
+    }
+    builder
+        .build(
+            |k| keys.iter().position(|x| x == k).map(|r| RecordId(r as u32)),
+            customers,
+        )
+        .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The builder is `Timelines::build` by other means: the same events in
+    /// the same order give the same store, column for column and table for
+    /// table (so nothing of an orphan stays in a table), and the same
+    /// orphans in the same order.
+    #[test]
+    fn builder_equals_build(
+        raw in prop::collection::vec(raw_event(), 0..80),
+        customers in prop::collection::vec(0u32..4, 0..6),
+    ) {
+        let events = make_events(&raw, 0);
+        let expected = build(events.clone(), &customers);
+        let got = packed(events, &customers);
+        prop_assert!(got.timelines == expected.timelines);
+        prop_assert_eq!(got.orphans, expected.orphans);
+        prop_assert_eq!(got.timelines.memory().events, expected.timelines.len());
+    }
+}
+
+#[test]
+fn builder_keeps_two_keys_sent_to_one_record_apart() {
+    let a = key(Channel::Web, "A-1");
+    let b = key(Channel::Store, "4001");
+    let at = ts("2024-01-01T00:00:00Z");
+    let events = vec![
+        event("1", &a, at, Channel::Web, EventKind::WebVisit),
+        event("2", &b, at, Channel::Store, EventKind::Purchase),
+        event("3", &a, at, Channel::Web, EventKind::WebVisit),
+    ];
+    let expected = Timelines::build(events.clone(), |_| Some(RecordId(0)), &[5]).unwrap();
+    let mut builder = TimelinesBuilder::new();
+    builder.extend(events);
+    assert!(builder.memory_bytes() > 0);
+    let got = builder.build(|_| Some(RecordId(0)), &[5]).unwrap();
+    assert!(got.timelines == expected.timelines);
+    assert!(got.orphans.is_empty());
+}
