@@ -967,3 +967,35 @@ fn builder_keeps_two_keys_sent_to_one_record_apart() {
     assert!(got.timelines == expected.timelines);
     assert!(got.orphans.is_empty());
 }
+
+proptest! {
+    /// Interning sources in parts on several threads gives the ids one
+    /// sequential pass gives: the same distinct keys in the same order of
+    /// first appearance, and the same key for every event, whatever the
+    /// parts' length. Few ids and two channels, so that keys repeat across
+    /// parts and the same id text comes under two channels.
+    #[test]
+    fn sources_interned_in_parts_equal_one_pass(
+        sources in prop::collection::vec((0u8..6, prop::bool::ANY), 0..60),
+        part_len in 1usize..20,
+    ) {
+        let events: Vec<Event> = sources
+            .iter()
+            .enumerate()
+            .map(|(i, &(id, web))| {
+                let channel = if web { Channel::Web } else { Channel::Custom("kiosk".into()) };
+                let source = SourceKey::new(channel.clone(), format!("S{id}")).unwrap();
+                event(&format!("E{i}"), &source, ts("2024-01-01T00:00:00Z"), channel, EventKind::Purchase)
+            })
+            .collect();
+        let (whole_keys, whole_distinct) =
+            super::store::distinct_sources_in_parts(&events, events.len().max(1));
+        let (keys, distinct) = super::store::distinct_sources_in_parts(&events, part_len);
+        prop_assert_eq!(&keys, &whole_keys);
+        prop_assert_eq!(distinct, whole_distinct.clone());
+        // And the one pass is right: each event's key is its source.
+        for (e, &k) in events.iter().zip(&whole_keys) {
+            prop_assert_eq!(whole_distinct[k as usize], &e.source);
+        }
+    }
+}
