@@ -13,16 +13,21 @@
 use std::error::Error;
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
-use omnicanal::synth::{EventRates, SynthConfig, generate};
+use omnicanal::synth::{EventRates, SynthConfig, generate_parts};
 use omnicanal::timeline::Event;
 use omnicanal::{Channel, IdentifierKind, Record};
 
 /// The events file's format, shared with `live_scale`.
 #[path = "support/events_csv.rs"]
 mod events_csv;
+
+/// Persons drawn and written at a time: a part of a million persons holds
+/// some 2 million records and 8 million events (about 6 GB); the exports of
+/// the bundled sample and of the 1M-record benchmark are one part.
+const PERSONS_PER_PART: u64 = 1 << 20;
 
 struct Args {
     persons: u64,
@@ -76,24 +81,30 @@ fn opt(value: &Option<String>) -> &str {
 }
 
 /// Loyalty cards: `;`, Windows-1252, CRLF, as the till software exports them.
-fn write_store(path: &Path, records: &[&Record]) -> Result<(), Box<dyn Error>> {
+fn write_store(
+    out: &mut impl Write,
+    records: &[&Record],
+    header: bool,
+) -> Result<(), Box<dyn Error>> {
     let mut w = csv::WriterBuilder::new()
         .delimiter(b';')
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    w.write_record([
-        "num_carte",
-        "civilite",
-        "nom",
-        "prenom",
-        "date_naissance",
-        "telephone",
-        "email",
-        "adresse",
-        "code_postal",
-        "ville",
-        "date_creation",
-    ])?;
+    if header {
+        w.write_record([
+            "num_carte",
+            "civilite",
+            "nom",
+            "prenom",
+            "date_naissance",
+            "telephone",
+            "email",
+            "adresse",
+            "code_postal",
+            "ville",
+            "date_creation",
+        ])?;
+    }
     for r in records {
         let address = r.addresses.first();
         let part =
@@ -117,12 +128,11 @@ fn write_store(path: &Path, records: &[&Record]) -> Result<(), Box<dyn Error>> {
     if unmappable {
         return Err("a store value is not representable in Windows-1252".into());
     }
-    fs::write(path, bytes)?;
+    out.write_all(&bytes)?;
     Ok(())
 }
 
-fn write_web(path: &Path, records: &[&Record]) -> Result<(), Box<dyn Error>> {
-    let mut out = std::io::BufWriter::new(fs::File::create(path)?);
+fn write_web(out: &mut impl Write, records: &[&Record]) -> Result<(), Box<dyn Error>> {
     let text = |v: Option<&String>| {
         v.map_or(serde_json::Value::Null, |s| {
             serde_json::Value::from(s.as_str())
@@ -151,24 +161,29 @@ fn write_web(path: &Path, records: &[&Record]) -> Result<(), Box<dyn Error>> {
             "addresses": addresses,
             "created_at": text(r.created_at.as_ref()),
         });
-        serde_json::to_writer(&mut out, &line)?;
+        serde_json::to_writer(&mut *out, &line)?;
         out.write_all(b"\n")?;
     }
-    out.flush()?;
     Ok(())
 }
 
-fn write_callcentre(path: &Path, records: &[&Record]) -> Result<(), Box<dyn Error>> {
-    let mut w = csv::Writer::from_path(path)?;
-    w.write_record([
-        "contact_id",
-        "nom_complet",
-        "telephone",
-        "email",
-        "code_postal",
-        "ville",
-        "date_creation",
-    ])?;
+fn write_callcentre(
+    out: &mut impl Write,
+    records: &[&Record],
+    header: bool,
+) -> Result<(), Box<dyn Error>> {
+    let mut w = csv::WriterBuilder::new().from_writer(out);
+    if header {
+        w.write_record([
+            "contact_id",
+            "nom_complet",
+            "telephone",
+            "email",
+            "code_postal",
+            "ville",
+            "date_creation",
+        ])?;
+    }
     for r in records {
         let address = r.addresses.first();
         w.write_record([
@@ -185,18 +200,24 @@ fn write_callcentre(path: &Path, records: &[&Record]) -> Result<(), Box<dyn Erro
     Ok(())
 }
 
-fn write_app(path: &Path, records: &[&Record]) -> Result<(), Box<dyn Error>> {
-    let mut w = csv::Writer::from_path(path)?;
-    w.write_record([
-        "user_id",
-        "device_id",
-        "prenom",
-        "nom",
-        "annee_naissance",
-        "email",
-        "telephone",
-        "date_creation",
-    ])?;
+fn write_app(
+    out: &mut impl Write,
+    records: &[&Record],
+    header: bool,
+) -> Result<(), Box<dyn Error>> {
+    let mut w = csv::WriterBuilder::new().from_writer(out);
+    if header {
+        w.write_record([
+            "user_id",
+            "device_id",
+            "prenom",
+            "nom",
+            "annee_naissance",
+            "email",
+            "telephone",
+            "date_creation",
+        ])?;
+    }
     for r in records {
         let device = r
             .identifiers
@@ -218,10 +239,16 @@ fn write_app(path: &Path, records: &[&Record]) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-fn write_events(path: &Path, events: &[Event]) -> Result<(), Box<dyn Error>> {
+fn write_events(
+    out: &mut impl Write,
+    events: &[Event],
+    header: bool,
+) -> Result<(), Box<dyn Error>> {
     let paris = jiff::tz::TimeZone::get("Europe/Paris")?;
-    let mut w = csv::Writer::from_path(path)?;
-    w.write_record(events_csv::HEADER)?;
+    let mut w = csv::WriterBuilder::new().from_writer(out);
+    if header {
+        w.write_record(events_csv::HEADER)?;
+    }
     events_csv::write_rows(&mut w, events, &paris)?;
     w.flush()?;
     Ok(())
@@ -244,49 +271,73 @@ fn main() -> Result<(), Box<dyn Error>> {
         config.events = EventRates::none();
     }
     let started = Instant::now();
-    let data = generate(&config);
+    fs::create_dir_all(&args.out)?;
+    let create = |name: &str| -> Result<std::io::BufWriter<fs::File>, Box<dyn Error>> {
+        Ok(std::io::BufWriter::new(fs::File::create(
+            args.out.join(name),
+        )?))
+    };
+    let mut store = create("store_cards.csv")?;
+    let mut web = create("web_accounts.jsonl")?;
+    let mut callcentre = create("callcentre_contacts.csv")?;
+    let mut app = create("app_users.csv")?;
+    let mut events = create("events.csv")?;
+    let mut truth_records = csv::Writer::from_writer(create("truth_records.csv")?);
+    truth_records.write_record(["channel", "source_id", "person_id", "household_id"])?;
+    let mut truth_events = csv::Writer::from_writer(create("truth_events.csv")?);
+    truth_events.write_record(["event_id", "person_id"])?;
+    let (mut n_records, mut n_events, mut true_pairs) = (0usize, 0usize, 0u64);
+    let mut persons_of: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
+    // A population larger than a part is drawn and written a part at a
+    // time (`synth::generate_parts`), so that ten million records never
+    // sit in memory at once. Each file is then its parts' rows one part
+    // after the other, each part sorted; a population of one part is
+    // written exactly as `generate` orders it.
+    for (i, data) in generate_parts(&config, PERSONS_PER_PART).enumerate() {
+        let header = i == 0;
+        let of = |channel: Channel| -> Vec<&Record> {
+            data.records
+                .iter()
+                .filter(|r| r.key.channel == channel)
+                .collect()
+        };
+        write_store(&mut store, &of(Channel::Store), header)?;
+        write_web(&mut web, &of(Channel::Web))?;
+        write_callcentre(&mut callcentre, &of(Channel::CallCentre), header)?;
+        write_app(&mut app, &of(Channel::App), header)?;
+        write_events(&mut events, &data.events, header)?;
+        for t in &data.truth.records {
+            truth_records.write_record([
+                t.key.channel.name(),
+                &t.key.id,
+                &t.person.0.to_string(),
+                &t.household.0.to_string(),
+            ])?;
+            // A person's records are all in the part that drew the person.
+            let seen = persons_of.entry(t.person.0).or_insert(0);
+            true_pairs += *seen;
+            *seen += 1;
+        }
+        for t in &data.truth.events {
+            truth_events.write_record([t.event_id.as_str(), &t.person.0.to_string()])?;
+        }
+        n_records += data.records.len();
+        n_events += data.events.len();
+        persons_of.clear();
+    }
+    for out in [&mut store, &mut web, &mut callcentre, &mut app, &mut events] {
+        out.flush()?;
+    }
+    truth_records.flush()?;
+    truth_events.flush()?;
     let generated = started.elapsed();
 
-    fs::create_dir_all(&args.out)?;
-    let of = |channel: Channel| -> Vec<&Record> {
-        data.records
-            .iter()
-            .filter(|r| r.key.channel == channel)
-            .collect()
-    };
-    write_store(&args.out.join("store_cards.csv"), &of(Channel::Store))?;
-    write_web(&args.out.join("web_accounts.jsonl"), &of(Channel::Web))?;
-    write_callcentre(
-        &args.out.join("callcentre_contacts.csv"),
-        &of(Channel::CallCentre),
-    )?;
-    write_app(&args.out.join("app_users.csv"), &of(Channel::App))?;
-    write_events(&args.out.join("events.csv"), &data.events)?;
-
-    let mut truth = csv::Writer::from_path(args.out.join("truth_records.csv"))?;
-    truth.write_record(["channel", "source_id", "person_id", "household_id"])?;
-    for t in &data.truth.records {
-        truth.write_record([
-            t.key.channel.name(),
-            &t.key.id,
-            &t.person.0.to_string(),
-            &t.household.0.to_string(),
-        ])?;
-    }
-    truth.flush()?;
-    let mut truth = csv::Writer::from_path(args.out.join("truth_events.csv"))?;
-    truth.write_record(["event_id", "person_id"])?;
-    for t in &data.truth.events {
-        truth.write_record([t.event_id.as_str(), &t.person.0.to_string()])?;
-    }
-    truth.flush()?;
-
     println!(
-        "{} persons, {} records, {} events, {} true record pairs; generated in {:.2?}, written to {}",
+        "{} persons, {} records, {} events, {} true record pairs; generated and written in {:.2?}, to {}",
         args.persons,
-        data.records.len(),
-        data.events.len(),
-        data.truth.true_pair_count(),
+        n_records,
+        n_events,
+        true_pairs,
         generated,
         args.out.display()
     );
