@@ -167,23 +167,30 @@ fn write_web(out: &mut impl Write, records: &[&Record]) -> Result<(), Box<dyn Er
     Ok(())
 }
 
+/// A CSV writer for one part of a file: the header only with the first.
+fn csv_part<W: Write>(out: W, header: Option<&[&str]>) -> Result<csv::Writer<W>, Box<dyn Error>> {
+    let mut w = csv::Writer::from_writer(out);
+    if let Some(header) = header {
+        w.write_record(header)?;
+    }
+    Ok(w)
+}
+
 fn write_callcentre(
     out: &mut impl Write,
     records: &[&Record],
     header: bool,
 ) -> Result<(), Box<dyn Error>> {
-    let mut w = csv::WriterBuilder::new().from_writer(out);
-    if header {
-        w.write_record([
-            "contact_id",
-            "nom_complet",
-            "telephone",
-            "email",
-            "code_postal",
-            "ville",
-            "date_creation",
-        ])?;
-    }
+    const HEADER: [&str; 7] = [
+        "contact_id",
+        "nom_complet",
+        "telephone",
+        "email",
+        "code_postal",
+        "ville",
+        "date_creation",
+    ];
+    let mut w = csv_part(out, header.then_some(&HEADER[..]))?;
     for r in records {
         let address = r.addresses.first();
         w.write_record([
@@ -205,19 +212,17 @@ fn write_app(
     records: &[&Record],
     header: bool,
 ) -> Result<(), Box<dyn Error>> {
-    let mut w = csv::WriterBuilder::new().from_writer(out);
-    if header {
-        w.write_record([
-            "user_id",
-            "device_id",
-            "prenom",
-            "nom",
-            "annee_naissance",
-            "email",
-            "telephone",
-            "date_creation",
-        ])?;
-    }
+    const HEADER: [&str; 8] = [
+        "user_id",
+        "device_id",
+        "prenom",
+        "nom",
+        "annee_naissance",
+        "email",
+        "telephone",
+        "date_creation",
+    ];
+    let mut w = csv_part(out, header.then_some(&HEADER[..]))?;
     for r in records {
         let device = r
             .identifiers
@@ -245,10 +250,7 @@ fn write_events(
     header: bool,
 ) -> Result<(), Box<dyn Error>> {
     let paris = jiff::tz::TimeZone::get("Europe/Paris")?;
-    let mut w = csv::WriterBuilder::new().from_writer(out);
-    if header {
-        w.write_record(events_csv::HEADER)?;
-    }
+    let mut w = csv_part(out, header.then_some(&events_csv::HEADER[..]))?;
     events_csv::write_rows(&mut w, events, &paris)?;
     w.flush()?;
     Ok(())
