@@ -342,14 +342,19 @@ impl Tokenized {
         let mut pending_space = false;
         let mut i = 0;
         while let Some(&b) = bytes.get(i) {
-            let (separator, comma, width) = if b.is_ascii() {
-                (is_ascii_word_separator(b), b == b',', 1)
+            // Non-ASCII text is decoded once: `None` for an ASCII byte.
+            let decoded = if b.is_ascii() {
+                None
             } else {
                 // `i` only ever stops at character boundaries.
                 let Some(c) = raw.get(i..).and_then(|rest| rest.chars().next()) else {
                     break;
                 };
-                (c.is_whitespace(), false, c.len_utf8())
+                Some(c)
+            };
+            let (separator, comma, width) = match decoded {
+                None => (is_ascii_word_separator(b), b == b',', 1),
+                Some(c) => (c.is_whitespace(), false, c.len_utf8()),
             };
             if separator {
                 if let Some(from) = word_from.take() {
@@ -370,17 +375,20 @@ impl Tokenized {
                 (upper, lower) = (0, 0);
                 pending_space = !self.buf.is_empty();
             }
-            if b.is_ascii() {
-                upper += u32::from(b.is_ascii_uppercase());
-                lower += u32::from(b.is_ascii_lowercase());
-                fold_ascii_byte(b, &mut self.buf, &mut pending_space);
-            } else if let Some(c) = raw.get(i..).and_then(|rest| rest.chars().next()) {
-                if c.is_uppercase() {
-                    upper += 1;
-                } else if c.is_lowercase() {
-                    lower += 1;
+            match decoded {
+                None => {
+                    upper += u32::from(b.is_ascii_uppercase());
+                    lower += u32::from(b.is_ascii_lowercase());
+                    fold_ascii_byte(b, &mut self.buf, &mut pending_space);
                 }
-                fold_one_char(c, &mut self.buf, &mut pending_space);
+                Some(c) => {
+                    if c.is_uppercase() {
+                        upper += 1;
+                    } else if c.is_lowercase() {
+                        lower += 1;
+                    }
+                    fold_one_char(c, &mut self.buf, &mut pending_space);
+                }
             }
             i += width;
         }

@@ -137,10 +137,10 @@ pub(super) fn with_counted_exact_u(
         .zip(&settings.comparisons)
         .zip(&report.observed)
     {
-        let non_null_share = observed as f64 / report.pairs as f64;
         if observed == 0 {
             continue;
         }
+        let non_null_share = observed as f64 / report.pairs as f64;
         let mut replaced = Vec::new();
         for &(level, name) in CountedLevel::of(&setting.kind) {
             let Some(index) = comparison.level_names.iter().position(|l| l == name) else {
@@ -157,6 +157,10 @@ pub(super) fn with_counted_exact_u(
             // One pseudo-pair, as Laplace smoothing adds one observation:
             // a level no two records share keeps a small positive `u`.
             let share = (sharing_pairs(hashes) + 1.0) / all_pairs;
+            // At most one half: a share this large would mean the sample
+            // saw the comparison non-null far less often than the records
+            // hold values (a tiny sample), and an exact agreement that half
+            // of all pairs share is no evidence anyway.
             replaced.push((index, (share / non_null_share).min(0.5)));
         }
         rescale(&mut comparison.u, &replaced);

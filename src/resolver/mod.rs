@@ -43,7 +43,9 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::block::{Blocker, BlockingReport, BlockingSettings, CandidatePair, GenericValues};
+use crate::block::{
+    Blocker, Blocking, BlockingReport, BlockingSettings, CandidatePair, GenericValues,
+};
 use crate::cluster::{
     Clustering, CustomerId, Edge, HouseholdGuard, MergeGuard, NamesGuard, RefusalReason,
     StrongFactsGuard, cluster_ranked,
@@ -468,7 +470,7 @@ impl Resolver {
         prepared: &Prepared<'_, G>,
         records: &[NormalizedRecord],
         key_order: &KeyOrder,
-        blocking: &crate::block::Blocking,
+        blocking: &Blocking,
         candidate_vectors: &[u8],
     ) -> Result<(Model, Option<UEstimateReport>, Option<TrainingReport>)> {
         let (candidate_pairs, generic) = (&blocking.pairs, &blocking.generic);
