@@ -326,6 +326,8 @@ fn diagnose(
         by_person.entry(t.person.0).or_default().push(i as u32);
     }
     let (mut missed, mut not_blocked, mut below, mut refused_or_other) = (0, 0, 0, 0);
+    // Missed pairs by cause and comparison levels, the commonest printed last.
+    let mut patterns: HashMap<String, u64> = HashMap::new();
     let mut shown = 0;
     let mut persons: Vec<_> = by_person.into_iter().collect();
     persons.sort();
@@ -353,6 +355,15 @@ fn diagnose(
                     refused_or_other += 1;
                     "above threshold, apart (guard or chain)"
                 };
+                let levels: Vec<String> = ex
+                    .levels
+                    .iter()
+                    .filter(|(_, l)| l != "null")
+                    .map(|(c, l)| format!("{c}={l}"))
+                    .collect();
+                *patterns
+                    .entry(format!("{why}: {}", levels.join(" ")))
+                    .or_default() += 1;
                 if shown < n {
                     shown += 1;
                     eprintln!("--- missed ({why}) weight {:.2}", ex.weights.match_weight);
@@ -378,6 +389,11 @@ fn diagnose(
                 }
             }
         }
+    }
+    let mut patterns: Vec<_> = patterns.into_iter().collect();
+    patterns.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    for (pattern, count) in patterns.iter().take(n).rev() {
+        eprintln!("{count:>7}  {pattern}");
     }
     eprintln!(
         "missed true pairs: {missed}: not blocked {not_blocked}, below threshold {below}, other {refused_or_other}"
