@@ -197,6 +197,18 @@ fn run(target_records: u64, dry_run: bool) -> Result<(), Box<dyn std::error::Err
         for c in &resolution.model.comparisons {
             eprintln!("{:<12} m={:.4?}\n{:<12} u={:.4?}", c.name, c.m, "", c.u);
         }
+        for c in &resolution.model.conditional_u {
+            let model = &resolution.model.comparisons;
+            eprintln!(
+                "u of {} {} when {} {}: {:.3e} (own u {:.3e})",
+                model[c.comparison].name,
+                model[c.comparison].level_name(c.level),
+                model[c.when].name,
+                model[c.when].level_name(c.when_level),
+                c.u,
+                model[c.comparison].u[usize::from(c.level)],
+            );
+        }
     }
 
     println!();
@@ -266,6 +278,12 @@ fn run(target_records: u64, dry_run: bool) -> Result<(), Box<dyn std::error::Err
         .and_then(|v| v.parse().ok())
     {
         diagnose(&normalized, &truth, &resolution, &predicted, n)?;
+    }
+    if let Some(every) = std::env::var("OMNICANAL_CALIBRATE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        calibrate(&normalized, &truth, &resolution, every)?;
     }
     let (merged, multi) = households_wrongly_merged(&predicted, &truth);
     println!(
@@ -412,6 +430,31 @@ fn diagnose(
         "accepted edges joining different persons: {} ({household} within a household)",
         wrong.len()
     );
+    let mut false_patterns: HashMap<String, u64> = HashMap::new();
+    for e in &wrong {
+        let ex =
+            resolver.explain_pair(&resolution.model, &resolution.population, records, e.a, e.b)?;
+        let same_household = truth[e.a.index()].household == truth[e.b.index()].household;
+        let levels: Vec<String> = ex
+            .levels
+            .iter()
+            .filter(|(_, l)| l != "null")
+            .map(|(c, l)| format!("{c}={l}"))
+            .collect();
+        let household = if same_household {
+            "household"
+        } else {
+            "strangers"
+        };
+        *false_patterns
+            .entry(format!("{household}: {}", levels.join(" ")))
+            .or_default() += 1;
+    }
+    let mut false_patterns: Vec<_> = false_patterns.into_iter().collect();
+    false_patterns.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    for (pattern, count) in false_patterns.iter().take(n).rev() {
+        eprintln!("{count:>7}  false edge, {pattern}");
+    }
     for e in wrong.iter().take(n) {
         let ex =
             resolver.explain_pair(&resolution.model, &resolution.population, records, e.a, e.b)?;
@@ -438,6 +481,83 @@ fn diagnose(
         for r in [e.a, e.b] {
             print_record(&records[r.index()]);
         }
+    }
+    Ok(())
+}
+
+/// Development aid: for every `every`-th candidate pair, its match weight
+/// against the truth, by weight and by comparison levels — how far the
+/// model's weight is from the empirical log2 odds (true / false pairs).
+fn calibrate(
+    records: &[omnicanal::normalize::NormalizedRecord],
+    truth: &[omnicanal::synth::RecordTruth],
+    resolution: &omnicanal::resolver::Resolution,
+    every: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let resolver = Resolver::new(settings())?;
+    let blocking = omnicanal::block::Blocker::new(Settings::default().blocking)?.block(records)?;
+    let sampled: Vec<_> = blocking.pairs.iter().step_by(every.max(1)).collect();
+    let scored: Vec<(f64, bool, String)> = sampled
+        .par_iter()
+        .filter_map(|p| {
+            let ex = resolver
+                .explain_pair(
+                    &resolution.model,
+                    &resolution.population,
+                    records,
+                    p.lo,
+                    p.hi,
+                )
+                .ok()?;
+            let levels: Vec<String> = ex
+                .levels
+                .iter()
+                .filter(|(_, l)| l != "null")
+                .map(|(c, l)| format!("{c}={l}"))
+                .collect();
+            let same = truth[p.lo.index()].person == truth[p.hi.index()].person;
+            Some((ex.weights.match_weight, same, levels.join(" ")))
+        })
+        .collect();
+    let mut bins: std::collections::BTreeMap<i64, (u64, u64)> = Default::default();
+    // Per pattern: true, false, sum of weights, and true/false within ±4 bits of the threshold.
+    let mut patterns: HashMap<&str, (u64, u64, f64, u64, u64)> = HashMap::new();
+    let threshold = settings().match_weight_threshold;
+    for (w, same, pattern) in &scored {
+        let bin = bins.entry(w.floor() as i64).or_default();
+        let near = (w - threshold).abs() <= 4.0;
+        let entry = patterns.entry(pattern.as_str()).or_default();
+        if *same {
+            bin.0 += 1;
+            entry.0 += 1;
+            entry.3 += u64::from(near);
+        } else {
+            bin.1 += 1;
+            entry.1 += 1;
+            entry.4 += u64::from(near);
+        }
+        entry.2 += w;
+    }
+    eprintln!("calibration over every {every}th candidate pair; weight bin: true false empirical");
+    for (bin, (t, f)) in bins.range(-12..=16) {
+        let empirical = ((*t as f64 + 0.5) / (*f as f64 + 0.5)).log2();
+        eprintln!(
+            "  [{bin:>3}, {:>3}) {t:>8} {f:>8} {empirical:>6.2}",
+            bin + 1
+        );
+    }
+    let mut patterns: Vec<_> = patterns
+        .into_iter()
+        .filter(|(_, e)| e.3 + e.4 > 0)
+        .collect();
+    patterns.sort_by(|a, b| (b.1.3 + b.1.4).cmp(&(a.1.3 + a.1.4)).then(a.0.cmp(b.0)));
+    eprintln!(
+        "patterns with pairs within 4 bits of the threshold: near true, near false, mean weight, empirical"
+    );
+    for (pattern, (t, f, sum, nt, nf)) in patterns.iter().take(40) {
+        let empirical = ((*t as f64 + 0.5) / (*f as f64 + 0.5)).log2();
+        let mean = sum / (*t + *f) as f64;
+        eprintln!("  {nt:>7} {nf:>7} {mean:>7.2} {empirical:>7.2}  {pattern}");
     }
     Ok(())
 }

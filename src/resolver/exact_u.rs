@@ -13,6 +13,13 @@
 //! from how many records hold each value: Σ_v C(n_v, 2) / C(n, 2). Divided by
 //! the share of random pairs where the comparison is not null (which the
 //! sample measures well, being common), it is the level's `u`, at any scale.
+//!
+//! The same counts give the `u` of an email or a mobile shared by two records
+//! whose family names differ (a [`ConditionalU`]): the pairs sharing the
+//! value less those sharing the value and a family name. Different persons
+//! sharing a contact are mostly a household under one name, so this `u` is
+//! much smaller than the value's own, and a married name no longer sinks a
+//! pair that shares its mobile.
 
 use rayon::prelude::*;
 
@@ -21,17 +28,18 @@ use crate::block::key::{address_value_hash, hash_bytes};
 use crate::compare::{ComparisonKind, ComparisonSettings};
 use crate::normalize::NormalizedRecord;
 use crate::normalize::phone::PhoneKind;
-use crate::score::{Model, UEstimateReport};
+use crate::score::{ConditionalU, Model, UEstimateReport};
 
 /// A level whose `u` can be counted, and which values of a record agree at it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum CountedLevel {
     /// `email` `exact`: identifying, non-generic normalized emails.
     Email,
-    /// `phone` `same_mobile`: non-generic mobile numbers.
+    /// `phone` `same_mobile`: non-generic mobile numbers. Landlines keep
+    /// the sample's `u`: a household shares one, so pairs sharing it are
+    /// mostly different persons, and the sample's floor keeps its weight
+    /// modest.
     Mobile,
-    /// `phone` `same_landline`: other non-generic numbers.
-    Landline,
     /// `address` `same_street_number`: non-generic addresses with a number.
     StreetNumber,
 }
@@ -41,13 +49,16 @@ impl CountedLevel {
     fn of(kind: &ComparisonKind) -> &'static [(CountedLevel, &'static str)] {
         match kind {
             ComparisonKind::Email { .. } => &[(CountedLevel::Email, "exact")],
-            ComparisonKind::Phone { .. } => &[
-                (CountedLevel::Mobile, "same_mobile"),
-                (CountedLevel::Landline, "same_landline"),
-            ],
+            ComparisonKind::Phone { .. } => &[(CountedLevel::Mobile, "same_mobile")],
             ComparisonKind::Address { .. } => &[(CountedLevel::StreetNumber, "same_street_number")],
             _ => &[],
         }
+    }
+
+    /// Whether the level's `u` is also counted among pairs whose family
+    /// names differ: contacts a person keeps through a change of name.
+    fn conditioned_on_family(self) -> bool {
+        matches!(self, CountedLevel::Email | CountedLevel::Mobile)
     }
 
     /// The hashes of `record`'s values that agree at this level, pushed to
@@ -62,14 +73,11 @@ impl CountedLevel {
                     .filter(|e| e.identifying && !generic.is_generic_email(e))
                     .map(|e| hash_bytes(e.normalized.as_bytes())),
             ),
-            CountedLevel::Mobile | CountedLevel::Landline => out.extend(
+            CountedLevel::Mobile => out.extend(
                 record
                     .phones
                     .iter()
-                    .filter(|p| {
-                        (p.kind == PhoneKind::Mobile) == (self == CountedLevel::Mobile)
-                            && !generic.is_generic_phone(p)
-                    })
+                    .filter(|p| p.kind == PhoneKind::Mobile && !generic.is_generic_phone(p))
                     .map(|p| hash_bytes(p.e164.as_bytes())),
             ),
             CountedLevel::StreetNumber => out.extend(
@@ -131,11 +139,25 @@ pub(super) fn with_counted_exact_u(
     if all_pairs < 1.0 || report.pairs == 0 {
         return model;
     }
-    for ((comparison, setting), &observed) in model
+    // The family-name comparison, its `else` level and its share of
+    // non-null random pairs: the condition of the conditional `u`.
+    let family_else = settings
+        .comparisons
+        .iter()
+        .position(|c| matches!(c.kind, ComparisonKind::FamilyName { .. }))
+        .and_then(|family| {
+            let observed = *report.observed.get(family)?;
+            let levels = model.comparisons.get(family)?.level_names.len();
+            let else_level = u8::try_from(levels.checked_sub(1)?).ok()?;
+            (observed > 0).then(|| (family, else_level, observed as f64 / report.pairs as f64))
+        });
+    let mut conditional = Vec::new();
+    for (position, ((comparison, setting), &observed)) in model
         .comparisons
         .iter_mut()
         .zip(&settings.comparisons)
         .zip(&report.observed)
+        .enumerate()
     {
         if observed == 0 {
             continue;
@@ -157,6 +179,19 @@ pub(super) fn with_counted_exact_u(
             // One pseudo-pair, as Laplace smoothing adds one observation:
             // a level no two records share keeps a small positive `u`.
             let share = (sharing_pairs(hashes) + 1.0) / all_pairs;
+            if let Some((family, else_level, family_share)) = family_else
+                && level.conditioned_on_family()
+                && let Ok(level_index) = u8::try_from(index)
+            {
+                let differ = family_differs_share(level, records, generic, all_pairs);
+                conditional.push(ConditionalU {
+                    comparison: position,
+                    level: level_index,
+                    when: family,
+                    when_level: else_level,
+                    u: (differ / (non_null_share * family_share)).min(0.5),
+                });
+            }
             // At most one half: a share this large would mean the sample
             // saw the comparison non-null far less often than the records
             // hold values (a tiny sample), and an exact agreement that half
@@ -165,7 +200,58 @@ pub(super) fn with_counted_exact_u(
         }
         rescale(&mut comparison.u, &replaced);
     }
+    model.conditional_u = conditional;
     model
+}
+
+/// The share of all record pairs that agree at `level` and hold family
+/// names, none in common (one pseudo-pair added, as for the level's `u`).
+fn family_differs_share(
+    level: CountedLevel,
+    records: &[NormalizedRecord],
+    generic: &GenericValues,
+    all_pairs: f64,
+) -> f64 {
+    let (values, with_family): (Vec<u64>, Vec<u64>) = records
+        .par_iter()
+        .filter(|record| record.names.iter().any(|n| !n.family.is_empty()))
+        .fold(
+            || (Vec::new(), Vec::new()),
+            |(mut values, mut with_family), record| {
+                let start = values.len();
+                level.values(record, generic, &mut values);
+                let mut families: Vec<u64> = record
+                    .names
+                    .iter()
+                    .filter(|n| !n.family.is_empty())
+                    .map(|n| hash_bytes(n.family.as_bytes()))
+                    .collect();
+                families.sort_unstable();
+                families.dedup();
+                for &value in &values[start..] {
+                    with_family.extend(families.iter().map(|f| hash_pair(value, *f)));
+                }
+                (values, with_family)
+            },
+        )
+        .reduce(
+            || (Vec::new(), Vec::new()),
+            |(mut a, mut b), (c, d)| {
+                a.extend(c);
+                b.extend(d);
+                (a, b)
+            },
+        );
+    let differ = (sharing_pairs(values) - sharing_pairs(with_family)).max(0.0);
+    (differ + 1.0) / all_pairs
+}
+
+/// One hash of a value's hash and a family name's.
+fn hash_pair(value: u64, family: u64) -> u64 {
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&value.to_le_bytes());
+    bytes[8..].copy_from_slice(&family.to_le_bytes());
+    hash_bytes(&bytes)
 }
 
 /// Sets `u[index] = value` for each replacement and scales the other
@@ -210,6 +296,105 @@ mod tests {
             b.phone(phone).unwrap();
         }
         normalize(&b.into_record())
+    }
+
+    fn named(id: usize, family: &str, email: &str) -> NormalizedRecord {
+        let mut b = Record::builder(SourceKey::new(Channel::Web, format!("{id}")).unwrap());
+        b.given_name("Camille").unwrap();
+        b.family_name(family).unwrap();
+        b.email(email).unwrap();
+        normalize(&b.into_record())
+    }
+
+    #[test]
+    fn email_shared_under_two_family_names_gets_its_own_u() {
+        let settings = ComparisonSettings::default();
+        let position = |wanted: fn(&ComparisonKind) -> bool| {
+            settings
+                .comparisons
+                .iter()
+                .position(|c| wanted(&c.kind))
+                .unwrap()
+        };
+        let email = position(|k| matches!(k, ComparisonKind::Email { .. }));
+        let family = position(|k| matches!(k, ComparisonKind::FamilyName { .. }));
+        let mut records: Vec<NormalizedRecord> = (0..100)
+            .map(|i| named(i, &format!("Nom{i}"), &format!("person{i}@orange.fr")))
+            .collect();
+        // A household: one email, one family name (no pair with differing
+        // names)...
+        records[1] = named(1, "Nom0", "person0@orange.fr");
+        // ... and one email under two family names, three records: two of
+        // its three pairs differ in name.
+        records[2] = named(2, "Martin", "famille@orange.fr");
+        records[3] = named(3, "Martin", "famille@orange.fr");
+        records[4] = named(4, "Durand", "famille@orange.fr");
+        let model = crate::resolver::default_model(&crate::resolver::Settings::default());
+        let mut report = UEstimateReport {
+            pairs: 1000,
+            observed: vec![0; model.comparisons.len()],
+        };
+        report.observed[email] = 1000;
+        report.observed[family] = 1000;
+        let counted = with_counted_exact_u(
+            &model,
+            &settings,
+            &records,
+            &GenericValues::default(),
+            &report,
+        );
+        let [conditional] = counted.conditional_u.as_slice() else {
+            panic!("one conditional u expected: {:?}", counted.conditional_u);
+        };
+        assert_eq!((conditional.comparison, conditional.when), (email, family));
+        assert_eq!(
+            counted.comparisons[email].level_name(conditional.level),
+            "exact"
+        );
+        assert_eq!(
+            counted.comparisons[family].level_name(conditional.when_level),
+            "else"
+        );
+        // Two differing pairs plus the pseudo-pair, of 4,950 (all with both
+        // family names known).
+        assert!(
+            (conditional.u - 3.0 / 4950.0).abs() < 1e-12,
+            "{conditional:?}"
+        );
+        // The email's own u counts every sharing pair: 1 + 3, plus one.
+        let exact = usize::from(conditional.level);
+        assert!((counted.comparisons[email].u[exact] - 5.0 / 4950.0).abs() < 1e-12);
+        // Scored, the pair under two names weighs more than the email alone.
+        let mut levels = vec![0u8; counted.comparisons.len()];
+        levels[email] = conditional.level;
+        let same_name = counted.match_weight(&levels);
+        levels[family] = conditional.when_level;
+        let other_name = counted.match_weight(&levels);
+        let family_else = counted.comparisons[family].partial_weight(conditional.when_level, None);
+        assert!(
+            other_name - family_else > same_name,
+            "{other_name} {same_name}"
+        );
+        counted.validate().unwrap();
+    }
+
+    #[test]
+    fn the_default_model_names_levels_as_its_comparisons_do() {
+        let settings = crate::resolver::Settings::default();
+        let model = crate::resolver::default_model(&settings);
+        for (comparison, setting) in model
+            .comparisons
+            .iter()
+            .zip(&settings.comparisons.comparisons)
+        {
+            assert_eq!(comparison.level_names, setting.level_names());
+        }
+        let phone = model
+            .comparisons
+            .iter()
+            .find(|c| c.name == "phone")
+            .unwrap();
+        assert_eq!(phone.level_name(1), "same_mobile");
     }
 
     #[test]

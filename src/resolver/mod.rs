@@ -530,6 +530,19 @@ fn default_model(settings: &Settings) -> Model {
         .map(|c| c.name.as_str())
         .collect();
     let mut model = Model::default_for(&settings.comparisons.shape(), &names);
+    // The comparisons' own level names (`same_mobile`, not `fuzzy 1`): a
+    // saved model reads as its comparisons do, and training finds its
+    // levels by name.
+    for (comparison, setting) in model
+        .comparisons
+        .iter_mut()
+        .zip(&settings.comparisons.comparisons)
+    {
+        let names = setting.level_names();
+        if names.len() == comparison.level_names.len() {
+            comparison.level_names = names;
+        }
+    }
     if settings.training.term_frequency {
         for (comparison, kind) in model
             .comparisons

@@ -49,7 +49,7 @@ mod tests;
 
 pub use explain::{Explanation, ExplanationTerm};
 pub use model::{
-    ComparisonModel, DEFAULT_PRIOR, Model, PROBABILITY_FLOOR, TermFrequencyAdjustment,
-    probability_from_weight,
+    ComparisonModel, ConditionalU, DEFAULT_PRIOR, Model, PROBABILITY_FLOOR,
+    TermFrequencyAdjustment, probability_from_weight,
 };
 pub use train::{EmOptions, MCeiling, TrainingReport, UEstimateReport, estimate_u, train_em};

@@ -197,18 +197,25 @@ impl ComparisonModel {
     ///
     /// 0 for the null level and for a level the model does not have (no evidence).
     pub fn partial_weight(&self, level: u8, term_frequency: Option<f64>) -> f64 {
-        self.evidence(level, term_frequency)
+        self.evidence(level, term_frequency, None)
             .map_or(0.0, |evidence| evidence.weight)
     }
 
-    /// The evidence of one level, `None` when it carries none (null or unknown level).
-    pub(crate) fn evidence(&self, level: u8, term_frequency: Option<f64>) -> Option<Evidence> {
+    /// The evidence of one level, `None` when it carries none (null or
+    /// unknown level); `conditional_u` replaces the level's `u` (see
+    /// [`ConditionalU`]).
+    pub(crate) fn evidence(
+        &self,
+        level: u8,
+        term_frequency: Option<f64>,
+        conditional_u: Option<f64>,
+    ) -> Option<Evidence> {
         let index = usize::from(level);
         if index == 0 || index >= self.levels() {
             return None;
         }
         let m = sane_probability(self.m[index]);
-        let u = sane_probability(self.u[index]);
+        let u = sane_probability(conditional_u.unwrap_or(self.u[index]));
         let mut weight = (m / u).log2();
         let mut used_frequency = None;
         if index == 1 {
@@ -377,12 +384,60 @@ pub struct Model {
     pub prior: f64,
     /// One entry per comparison, in the order of the comparison vectors.
     pub comparisons: Vec<ComparisonModel>,
+    /// Levels whose `u` depends on another comparison's level (see
+    /// [`ConditionalU`]); empty in an untrained model.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditional_u: Vec<ConditionalU>,
+}
+
+/// The `u` of one level among the non-matching pairs where another
+/// comparison is at one level, used instead of the level's own `u` there.
+///
+/// Fellegi–Sunter multiplies the comparisons' odds as if they were
+/// independent. Among non-matching pairs they are not: two different
+/// persons who share an email or a mobile number are nearly always a
+/// household, with one family name. Two records sharing a mobile under two
+/// family names are far rarer among non-matches than the email's `u` alone
+/// says, and far commoner among matches (a married name): the independent
+/// product weighed such pairs, which are nearly all matches, below the
+/// threshold. Training counts these `u` from the records' values (see
+/// `resolver::exact_u`).
+///
+/// ```
+/// use omnicanal::score::{ConditionalU, Model};
+/// let mut model = Model::default_for(&[4, 4], &["email", "family_name"]);
+/// let plain = model.match_weight(&[1, 3]);
+/// // `email` `exact` is a hundred times rarer among non-matches when the
+/// // family names differ.
+/// let u = model.comparisons[0].u[1] / 100.0;
+/// model.conditional_u.push(ConditionalU { comparison: 0, level: 1, when: 1, when_level: 3, u });
+/// assert!((model.match_weight(&[1, 3]) - plain - 100f64.log2()).abs() < 1e-9);
+/// // Elsewhere the level keeps its own u.
+/// assert_eq!(model.match_weight(&[1, 1]), Model::default_for(&[4, 4], &[]).match_weight(&[1, 1]));
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConditionalU {
+    /// The comparison (index in [`Model::comparisons`]) whose level's `u`
+    /// this replaces.
+    pub comparison: usize,
+    /// That level.
+    pub level: u8,
+    /// The comparison that conditions it.
+    pub when: usize,
+    /// The level `when` must be at.
+    pub when_level: u8,
+    /// `u` of `level` among non-matching pairs with `when` at `when_level`.
+    pub u: f64,
 }
 
 impl Model {
     /// A model from its parts (not validated; see [`Model::validate`]).
     pub fn new(prior: f64, comparisons: Vec<ComparisonModel>) -> Self {
-        Model { prior, comparisons }
+        Model {
+            prior,
+            comparisons,
+            conditional_u: Vec::new(),
+        }
     }
 
     /// An untrained model with sensible weights for comparisons of the given
@@ -417,6 +472,7 @@ impl Model {
         Model {
             prior: DEFAULT_PRIOR,
             comparisons,
+            conditional_u: Vec::new(),
         }
     }
 
@@ -444,7 +500,42 @@ impl Model {
         self.comparisons
             .iter()
             .enumerate()
-            .try_for_each(|(position, comparison)| comparison.validate(position))
+            .try_for_each(|(position, comparison)| comparison.validate(position))?;
+        for (position, c) in self.conditional_u.iter().enumerate() {
+            let has_level = |comparison: usize, level: u8| {
+                level > 0
+                    && self
+                        .comparisons
+                        .get(comparison)
+                        .is_some_and(|m| usize::from(level) < m.levels())
+            };
+            let reason = if !has_level(c.comparison, c.level) {
+                Some("its comparison or level does not exist")
+            } else if !has_level(c.when, c.when_level) || c.when == c.comparison {
+                Some("its condition names no other comparison's level")
+            } else if !(c.u > 0.0 && c.u <= 1.0) {
+                Some("its u is outside (0, 1]")
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                return Err(Error::new(ErrorKind::Config {
+                    reason: format!("conditional u {position}: {reason}"),
+                }));
+            }
+        }
+        Ok(())
+    }
+
+    /// The [`ConditionalU`] of comparison `i` at `level` in a pair at
+    /// `levels`, if one applies (the first listed).
+    fn conditional_u_of(&self, i: usize, level: u8, levels: &[u8]) -> Option<f64> {
+        self.conditional_u
+            .iter()
+            .find(|c| {
+                c.comparison == i && c.level == level && levels.get(c.when) == Some(&c.when_level)
+            })
+            .map(|c| c.u)
     }
 
     /// The prior log-odds in bits, `log2(λ / (1 − λ))`: the match weight of a
@@ -484,7 +575,8 @@ impl Model {
         let mut weight = self.prior_weight();
         for (i, (comparison, &level)) in self.comparisons.iter().zip(levels).enumerate() {
             let frequency = term_frequencies.get(i).copied().flatten();
-            if let Some(evidence) = comparison.evidence(level, frequency) {
+            let conditional = self.conditional_u_of(i, level, levels);
+            if let Some(evidence) = comparison.evidence(level, frequency, conditional) {
                 weight += evidence.weight;
             }
         }
@@ -529,7 +621,8 @@ impl Model {
             .map(|(i, comparison)| {
                 let level = levels.get(i).copied().unwrap_or(0);
                 let frequency = term_frequencies.get(i).copied().flatten();
-                let evidence = comparison.evidence(level, frequency);
+                let conditional = self.conditional_u_of(i, level, levels);
+                let evidence = comparison.evidence(level, frequency, conditional);
                 if let Some(evidence) = evidence {
                     match_weight += evidence.weight;
                 }
