@@ -416,6 +416,66 @@ fn diagnose(
     eprintln!(
         "missed true pairs: {missed}: not blocked {not_blocked}, below threshold {below}, other {refused_or_other}"
     );
+    // Refusals that kept one person apart, by guard and by the levels of the
+    // two records the guard found in conflict.
+    let mut refusals: HashMap<String, u64> = HashMap::new();
+    for refused in resolution.clustering.refused() {
+        let (a, b) = (refused.edge.a, refused.edge.b);
+        if truth[a.index()].person != truth[b.index()].person {
+            continue;
+        }
+        let (kind, (x, y)) = match &refused.reason {
+            omnicanal::cluster::RefusalReason::ConflictingStrongFacts { records } => {
+                ("strong facts", *records)
+            }
+            omnicanal::cluster::RefusalReason::Household { records } => ("household", *records),
+            omnicanal::cluster::RefusalReason::ConflictingNames { records } => ("names", *records),
+            _ => ("other", (a, b)),
+        };
+        let same = truth[x.index()].person == truth[y.index()].person;
+        let ex = resolver.explain_pair(&resolution.model, &resolution.population, records, x, y)?;
+        let levels: Vec<String> = ex
+            .levels
+            .iter()
+            .filter(|(_, l)| l != "null")
+            .map(|(c, l)| format!("{c}={l}"))
+            .collect();
+        if same && refusals.len() < n * 3 {
+            eprintln!(
+                "  refused {kind}: {:?} / {:?}",
+                records[x.index()]
+                    .names
+                    .iter()
+                    .map(|p| (&p.given, &p.given_canonical, &p.family))
+                    .collect::<Vec<_>>(),
+                records[y.index()]
+                    .names
+                    .iter()
+                    .map(|p| (&p.given, &p.given_canonical, &p.family))
+                    .collect::<Vec<_>>()
+            );
+        }
+        *refusals
+            .entry(format!(
+                "refused by {kind} (conflict {}): {}",
+                if same {
+                    "within the person"
+                } else {
+                    "with another person"
+                },
+                levels.join(" ")
+            ))
+            .or_default() += 1;
+    }
+    let mut refusals: Vec<_> = refusals.into_iter().collect();
+    refusals.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    eprintln!(
+        "true edges refused: {}",
+        refusals.iter().map(|(_, c)| c).sum::<u64>()
+    );
+    for (pattern, count) in refusals.iter().take(n).rev() {
+        eprintln!("{count:>7}  {pattern}");
+    }
     let wrong: Vec<_> = resolution
         .clustering
         .accepted()
