@@ -165,7 +165,7 @@ fn civility_of_token(token: &str) -> Option<Civility> {
 
 /// Leading family-name particles. `der`/`den` follow `van`/`von`; `l` is the
 /// elided `le` of `L'Hermite`.
-fn is_particle(token: &str) -> bool {
+pub(crate) fn is_particle(token: &str) -> bool {
     matches!(
         token,
         "de" | "du"
