@@ -52,8 +52,11 @@
 //!    **write** `customers.csv` and build the per-customer timelines
 //!    (`TimelinesBuilder::build`: the store `Timelines::build` would make).
 //! 5. **profiles** — one golden profile per customer (`omnicanal::profile`),
-//!    with its activity when there are events, built and written a slice of
-//!    customers at a time; then the records are dropped.
+//!    with its activity when there are events, built and written as JSON
+//!    (`Profile::write_json`) a slice of customers at a time, in parallel,
+//!    while a writer thread writes the slices before in order
+//!    (`output::write_ordered`, which also writes `customers.csv` and
+//!    `timelines.jsonl`); then the records are dropped.
 //! 6. **write** — `timelines.jsonl` and `orphan_events.csv` from the
 //!    timelines' store.
 //!

@@ -1,6 +1,7 @@
 //! Building profiles: gather every value of a customer's records, group by
 //! normalized form, rank by the survivorship rules.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use jiff::Timestamp;
@@ -15,7 +16,7 @@ use super::{
 use crate::block::GenericValues;
 use crate::cluster::{ClusterIndex, Clustering, CustomerId};
 use crate::normalize::name::Civility;
-use crate::normalize::text::fold;
+use crate::normalize::text::fold_into;
 use crate::normalize::{NormalizedRecord, PhoneKind};
 use crate::record::{Channel, Record, RecordId};
 use crate::timeline::{Event, Money, Timelines};
@@ -123,12 +124,17 @@ impl<'a> ProfileBuilder<'a> {
         let mut last_event: Vec<Option<Timestamp>> = vec![None; ids.len()];
         let mut activity = ActivityBuilder::default();
         if let Some(timelines) = self.timelines {
-            for event in timelines.timeline(cluster).iter() {
-                let at = event.timestamp();
-                activity.add(at, event.channel(), event.amount());
+            let timeline = timelines.timeline(cluster);
+            // Two passes: an event's record is a lookup in a table indexed
+            // by source key, a cache miss; in a loop doing little else the
+            // processor waits for several at once.
+            for event in timeline.iter() {
                 if let Ok(i) = ids.binary_search(&event.record()) {
-                    last_event[i] = last_event[i].max(Some(at));
+                    last_event[i] = last_event[i].max(Some(event.timestamp()));
                 }
+            }
+            for event in timeline.iter() {
+                activity.add(event.timestamp(), event.channel(), event.amount());
             }
         }
         let members = ids
@@ -257,38 +263,64 @@ impl ActivityBuilder {
     }
 }
 
-/// One value seen in one record: the value, where, and whether it
-/// identifies nobody.
-type Seen<T> = (T, Provenance, bool);
+/// One value seen in one record, borrowed from the record until its group is
+/// known: the value's key, the record (its index in the members), and
+/// whether it identifies nobody.
+struct Seen<K> {
+    key: K,
+    member: usize,
+    generic: bool,
+}
 
-/// Groups values equal under `same` (sources sorted, deduplicated),
-/// merging the values of a group with `merge`.
-fn group<T>(
-    mut seen: Vec<Seen<T>>,
-    same: impl Fn(&T, &T) -> Ordering,
-    merge: impl Fn(&mut T, T),
-) -> Vec<Sourced<T>> {
-    seen.sort_by(|a, b| same(&a.0, &b.0).then_with(|| a.1.cmp(&b.1)));
-    let mut out: Vec<Sourced<T>> = Vec::with_capacity(seen.len());
-    for (value, provenance, generic) in seen {
-        match out.last_mut() {
-            Some(last) if same(&last.value, &value) == Ordering::Equal => {
-                merge(&mut last.value, value);
-                last.last_seen = last.last_seen.max(provenance.last_seen);
-                last.generic |= generic;
-                if last.sources.last().map(|p| &p.source) != Some(&provenance.source) {
-                    last.sources.push(provenance);
-                }
+/// Groups values equal under `same` (sources sorted, deduplicated), merging
+/// the keys of a group with `merge`; each group's value is made once, by
+/// `value`, from its merged key. The values are sorted and merged borrowed
+/// (a record's provenance by its index in `provenances`), so a value
+/// carried by several records costs one owned copy, not one per record.
+fn group<K, V>(
+    mut seen: Vec<Seen<K>>,
+    provenances: &[Provenance],
+    same: impl Fn(&K, &K) -> Ordering,
+    merge: impl Fn(&mut K, K),
+    value: impl Fn(K) -> V,
+) -> Vec<Sourced<V>> {
+    let provenance = |member: usize| &provenances[member];
+    seen.sort_by(|a, b| {
+        same(&a.key, &b.key).then_with(|| provenance(a.member).cmp(provenance(b.member)))
+    });
+    let mut out: Vec<Sourced<V>> = Vec::new();
+    let mut seen = seen.into_iter().peekable();
+    while let Some(first) = seen.next() {
+        let mut key = first.key;
+        let mut generic = first.generic;
+        let mut last_seen = provenance(first.member).last_seen;
+        let mut sources = vec![provenance(first.member).clone()];
+        while let Some(next) = seen.next_if(|next| same(&key, &next.key) == Ordering::Equal) {
+            let p = provenance(next.member);
+            merge(&mut key, next.key);
+            last_seen = last_seen.max(p.last_seen);
+            generic |= next.generic;
+            if sources.last().map(|s| &s.source) != Some(&p.source) {
+                sources.push(p.clone());
             }
-            _ => out.push(Sourced {
-                value,
-                last_seen: provenance.last_seen,
-                sources: vec![provenance],
-                generic,
-            }),
         }
+        out.push(Sourced {
+            value: value(key),
+            sources,
+            last_seen,
+            generic,
+        });
     }
     out
+}
+
+/// A name as seen in one record: folded forms and spellings borrowed from
+/// the record where they can be.
+struct NameKey<'a> {
+    given_folded: &'a str,
+    family_folded: Cow<'a, str>,
+    given: Cow<'a, str>,
+    family: Cow<'a, str>,
 }
 
 /// The profile from its members (any order) and summed events.
@@ -302,14 +334,19 @@ pub(crate) fn assemble(
     // Key order first: everything below then sees the same sequence whatever
     // order the records came in.
     members.sort_by(|a, b| a.0.normalized.key.cmp(&b.0.normalized.key));
-    let provenance = |m: &Member<'_>, last_event: Option<Timestamp>| Provenance {
-        source: m.normalized.key.clone(),
-        last_seen: m
-            .normalized
-            .updated_at
-            .max(m.normalized.created_at)
-            .max(last_event),
-    };
+    // One provenance per record, cloned only into the groups of its values.
+    let provenances: Vec<Provenance> = members
+        .iter()
+        .map(|(m, last_event)| Provenance {
+            source: m.normalized.key.clone(),
+            last_seen: m
+                .normalized
+                .updated_at
+                .max(m.normalized.created_at)
+                .max(*last_event),
+        })
+        .collect();
+    let last_seen = provenances.iter().map(|p| p.last_seen).max().flatten();
 
     let mut names = Vec::new();
     let mut births = Vec::new();
@@ -317,91 +354,106 @@ pub(crate) fn assemble(
     let mut emails = Vec::new();
     let mut addresses = Vec::new();
     let mut identifiers = Vec::new();
-    let mut last_seen = None;
-    for &(member, last_event) in &members {
+    // Folded text of the raw names, reused by every `spelling` call.
+    let mut folded = String::new();
+    for (i, (member, _)) in members.iter().enumerate() {
         let n = member.normalized;
-        let p = provenance(&member, last_event);
-        last_seen = last_seen.max(p.last_seen);
         for name in &n.names {
-            let family_folded = if name.particles.is_empty() {
-                name.family.as_str().to_owned()
+            let family_folded: Cow<'_, str> = if name.particles.is_empty() {
+                Cow::Borrowed(&name.family)
             } else if name.family.is_empty() {
-                name.particles.as_str().to_owned()
+                Cow::Borrowed(&name.particles)
             } else {
-                format!("{} {}", name.particles, name.family)
+                Cow::Owned(format!("{} {}", name.particles, name.family))
             };
             if name.given.is_empty() && family_folded.is_empty() {
                 continue;
             }
             let raw = member.raw.unwrap_or_else(RawNames::none);
-            let (given_fields, family_fields, full) = (raw.given, raw.family, raw.full);
-            let value = NameValue {
-                given: spelling(&name.given, given_fields, full),
-                family: spelling(&family_folded, family_fields, full),
-                given_folded: name.given.as_str().to_owned(),
+            let key = NameKey {
+                given: spelling(&name.given, raw.given, raw.full, &mut folded),
+                family: spelling(&family_folded, raw.family, raw.full, &mut folded),
+                given_folded: &name.given,
                 family_folded,
             };
-            names.push((value, p.clone(), false));
+            names.push(Seen {
+                key,
+                member: i,
+                generic: false,
+            });
         }
         if let Some(birth) = n.birth {
-            births.push((birth, p.clone(), false));
+            births.push(Seen {
+                key: birth,
+                member: i,
+                generic: false,
+            });
         }
         for phone in &n.phones {
-            let value = PhoneValue {
-                e164: phone.e164.as_str().to_owned(),
-                kind: match phone.kind {
-                    PhoneKind::Mobile => LineKind::Mobile,
-                    PhoneKind::Landline => LineKind::Landline,
-                    PhoneKind::Other => LineKind::Other,
-                },
-            };
             let is_generic = generic.is_some_and(|g| g.is_generic_phone(phone));
-            phones.push((value, p.clone(), is_generic));
+            phones.push(Seen {
+                key: (phone.e164.as_str(), phone.kind),
+                member: i,
+                generic: is_generic,
+            });
         }
         for email in &n.emails {
-            let value = EmailValue {
-                normalized: email.normalized.as_str().to_owned(),
-                address: email.raw.as_str().to_owned(),
-            };
             let is_generic =
                 !email.identifying || generic.is_some_and(|g| g.is_generic_email(email));
-            emails.push((value, p.clone(), is_generic));
+            emails.push(Seen {
+                key: (email.normalized.as_str(), email.raw.as_str()),
+                member: i,
+                generic: is_generic,
+            });
         }
         for address in &n.addresses {
-            let value = AddressValue {
-                postcode: address.postcode.as_deref().map(str::to_owned),
-                city: address.city.as_deref().map(str::to_owned),
-                street: address.street.as_deref().map(str::to_owned),
-                number: address.number,
-                number_suffix: address.number_suffix.as_deref().map(str::to_owned),
-                country: address.country,
-            };
             let is_generic = generic.is_some_and(|g| g.is_generic_address(address));
-            addresses.push((value, p.clone(), is_generic));
+            // `AddressValue`'s fields in its declaration order, so that
+            // tuples compare as its derived `Ord` does.
+            let key = (
+                address.postcode.as_deref(),
+                address.city.as_deref(),
+                address.street.as_deref(),
+                address.number,
+                address.number_suffix.as_deref(),
+                address.country,
+            );
+            addresses.push(Seen {
+                key,
+                member: i,
+                generic: is_generic,
+            });
         }
         for (kind, value) in &n.identifiers {
             let is_generic = generic.is_some_and(|g| g.is_generic_identifier(kind, value));
-            let value = IdentifierValue {
-                kind: kind.clone(),
-                value: value.as_str().to_owned(),
-            };
-            identifiers.push((value, p.clone(), is_generic));
+            identifiers.push(Seen {
+                key: (kind, value.as_str()),
+                member: i,
+                generic: is_generic,
+            });
         }
     }
 
     let mut names = group(
         names,
-        |a: &NameValue, b: &NameValue| {
-            (&a.given_folded, &a.family_folded).cmp(&(&b.given_folded, &b.family_folded))
+        &provenances,
+        |a: &NameKey<'_>, b: &NameKey<'_>| {
+            (a.given_folded, &a.family_folded).cmp(&(b.given_folded, &b.family_folded))
         },
         |kept, other| {
             kept.given = richer(std::mem::take(&mut kept.given), other.given);
             kept.family = richer(std::mem::take(&mut kept.family), other.family);
         },
+        |key| NameValue {
+            given_folded: key.given_folded.to_owned(),
+            family_folded: key.family_folded.into_owned(),
+            given: key.given.into_owned(),
+            family: key.family.into_owned(),
+        },
     );
     names.sort_by(|a, b| compare(&rules.name, name_completeness, a, b));
 
-    let mut birth_dates = group(births, Ord::cmp, |_, _| {});
+    let mut birth_dates = group(births, &provenances, Ord::cmp, |_, _| {}, |date| date);
     birth_dates.sort_by(|a, b| {
         compare(
             &rules.birth_date,
@@ -413,35 +465,65 @@ pub(crate) fn assemble(
 
     let mut phones = group(
         phones,
-        |a: &PhoneValue, b: &PhoneValue| a.e164.cmp(&b.e164),
+        &provenances,
+        |a, b| a.0.cmp(b.0),
         |_, _| {},
+        |(e164, kind)| PhoneValue {
+            e164: e164.to_owned(),
+            kind: match kind {
+                PhoneKind::Mobile => LineKind::Mobile,
+                PhoneKind::Landline => LineKind::Landline,
+                PhoneKind::Other => LineKind::Other,
+            },
+        },
     );
     phones.sort_by(|a, b| compare(&rules.phone, |_| 0, a, b));
 
     let mut emails = group(
         emails,
-        |a: &EmailValue, b: &EmailValue| a.normalized.cmp(&b.normalized),
-        |kept, other| {
-            if other.address < kept.address {
-                kept.address = other.address;
-            }
+        &provenances,
+        |a, b| a.0.cmp(b.0),
+        |kept, other| kept.1 = kept.1.min(other.1),
+        |(normalized, address)| EmailValue {
+            normalized: normalized.to_owned(),
+            address: address.to_owned(),
         },
     );
     emails.sort_by(|a, b| compare(&rules.email, |_| 0, a, b));
 
-    let mut addresses = group(addresses, Ord::cmp, |_, _| {});
+    let mut addresses = group(
+        addresses,
+        &provenances,
+        Ord::cmp,
+        |_, _| {},
+        |(postcode, city, street, number, number_suffix, country)| AddressValue {
+            postcode: postcode.map(str::to_owned),
+            city: city.map(str::to_owned),
+            street: street.map(str::to_owned),
+            number,
+            number_suffix: number_suffix.map(str::to_owned),
+            country,
+        },
+    );
     addresses.sort_by(|a, b| compare(&rules.address, |_| 0, a, b));
 
-    let identifiers = group(identifiers, Ord::cmp, |_, _| {});
+    let identifiers = group(
+        identifiers,
+        &provenances,
+        Ord::cmp,
+        |_, _| {},
+        |(kind, value)| IdentifierValue {
+            kind: kind.clone(),
+            value: value.to_owned(),
+        },
+    );
 
     let civility = civility_of(&members, names.first());
 
     Profile {
         customer_id,
-        records: members
-            .iter()
-            .map(|(m, _)| m.normalized.key.clone())
-            .collect(),
+        // The provenances' keys are the records' keys, in the same order.
+        records: provenances.into_iter().map(|p| p.source).collect(),
         civility,
         names,
         birth_dates,
@@ -524,7 +606,7 @@ fn richness(s: &str) -> (usize, bool) {
 
 /// The richer of two spellings of one folded name; ties go to the smaller
 /// string, so the choice does not depend on which came first.
-fn richer(a: String, b: String) -> String {
+fn richer<'a>(a: Cow<'a, str>, b: Cow<'a, str>) -> Cow<'a, str> {
     match richness(&a).cmp(&richness(&b)) {
         Ordering::Greater => a,
         Ordering::Less => b,
@@ -538,14 +620,24 @@ const MAX_RUN_WORDS: usize = 6;
 /// The spelling of a folded name part in a record's raw fields: a whole
 /// field whose fold is `target`, else a run of words of a full name whose
 /// fold is `target` (edges trimmed of punctuation); else `target`
-/// title-cased. Empty for an empty target.
-fn spelling(target: &str, fields: NameList<'_>, full_names: NameList<'_>) -> String {
+/// title-cased. Empty for an empty target. `folded` is scratch space.
+fn spelling<'a>(
+    target: &str,
+    fields: NameList<'a>,
+    full_names: NameList<'a>,
+    folded: &mut String,
+) -> Cow<'a, str> {
     if target.is_empty() {
-        return String::new();
+        return Cow::Borrowed("");
     }
+    let mut folds_to_target = |text: &str| {
+        folded.clear();
+        fold_into(text, folded);
+        (folded.as_str() == target, folded.len())
+    };
     for field in fields.iter() {
-        if fold(field) == target {
-            return field.trim().to_owned();
+        if folds_to_target(field).0 {
+            return Cow::Borrowed(field.trim());
         }
     }
     for full in full_names.iter() {
@@ -561,17 +653,17 @@ fn spelling(target: &str, fields: NameList<'_>, full_names: NameList<'_>) -> Str
                 let Some(run) = full.get(words[i].0..words[j].1) else {
                     continue;
                 };
-                let folded = fold(run);
-                if folded == target {
-                    return run.trim_matches(|c: char| !c.is_alphanumeric()).to_owned();
+                let (equal, folded_len) = folds_to_target(run);
+                if equal {
+                    return Cow::Borrowed(run.trim_matches(|c: char| !c.is_alphanumeric()));
                 }
-                if folded.len() > target.len() {
+                if folded_len > target.len() {
                     break;
                 }
             }
         }
     }
-    title_case(target)
+    Cow::Owned(title_case(target))
 }
 
 /// `jean francois de la fontaine` → `Jean Francois de la Fontaine`: particles

@@ -61,6 +61,7 @@
 //! ```
 
 mod build;
+mod json;
 mod names;
 mod rules;
 #[cfg(test)]
