@@ -15,10 +15,8 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::mpsc;
 
-use jiff::Timestamp;
-use jiff::tz::Offset;
 use omnicanal::normalize::NormalizedRecord;
-use omnicanal::profile::ProfileBuilder;
+use omnicanal::profile::{ProfileBuilder, write_json_timestamp};
 use omnicanal::timeline::{EventView, Orphan, OrphanReason, Timelines};
 use omnicanal::{ClusterIndex, Clustering, CustomerId, Error, ErrorKind, RecordId};
 use rayon::prelude::*;
@@ -264,7 +262,7 @@ fn event(
     out.extend_from_slice(b"{\"event_id\":");
     json_string(out, view.id());
     out.extend_from_slice(b",\"timestamp\":");
-    json_timestamp(out, view.timestamp());
+    write_json_timestamp(out, &view.timestamp());
     out.extend_from_slice(b",\"channel\":");
     json_string(out, view.channel().name());
     out.extend_from_slice(b",\"kind\":");
@@ -323,55 +321,6 @@ fn json_string(out: &mut Vec<u8>, value: &str) {
     let mut serializer = serde_json::Serializer::new(&mut *out);
     // Writing into a `Vec` cannot fail, nor can serializing a `str`.
     let _ = (&mut serializer).serialize_str(value);
-}
-
-/// A timestamp as its serialization writes it: RFC 3339 in UTC, jiff's
-/// `Display`, in quotes. Whole seconds of years 0 to 9999 — an export's
-/// timestamps — are written digit by digit (`Profile::write_json` does the
-/// same, checked against serde_json for any timestamp by the library's
-/// tests); the rest go through `Display`.
-fn json_timestamp(out: &mut Vec<u8>, at: Timestamp) {
-    let dt = Offset::UTC.to_datetime(at);
-    if at.subsec_nanosecond() != 0 || dt.year() < 0 {
-        // Writing into a `Vec` cannot fail.
-        let _ = write!(out, "\"{at}\"");
-        return;
-    }
-    let year = dt.year().unsigned_abs();
-    let two = |n: i8| {
-        let n = n.unsigned_abs();
-        [b'0' + n / 10, b'0' + n % 10]
-    };
-    let digit = |n: u16| b'0' + (n % 10) as u8;
-    let [mo0, mo1] = two(dt.month());
-    let [d0, d1] = two(dt.day());
-    let [h0, h1] = two(dt.hour());
-    let [mi0, mi1] = two(dt.minute());
-    let [s0, s1] = two(dt.second());
-    out.extend_from_slice(&[
-        b'"',
-        digit(year / 1000),
-        digit(year / 100),
-        digit(year / 10),
-        digit(year),
-        b'-',
-        mo0,
-        mo1,
-        b'-',
-        d0,
-        d1,
-        b'T',
-        h0,
-        h1,
-        b':',
-        mi0,
-        mi1,
-        b':',
-        s0,
-        s1,
-        b'Z',
-        b'"',
-    ]);
 }
 
 /// `orphan_events.csv`: `event_id,source_channel,source_id,reason` for every

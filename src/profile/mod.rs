@@ -78,6 +78,7 @@ use crate::record::{Channel, IdentifierKind, SourceKey};
 use crate::timeline::{Currency, Money};
 
 pub use build::{ProfileBuilder, build_profile};
+pub use json::write_json_timestamp;
 pub use names::TypedNames;
 pub use rules::{Strategy, SurvivorshipRules};
 
