@@ -415,10 +415,11 @@ fn run(options: Options) -> Result<(), Error> {
     let events = match event_rows {
         Some(event_rows) => {
             let index = RecordIndex::new(&records);
+            let renumber = erased.map(|erased| read::renumber_kept(&records, erased));
             let read = read::read_events(
                 event_rows,
                 &index,
-                erased,
+                renumber.as_deref(),
                 snapshot.is_some(),
                 &mut rejects,
                 &progress,
@@ -482,10 +483,10 @@ fn run(options: Options) -> Result<(), Error> {
     let built = match events {
         Some((packed, _, summary)) => {
             let building = progress.spinner("timelines", "build timelines");
-            let index = RecordIndex::new(&records);
+            // Every event was pushed attached to its record (or to none),
+            // in the numbering of the records kept: no key is looked up.
             let customer_of_record = customers.customer_of_record();
-            let built = packed.build(|key| index.exact(key), &customer_of_record)?;
-            drop(index);
+            let built = packed.build(|_| None, &customer_of_record)?;
             stages.push((
                 "timelines",
                 building.finish(&format!(
