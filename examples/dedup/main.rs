@@ -44,13 +44,16 @@
 //!    (`JobEvents::next_batch`: one thread splits rows while the previous
 //!    batch is parsed in parallel), each batch attached to the records (as
 //!    read, so an erased record's events are known as such and not sent by
-//!    their id to another record), stripped of erased records' events and
-//!    packed into compact columns (`TimelinesBuilder`, about 60 bytes an
+//!    their id to another record; one probe of a flat index per event,
+//!    `RecordIndex::attach_each`), stripped of erased records' events and
+//!    packed with their records, in the numbering of the records kept, into
+//!    compact columns (`TimelinesBuilder::push_attached`, about 60 bytes an
 //!    event beyond its strings) while the next batch is read. The events
 //!    are never all held as owned `Event`s (some 230 bytes each plus heap
 //!    strings), except for `--snapshot`, which takes them whole. Then
 //!    **write** `customers.csv` and build the per-customer timelines
-//!    (`TimelinesBuilder::build`: the store `Timelines::build` would make).
+//!    (`TimelinesBuilder::build`: the store `Timelines::build` would make;
+//!    the records being known, no key is looked up again).
 //! 5. **profiles** — one golden profile per customer (`omnicanal::profile`),
 //!    with its activity when there are events, built and written a slice of
 //!    customers at a time; then the records are dropped.

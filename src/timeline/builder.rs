@@ -434,13 +434,20 @@ impl TimelinesBuilder {
         // Tables over the placed events only, in order of first appearance
         // among them (what `Timelines::build` interns); every id column is
         // rewritten to the new ids.
-        let mut channel_map = Remap::new(self.channels.table.len());
-        let mut kind_map = Remap::new(self.kinds.table.len());
-        let mut currency_map = Remap::new(self.currencies.len());
-        let mut order_map = Remap::new(order_refs.len());
-        let mut store_map = Remap::new(stores.len());
-        let mut source_map = Remap::new(source_ids.len());
-        for i in 0..n {
+        //
+        // When every event is placed, the order of first appearance among
+        // the placed events is the order the ids were given in: every map
+        // is the identity and every table stays as interned, so the pass
+        // over the events (a random access per column into maps as long as
+        // the tables) and the copies of the tables are skipped.
+        let all_placed = resolved.iter().all(Result::is_ok);
+        let mut channel_map = Remap::new(self.channels.table.len(), all_placed);
+        let mut kind_map = Remap::new(self.kinds.table.len(), all_placed);
+        let mut currency_map = Remap::new(self.currencies.len(), all_placed);
+        let mut order_map = Remap::new(order_refs.len(), all_placed);
+        let mut store_map = Remap::new(stores.len(), all_placed);
+        let mut source_map = Remap::new(source_ids.len(), all_placed);
+        for i in (0..n).filter(|_| !all_placed) {
             let s = self.source[i];
             if resolved[s as usize].is_err() {
                 self.source[i] = NONE;
@@ -474,8 +481,8 @@ impl TimelinesBuilder {
             .iter()
             .map(|&c| self.currencies[c as usize])
             .collect();
-        let order_refs = order_map.table(&order_refs);
-        let stores = store_map.table(&stores);
+        let order_refs = order_map.table(order_refs);
+        let stores = store_map.table(stores);
         // The source table: placed keys, their channels interned in key order.
         let mut source_channels = SmallTable::<Channel>::default();
         let mut source_channel = Vec::with_capacity(source_map.order.len());
@@ -489,7 +496,7 @@ impl TimelinesBuilder {
                 source_record.push(record);
             }
         }
-        let mut source_ids = source_map.table(&source_ids);
+        let mut source_ids = source_map.table(source_ids);
         source_ids.shrink_to_fit();
 
         // Channel ids in name order, so that comparing ids compares names.
@@ -664,7 +671,15 @@ struct Remap {
 }
 
 impl Remap {
-    fn new(len: usize) -> Remap {
+    /// An empty map over `len` old ids, or the identity over them.
+    fn new(len: usize, identity: bool) -> Remap {
+        if identity {
+            let order: Vec<u32> = (0..len as u32).collect();
+            return Remap {
+                new_of: order.clone(),
+                order,
+            };
+        }
         Remap {
             new_of: vec![NONE; len],
             order: Vec::new(),
@@ -680,8 +695,14 @@ impl Remap {
         *slot
     }
 
-    /// The strings of `old` in new-id order.
-    fn table(&self, old: &StrTable) -> StrTable {
+    /// The strings of `old` in new-id order (`old` itself when that is its
+    /// order).
+    fn table(&self, old: StrTable) -> StrTable {
+        let identity = self.order.len() == old.len()
+            && self.order.iter().enumerate().all(|(i, &o)| o as usize == i);
+        if identity {
+            return old;
+        }
         let bytes = self.order.iter().map(|&o| old.get(o as usize).len()).sum();
         let mut table = StrTable::with_capacity(self.order.len(), bytes);
         for &o in &self.order {
