@@ -44,13 +44,16 @@
 //!    (`JobEvents::next_batch`: one thread splits rows while the previous
 //!    batch is parsed in parallel), each batch attached to the records (as
 //!    read, so an erased record's events are known as such and not sent by
-//!    their id to another record), stripped of erased records' events and
-//!    packed into compact columns (`TimelinesBuilder`, about 60 bytes an
+//!    their id to another record; one probe of a flat index per event,
+//!    `RecordIndex::attach_each`), stripped of erased records' events and
+//!    packed with their records, in the numbering of the records kept, into
+//!    compact columns (`TimelinesBuilder::push_attached`, about 60 bytes an
 //!    event beyond its strings) while the next batch is read. The events
 //!    are never all held as owned `Event`s (some 230 bytes each plus heap
 //!    strings), except for `--snapshot`, which takes them whole. Then
 //!    **write** `customers.csv` and build the per-customer timelines
-//!    (`TimelinesBuilder::build`: the store `Timelines::build` would make).
+//!    (`TimelinesBuilder::build`: the store `Timelines::build` would make;
+//!    the records being known, no key is looked up again).
 //! 5. **profiles** — one golden profile per customer (`omnicanal::profile`),
 //!    with its activity when there are events, built and written as JSON
 //!    (`Profile::write_json`) a slice of customers at a time, in parallel,
@@ -418,10 +421,11 @@ fn run(options: Options) -> Result<(), Error> {
     let events = match event_rows {
         Some(event_rows) => {
             let index = RecordIndex::new(&records);
+            let renumber = erased.map(|erased| read::renumber_kept(&records, erased));
             let read = read::read_events(
                 event_rows,
                 &index,
-                erased,
+                renumber.as_deref(),
                 snapshot.is_some(),
                 &mut rejects,
                 &progress,
@@ -485,10 +489,10 @@ fn run(options: Options) -> Result<(), Error> {
     let built = match events {
         Some((packed, _, summary)) => {
             let building = progress.spinner("timelines", "build timelines");
-            let index = RecordIndex::new(&records);
+            // Every event was pushed attached to its record (or to none),
+            // in the numbering of the records kept: no key is looked up.
             let customer_of_record = customers.customer_of_record();
-            let built = packed.build(|key| index.exact(key), &customer_of_record)?;
-            drop(index);
+            let built = packed.build(|_| None, &customer_of_record)?;
             stages.push((
                 "timelines",
                 building.finish(&format!(

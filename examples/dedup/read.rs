@@ -22,11 +22,11 @@ use omnicanal::io::{EventRow, JobEvents, JobFile, JobSources, Reject, RejectWrit
 use omnicanal::normalize::{NormalizedRecord, Normalizer};
 use omnicanal::profile::TypedNames;
 use omnicanal::timeline::{Event, TimelinesBuilder};
-use omnicanal::{Error, Record, SourceKey};
+use omnicanal::{Error, Record, RecordId, SourceKey};
 use rayon::prelude::*;
 
 use crate::progress::Progress;
-use crate::support::attach::RecordIndex;
+use crate::support::attach::{Attachment, RecordIndex};
 use crate::support::thousands;
 
 /// Rows per batch handed from the reader thread to the normalizers: large
@@ -226,10 +226,17 @@ pub struct EventsRead {
 const EVENT_CHUNK: usize = 16_384;
 
 /// Reads the events of `rows` (opened by `JobFile::read_events`), attaches
-/// each to its record through `index` (see `RecordIndex::attach`), drops
-/// the events of `erased` records, and packs the rest as they come: no
-/// more than two batches of events are ever held whole, unless
-/// `keep_whole` (for a snapshot). Rejects go to `rejects`.
+/// each to its record through `index` (see `RecordIndex::attach_each`),
+/// drops the events of erased records, and packs the rest as they come,
+/// each with its record (`TimelinesBuilder::push_attached`), so that the
+/// timelines' build needs no second lookup of the keys: no more than two
+/// batches of events are ever held whole, unless `keep_whole` (for a
+/// snapshot). Rejects go to `rejects`.
+///
+/// `renumber[r]` is the id record `r` of `index` has once the erased
+/// records are dropped, or `None` for an erased record (`renumber` is
+/// `None` when nothing was erased); the events are packed with those ids,
+/// the ones the customers are counted in.
 ///
 /// Two cores stay busy: while one batch is attached and packed (packing
 /// interns strings, one event after the other), the next is read and
@@ -237,7 +244,7 @@ const EVENT_CHUNK: usize = 16_384;
 pub fn read_events<W: Write + Send>(
     mut rows: JobEvents,
     index: &RecordIndex<'_>,
-    erased: Option<&HashSet<SourceKey>>,
+    renumber: Option<&[Option<RecordId>]>,
     keep_whole: bool,
     rejects: &mut RejectWriter<W>,
     progress: &Progress,
@@ -269,16 +276,25 @@ pub fn read_events<W: Write + Send>(
         }
         out.read += events.len() as u64;
         stage.inc(events.len() as u64);
-        out.attached_by_id += index.attach(&mut events);
-        for event in events {
-            if erased.is_some_and(|erased| erased.contains(&event.source)) {
-                out.erased += 1;
-                continue;
+        let attachments = index.attach_each(&mut events);
+        for (event, attachment) in events.into_iter().zip(attachments) {
+            if let Attachment::ById(_) = attachment {
+                out.attached_by_id += 1;
             }
+            let record = match (attachment.record(), renumber) {
+                (Some(r), Some(renumber)) => match renumber.get(r.index()).copied().flatten() {
+                    Some(kept) => Some(kept),
+                    None => {
+                        out.erased += 1;
+                        continue;
+                    }
+                },
+                (record, _) => record,
+            };
             if let Some(whole) = &mut out.whole {
                 whole.push(event.clone());
             }
-            out.packed.push(event)?;
+            out.packed.push_attached(event, record)?;
         }
         Ok(())
     };
@@ -291,4 +307,25 @@ pub fn read_events<W: Write + Send>(
     }
     out.took = stage.finish(&format!("{} rejects", thousands(out.rejects)));
     Ok(out)
+}
+
+/// For `read_events`: each record's id once the `erased` ones are dropped
+/// from `records` (in order, as the job drops them), `None` for an erased
+/// record.
+pub fn renumber_kept(
+    records: &[NormalizedRecord],
+    erased: &HashSet<SourceKey>,
+) -> Vec<Option<RecordId>> {
+    let mut next = 0u32;
+    records
+        .iter()
+        .map(|record| {
+            if erased.contains(&record.key) {
+                return None;
+            }
+            let id = RecordId(next);
+            next += 1;
+            Some(id)
+        })
+        .collect()
 }

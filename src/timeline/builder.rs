@@ -22,7 +22,7 @@ use super::store::{
     join_timestamp, split_timestamp,
 };
 use super::strings::{FastHasher, StrInterner, StrTable};
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::record::{Channel, RecordId, SourceKey};
 
 /// Values of a small owned table (channels, kinds) by id, in order of first
@@ -119,6 +119,15 @@ pub struct TimelinesBuilder {
     source_channels: SmallTable<Channel>,
     source_ids: Option<StrInterner>,
     source_channel: Vec<u32>,
+    /// Per distinct source key: its record when pushed attached
+    /// ([`push_attached`](TimelinesBuilder::push_attached)), [`UNATTACHED`]
+    /// when pushed attached to none, [`ASK`] when pushed by `push` (the
+    /// build's `record_of` decides).
+    source_record: Vec<u32>,
+    /// Per record (by its id): the index of its key among the distinct
+    /// source keys, or `NONE`. An attached event finds its key here, without
+    /// hashing or comparing its text.
+    key_of_record: Vec<u32>,
     /// The previous event's source key and its index: exports list a
     /// record's events together, so most keys are found without hashing.
     previous_source: Option<(SourceKey, u32)>,
@@ -166,6 +175,8 @@ impl TimelinesBuilder {
             + vec(&self.store)
             + vec(&self.source)
             + vec(&self.source_channel)
+            + vec(&self.source_record)
+            + vec(&self.key_of_record)
             + self.ids.memory_bytes()
             + vec(&self.attributes)
             + interned(&self.order_refs)
@@ -175,7 +186,59 @@ impl TimelinesBuilder {
 
     /// Packs one event; its sequence is its position among the events
     /// pushed. Fails only past [`MAX_EVENTS`](super::MAX_EVENTS) events.
+    /// The build asks its `record_of` for the event's record.
     pub fn push(&mut self, event: Event) -> Result<()> {
+        self.push_with(event, Attach::Ask)
+    }
+
+    /// Packs one event already attached to its record (`None`: to no record,
+    /// an orphan): the build places it there without asking its `record_of`.
+    ///
+    /// Every event attached to one record must carry that record's own
+    /// source key, as a caller that attaches by key gives (and sets the key
+    /// of an event it attaches otherwise to the record's): the key of the
+    /// first event attached to a record is then found by the record's id,
+    /// without hashing or comparing the key's text, and a later event of
+    /// that record with another key would be counted under the first. With
+    /// that, pushing events attached as `record_of` would attach them gives
+    /// the store `Timelines::build` gives (a law the tests check). Fails
+    /// past [`MAX_EVENTS`](super::MAX_EVENTS) events and for a record id of
+    /// `u32::MAX - 1` or more (no store holds that many records).
+    ///
+    /// ```
+    /// use omnicanal::timeline::{Event, EventKind, TimelinesBuilder};
+    /// use omnicanal::{Channel, ClusterIndex, RecordId, SourceKey};
+    ///
+    /// let web = SourceKey::new(Channel::Web, "A-77")?;
+    /// let mut builder = TimelinesBuilder::new();
+    /// builder.push_attached(Event {
+    ///     id: "CMD-1".into(),
+    ///     source: web,
+    ///     timestamp: "2024-03-01T10:00:00Z".parse()?,
+    ///     channel: Channel::Web,
+    ///     kind: EventKind::Order,
+    ///     amount: None,
+    ///     order_ref: Some("CMD-1".into()),
+    ///     store: None,
+    ///     attributes: vec![],
+    /// }, Some(RecordId(0)))?;
+    /// // Record 0 resolved into customer 0; no key is asked for.
+    /// let built = builder.build(|_| None, &[0])?;
+    /// assert!(built.orphans.is_empty());
+    /// assert_eq!(built.timelines.timeline(ClusterIndex(0)).count(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn push_attached(&mut self, event: Event, record: Option<RecordId>) -> Result<()> {
+        match record {
+            Some(RecordId(r)) if r >= UNATTACHED => Err(Error::new(ErrorKind::InvalidValue {
+                reason: "record id out of range".into(),
+            })),
+            Some(RecordId(r)) => self.push_with(event, Attach::To(r)),
+            None => self.push_with(event, Attach::ToNone),
+        }
+    }
+
+    fn push_with(&mut self, event: Event, attach: Attach) -> Result<()> {
         check_capacity(0, self.len() + 1)?;
         let index = self.len() as u32;
         let Event {
@@ -221,13 +284,39 @@ impl TimelinesBuilder {
             self.stores.get_or_insert_with(StrInterner::new).intern(&s)
         });
         self.store.push(store);
-        let source = self.source_index(source);
+        let source = self.attached_source_index(source, attach);
         self.source.push(source);
         self.ids.push(&id);
         if !attributes.is_empty() {
             self.attributes.push((index, attributes));
         }
         Ok(())
+    }
+
+    /// The index of the event's key among the distinct keys, and what is
+    /// known of its record.
+    fn attached_source_index(&mut self, key: SourceKey, attach: Attach) -> u32 {
+        let Attach::To(record) = attach else {
+            let index = self.source_index(key);
+            let known = &mut self.source_record[index as usize];
+            if *known == ASK && attach == Attach::ToNone {
+                *known = UNATTACHED;
+            }
+            return index;
+        };
+        let r = record as usize;
+        if let Some(&index) = self.key_of_record.get(r)
+            && index != NONE
+        {
+            return index;
+        }
+        let index = self.source_index(key);
+        if self.key_of_record.len() <= r {
+            self.key_of_record.resize(r + 1, NONE);
+        }
+        self.key_of_record[r] = index;
+        self.source_record[index as usize] = record;
+        index
     }
 
     fn source_index(&mut self, key: SourceKey) -> u32 {
@@ -241,6 +330,7 @@ impl TimelinesBuilder {
         let index = ids.intern_tagged(tag, &key.id);
         if index as usize == self.source_channel.len() {
             self.source_channel.push(tag);
+            self.source_record.push(ASK);
         }
         self.previous_source = Some((key, index));
         index
@@ -249,7 +339,9 @@ impl TimelinesBuilder {
     /// Places, sorts and packs the events into a store, as
     /// [`Timelines::build`] would from the same events in the same order:
     /// `record_of` maps a source key to its record (asked once per distinct
-    /// key), `customer_of_record[r]` is record `r`'s customer. Events whose
+    /// key, and only for keys pushed by [`push`](Self::push): those pushed
+    /// attached have theirs), `customer_of_record[r]` is record `r`'s
+    /// customer. Events whose
     /// key is unknown or whose record has no customer come back whole as
     /// [`Orphan`]s, and nothing of them stays in the store's tables.
     ///
@@ -272,7 +364,12 @@ impl TimelinesBuilder {
         let resolved: Vec<std::result::Result<(u32, u32), OrphanReason>> = (0..source_ids.len())
             .into_par_iter()
             .map(|k| {
-                let record = record_of(&key_of(k)).ok_or(OrphanReason::UnknownSource)?;
+                let record = match self.source_record[k] {
+                    ASK => record_of(&key_of(k)),
+                    UNATTACHED => None,
+                    record => Some(RecordId(record)),
+                }
+                .ok_or(OrphanReason::UnknownSource)?;
                 let customer = *customer_of_record
                     .get(record.index())
                     .ok_or(OrphanReason::NoCustomer)?;
@@ -337,13 +434,20 @@ impl TimelinesBuilder {
         // Tables over the placed events only, in order of first appearance
         // among them (what `Timelines::build` interns); every id column is
         // rewritten to the new ids.
-        let mut channel_map = Remap::new(self.channels.table.len());
-        let mut kind_map = Remap::new(self.kinds.table.len());
-        let mut currency_map = Remap::new(self.currencies.len());
-        let mut order_map = Remap::new(order_refs.len());
-        let mut store_map = Remap::new(stores.len());
-        let mut source_map = Remap::new(source_ids.len());
-        for i in 0..n {
+        //
+        // When every event is placed, the order of first appearance among
+        // the placed events is the order the ids were given in: every map
+        // is the identity and every table stays as interned, so the pass
+        // over the events (a random access per column into maps as long as
+        // the tables) and the copies of the tables are skipped.
+        let all_placed = resolved.iter().all(Result::is_ok);
+        let mut channel_map = Remap::new(self.channels.table.len(), all_placed);
+        let mut kind_map = Remap::new(self.kinds.table.len(), all_placed);
+        let mut currency_map = Remap::new(self.currencies.len(), all_placed);
+        let mut order_map = Remap::new(order_refs.len(), all_placed);
+        let mut store_map = Remap::new(stores.len(), all_placed);
+        let mut source_map = Remap::new(source_ids.len(), all_placed);
+        for i in (0..n).filter(|_| !all_placed) {
             let s = self.source[i];
             if resolved[s as usize].is_err() {
                 self.source[i] = NONE;
@@ -377,8 +481,8 @@ impl TimelinesBuilder {
             .iter()
             .map(|&c| self.currencies[c as usize])
             .collect();
-        let order_refs = order_map.table(&order_refs);
-        let stores = store_map.table(&stores);
+        let order_refs = order_map.table(order_refs);
+        let stores = store_map.table(stores);
         // The source table: placed keys, their channels interned in key order.
         let mut source_channels = SmallTable::<Channel>::default();
         let mut source_channel = Vec::with_capacity(source_map.order.len());
@@ -392,7 +496,7 @@ impl TimelinesBuilder {
                 source_record.push(record);
             }
         }
-        let mut source_ids = source_map.table(&source_ids);
+        let mut source_ids = source_map.table(source_ids);
         source_ids.shrink_to_fit();
 
         // Channel ids in name order, so that comparing ids compares names.
@@ -543,6 +647,22 @@ impl Extend<Event> for TimelinesBuilder {
     }
 }
 
+/// What a pushed event says of its record.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Attach {
+    /// Nothing: the build asks its `record_of`.
+    Ask,
+    /// This record.
+    To(u32),
+    /// No record.
+    ToNone,
+}
+
+/// `source_record` for a key whose record the build's `record_of` gives.
+const ASK: u32 = NONE;
+/// `source_record` for a key pushed attached to no record.
+const UNATTACHED: u32 = NONE - 1;
+
 /// Old ids to new ones, in order of first use.
 struct Remap {
     new_of: Vec<u32>,
@@ -551,7 +671,15 @@ struct Remap {
 }
 
 impl Remap {
-    fn new(len: usize) -> Remap {
+    /// An empty map over `len` old ids, or the identity over them.
+    fn new(len: usize, identity: bool) -> Remap {
+        if identity {
+            let order: Vec<u32> = (0..len as u32).collect();
+            return Remap {
+                new_of: order.clone(),
+                order,
+            };
+        }
         Remap {
             new_of: vec![NONE; len],
             order: Vec::new(),
@@ -567,8 +695,14 @@ impl Remap {
         *slot
     }
 
-    /// The strings of `old` in new-id order.
-    fn table(&self, old: &StrTable) -> StrTable {
+    /// The strings of `old` in new-id order (`old` itself when that is its
+    /// order).
+    fn table(&self, old: StrTable) -> StrTable {
+        let identity = self.order.len() == old.len()
+            && self.order.iter().enumerate().all(|(i, &o)| o as usize == i);
+        if identity {
+            return old;
+        }
         let bytes = self.order.iter().map(|&o| old.get(o as usize).len()).sum();
         let mut table = StrTable::with_capacity(self.order.len(), bytes);
         for &o in &self.order {

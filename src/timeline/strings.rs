@@ -156,6 +156,9 @@ impl StrTable {
 /// final table anyway: the text is copied once, where the map copied it too.
 pub(crate) struct StrInterner {
     table: StrTable,
+    /// The tag of each string; empty while every tag so far is 0 (an
+    /// untagged interner: order references, store codes), so that a hit
+    /// there reads no tag from a column as long as the strings.
     tags: Vec<u32>,
     // Open addressing, linear probing, at most half full. A slot is empty
     // (0) or `hash << 32 | (id + 1)`; the stored hash both filters compares
@@ -189,7 +192,7 @@ impl StrInterner {
             }
             if (slot >> 32) as u32 == hash {
                 let id = (slot as u32).wrapping_sub(1);
-                if self.tags.get(id as usize) == Some(&tag) && self.table.get(id as usize) == s {
+                if self.tag(id) == tag && self.table.get(id as usize) == s {
                     return id;
                 }
             }
@@ -198,13 +201,28 @@ impl StrInterner {
         // Ids are u32 and the caller has checked that there are fewer events
         // than u32::MAX, so there are fewer distinct strings too.
         let id = self.table.push(s) as u32;
-        self.tags.push(tag);
+        if tag != 0 || !self.tags.is_empty() {
+            // The first tag other than 0 gives every string before it its 0;
+            // after that the column is as long as the strings already.
+            self.tags.resize(id as usize, 0);
+            self.tags.push(tag);
+        }
         self.slots[i] = (u64::from(hash) << 32) | u64::from(id + 1);
         self.len += 1;
         if self.len * 2 > self.slots.len() {
             self.grow();
         }
         id
+    }
+
+    /// The tag of string `id` (0 while no string has another).
+    #[inline]
+    fn tag(&self, id: u32) -> u32 {
+        if self.tags.is_empty() {
+            0
+        } else {
+            self.tags.get(id as usize).copied().unwrap_or(u32::MAX)
+        }
     }
 
     fn grow(&mut self) {

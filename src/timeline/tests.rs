@@ -949,6 +949,70 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Events pushed attached to the record `record_of` would give them (or
+    /// to none), some pushed plainly instead, build into the store
+    /// `Timelines::build` makes of the same events, and `record_of` is
+    /// asked only about keys pushed plainly.
+    #[test]
+    fn attached_builder_equals_build(
+        raw in prop::collection::vec(raw_event(), 0..80),
+        plain in prop::collection::vec(prop::bool::weighted(0.2), 80),
+        customers in prop::collection::vec(0u32..4, 0..6),
+    ) {
+        let events = make_events(&raw, 0);
+        let expected = build(events.clone(), &customers);
+        let keys = law_keys();
+        let record_of =
+            |k: &SourceKey| keys.iter().position(|x| x == k).map(|r| RecordId(r as u32));
+        let mut builder = TimelinesBuilder::new();
+        let mut plain_keys = Vec::new();
+        for (event, &plain) in events.into_iter().zip(&plain) {
+            if plain {
+                plain_keys.push(event.source.clone());
+                builder.push(event).unwrap();
+            } else {
+                let record = record_of(&event.source);
+                builder.push_attached(event, record).unwrap();
+            }
+        }
+        let asked = std::sync::Mutex::new(Vec::new());
+        let got = builder
+            .build(
+                |k| {
+                    asked.lock().unwrap().push(k.clone());
+                    record_of(k)
+                },
+                &customers,
+            )
+            .unwrap();
+        prop_assert!(got.timelines == expected.timelines);
+        prop_assert_eq!(got.orphans, expected.orphans);
+        for k in asked.into_inner().unwrap() {
+            prop_assert!(plain_keys.contains(&k));
+        }
+    }
+}
+
+#[test]
+fn attached_builder_refuses_a_record_id_out_of_range() {
+    let a = key(Channel::Web, "A-1");
+    let at = ts("2024-01-01T00:00:00Z");
+    let mut builder = TimelinesBuilder::new();
+    let e = event("1", &a, at, Channel::Web, EventKind::WebVisit);
+    assert!(
+        builder
+            .push_attached(e.clone(), Some(RecordId(u32::MAX)))
+            .is_err()
+    );
+    assert!(builder.is_empty());
+    builder.push_attached(e, Some(RecordId(3))).unwrap();
+    let built = builder.build(|_| None, &[0, 0, 0, 7]).unwrap();
+    assert_eq!(built.timelines.timeline(ClusterIndex(7)).count(), 1);
+}
+
 #[test]
 fn builder_keeps_two_keys_sent_to_one_record_apart() {
     let a = key(Channel::Web, "A-1");
