@@ -326,6 +326,16 @@ fn households_wrongly_merged(
     (merged.len() as u64, multi)
 }
 
+/// The levels of an explained pair, `comparison=level`, without the
+/// comparisons a record had no value for.
+fn compared_levels(ex: &omnicanal::resolver::PairExplanation) -> Vec<String> {
+    ex.levels
+        .iter()
+        .filter(|(_, l)| l != "null")
+        .map(|(c, l)| format!("{c}={l}"))
+        .collect()
+}
+
 /// Development aid (synthetic data only, so printing values is fine): why
 /// true pairs were missed and why false pairs were made.
 fn diagnose(
@@ -373,12 +383,7 @@ fn diagnose(
                     refused_or_other += 1;
                     "above threshold, apart (guard or chain)"
                 };
-                let levels: Vec<String> = ex
-                    .levels
-                    .iter()
-                    .filter(|(_, l)| l != "null")
-                    .map(|(c, l)| format!("{c}={l}"))
-                    .collect();
+                let levels = compared_levels(&ex);
                 *patterns
                     .entry(format!("{why}: {}", levels.join(" ")))
                     .or_default() += 1;
@@ -434,12 +439,7 @@ fn diagnose(
         };
         let same = truth[x.index()].person == truth[y.index()].person;
         let ex = resolver.explain_pair(&resolution.model, &resolution.population, records, x, y)?;
-        let levels: Vec<String> = ex
-            .levels
-            .iter()
-            .filter(|(_, l)| l != "null")
-            .map(|(c, l)| format!("{c}={l}"))
-            .collect();
+        let levels = compared_levels(&ex);
         if same && refusals.len() < n * 3 {
             eprintln!(
                 "  refused {kind}: {:?} / {:?}",
@@ -495,12 +495,7 @@ fn diagnose(
         let ex =
             resolver.explain_pair(&resolution.model, &resolution.population, records, e.a, e.b)?;
         let same_household = truth[e.a.index()].household == truth[e.b.index()].household;
-        let levels: Vec<String> = ex
-            .levels
-            .iter()
-            .filter(|(_, l)| l != "null")
-            .map(|(c, l)| format!("{c}={l}"))
-            .collect();
+        let levels = compared_levels(&ex);
         let household = if same_household {
             "household"
         } else {
@@ -569,12 +564,7 @@ fn calibrate(
                     p.hi,
                 )
                 .ok()?;
-            let levels: Vec<String> = ex
-                .levels
-                .iter()
-                .filter(|(_, l)| l != "null")
-                .map(|(c, l)| format!("{c}={l}"))
-                .collect();
+            let levels = compared_levels(&ex);
             let same = truth[p.lo.index()].person == truth[p.hi.index()].person;
             Some((ex.weights.match_weight, same, levels.join(" ")))
         })
