@@ -25,6 +25,11 @@ use super::strings::{FastHasher, StrInterner, StrTable};
 use crate::error::{Error, ErrorKind, Result};
 use crate::record::{Channel, RecordId, SourceKey};
 
+/// Events whose table reads `TimelinesBuilder::push_attached_batch` loads
+/// together: enough cache misses in flight to cover a miss's latency, few
+/// enough that the lines loaded stay in L1 until their events are pushed.
+const TOUCH_GROUP: usize = 64;
+
 /// Values of a small owned table (channels, kinds) by id, in order of first
 /// appearance.
 struct SmallTable<T> {
@@ -280,9 +285,6 @@ impl TimelinesBuilder {
         &mut self,
         events: &mut Vec<(Event, Option<RecordId>)>,
     ) -> Result<()> {
-        // Events interned together: enough misses in flight to cover a
-        // miss's latency, few enough that their lines stay in L1.
-        const GROUP: usize = 16;
         let mut hashes = std::mem::take(&mut self.order_ref_hashes);
         hashes.clear();
         hashes.par_extend(
@@ -291,13 +293,16 @@ impl TimelinesBuilder {
                 .map(|(event, _)| event.order_ref.as_deref().map(StrInterner::hash)),
         );
         let mut outcome = Ok(());
-        for (i, ((event, record), hash)) in events.drain(..).zip(&hashes).enumerate() {
-            if i % GROUP == 0
-                && let Some(order_refs) = &self.order_refs
-            {
-                let group = &hashes[i..hashes.len().min(i + GROUP)];
-                order_refs.touch_each(group.iter().flatten().copied());
+        let mut pending = events.drain(..);
+        for (i, hash) in hashes.iter().enumerate() {
+            if i % TOUCH_GROUP == 0 {
+                let ahead = pending.as_slice();
+                let ahead = &ahead[..ahead.len().min(TOUCH_GROUP)];
+                self.touch(&hashes[i..i + ahead.len()], ahead);
             }
+            let Some((event, record)) = pending.next() else {
+                break;
+            };
             let attach = match record {
                 Some(RecordId(r)) if r >= UNATTACHED => {
                     outcome = Err(Error::new(ErrorKind::InvalidValue {
@@ -313,8 +318,48 @@ impl TimelinesBuilder {
                 break;
             }
         }
+        drop(pending);
         self.order_ref_hashes = hashes;
         outcome
+    }
+
+    /// Loads, for the events `ahead` about to be pushed attached (and the
+    /// hashes of their order references), what pushing them reads from
+    /// tables larger than the caches: the order references' slots, each
+    /// record's key index, and the source keys' slots of the records met
+    /// for the first time. Loaded together, their cache misses overlap
+    /// (see `StrInterner::touch_each`). Changes nothing.
+    fn touch(&self, order_ref_hashes: &[Option<u32>], ahead: &[(Event, Option<RecordId>)]) {
+        if let Some(order_refs) = &self.order_refs {
+            order_refs.touch_each(order_ref_hashes.iter().flatten().copied());
+        }
+        let Some(source_ids) = &self.source_ids else {
+            return;
+        };
+        let key_of = |record: &Option<RecordId>| {
+            record.and_then(|RecordId(r)| self.key_of_record.get(r as usize).copied())
+        };
+        let mut seen = 0u32;
+        for (_, record) in ahead {
+            seen ^= key_of(record).unwrap_or(NONE);
+        }
+        std::hint::black_box(seen);
+        let mut source_hashes = [0u32; TOUCH_GROUP];
+        let mut new_sources = 0;
+        for (event, record) in ahead {
+            if key_of(record).is_some_and(|k| k != NONE) {
+                continue;
+            }
+            // Read only: a channel not seen yet is interned by the push
+            // itself, in the order of the events.
+            if let Some(&tag) = self.source_channels.ids.get(&event.source.channel)
+                && let Some(slot) = source_hashes.get_mut(new_sources)
+            {
+                *slot = StrInterner::hash_tagged(tag, &event.source.id);
+                new_sources += 1;
+            }
+        }
+        source_ids.touch_each(source_hashes[..new_sources].iter().copied());
     }
 
     fn push_with(&mut self, event: Event, attach: Attach) -> Result<()> {

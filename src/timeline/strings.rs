@@ -192,14 +192,20 @@ impl StrInterner {
         hash_str(0, s)
     }
 
+    /// The hash [`intern_tagged`](Self::intern_tagged) computes for `s`
+    /// under `tag`, for [`touch_each`](Self::touch_each).
+    pub(crate) fn hash_tagged(tag: u32, s: &str) -> u32 {
+        hash_str(tag, s)
+    }
+
     /// [`intern`](Self::intern) with `s`'s [`hash`](Self::hash) given. A
     /// wrong hash gives a wrong id (never a panic).
     pub(crate) fn intern_with_hash(&mut self, hash: u32, s: &str) -> u32 {
         self.intern_hashed(hash, 0, s)
     }
 
-    /// Loads what interning the strings of `hashes` (untagged, as given by
-    /// [`hash`](Self::hash)) will read: the slot where each probe starts
+    /// Loads what interning the strings of `hashes` (as given by
+    /// [`hash`](Self::hash) or [`hash_tagged`](Self::hash_tagged)) will read: the slot where each probe starts
     /// and, when its hash matches, the end offset and the first bytes of the
     /// string compared. For a table larger than the caches each of those is
     /// a cache miss, and interning one string after the other waits for
