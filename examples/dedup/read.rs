@@ -259,10 +259,15 @@ pub fn read_events<W: Write + Send>(
         erased: 0,
         took: Duration::ZERO,
     };
-    let mut pack = |batch: Vec<EventRow>, out: &mut EventsRead| -> Result<(), Error> {
-        let mut events: Vec<Event> = Vec::with_capacity(batch.len());
+    // The batch buffers, cleared and refilled batch after batch: each is
+    // some megabytes, which the allocator returns to the OS when freed
+    // (see `ALLOCATOR` in main.rs), so a fresh one per batch had the kernel
+    // zero its pages again every time.
+    let mut events: Vec<Event> = Vec::with_capacity(EVENT_CHUNK);
+    let mut attached: Vec<(Event, Option<RecordId>)> = Vec::with_capacity(EVENT_CHUNK);
+    let mut pack = |batch: &mut Vec<EventRow>, out: &mut EventsRead| -> Result<(), Error> {
         let rejected_before = out.rejects;
-        for row in batch {
+        for row in batch.drain(..) {
             match row {
                 Ok(event) => events.push(event),
                 Err(reject) => {
@@ -277,7 +282,7 @@ pub fn read_events<W: Write + Send>(
         out.read += events.len() as u64;
         stage.inc(events.len() as u64);
         let attachments = index.attach_each(&mut events);
-        for (event, attachment) in events.into_iter().zip(attachments) {
+        for (event, attachment) in events.drain(..).zip(attachments) {
             if let Attachment::ById(_) = attachment {
                 out.attached_by_id += 1;
             }
@@ -294,16 +299,21 @@ pub fn read_events<W: Write + Send>(
             if let Some(whole) = &mut out.whole {
                 whole.push(event.clone());
             }
-            out.packed.push_attached(event, record)?;
+            attached.push((event, record));
         }
-        Ok(())
+        out.packed.push_attached_batch(&mut attached)
     };
-    let mut batch = rows.next_batch(EVENT_CHUNK);
-    while let Some(current) = batch {
-        let (next, packed) =
-            rayon::join(|| rows.next_batch(EVENT_CHUNK), || pack(current, &mut out));
+    let mut current: Vec<EventRow> = Vec::new();
+    let mut next: Vec<EventRow> = Vec::new();
+    let mut more = rows.next_batch_into(EVENT_CHUNK, &mut current);
+    while more {
+        let (read_more, packed) = rayon::join(
+            || rows.next_batch_into(EVENT_CHUNK, &mut next),
+            || pack(&mut current, &mut out),
+        );
         packed?;
-        batch = next;
+        std::mem::swap(&mut current, &mut next);
+        more = read_more;
     }
     out.took = stage.finish(&format!("{} rejects", thousands(out.rejects)));
     Ok(out)

@@ -20,6 +20,9 @@ pub type EventRow = std::result::Result<Event, Reject>;
 /// A row read but not parsed yet: its line and its cells, or its reject.
 type RawRow = (u64, std::result::Result<OwnedRow, Reject>);
 
+/// A raw row parsed, before its event id is checked against those seen.
+type ParsedRow = std::result::Result<std::result::Result<Event, String>, Reject>;
+
 /// What turns one row's cells into an event: shared by the threads of
 /// [`EventsReader::next_batch`].
 struct Parser {
@@ -81,6 +84,14 @@ pub struct EventsReader {
     pending: Vec<RawRow>,
     /// Rows parsed, whose buffers new rows are read into.
     spare: Vec<OwnedRow>,
+    /// Empty, with the capacity of a batch: the next batch's raw rows are
+    /// split into it. A batch's vectors are some megabytes each, which the
+    /// allocator may hand back to the OS when freed, and the kernel then
+    /// zeroes the pages again for the next batch: reused, they stay mapped.
+    raw_buffer: Vec<RawRow>,
+    /// Empty, with the capacity of a batch: the parsed rows are collected
+    /// into it (reused for the same reason as `raw_buffer`).
+    parsed_buffer: Vec<(u64, ParsedRow)>,
     /// Event ids per channel of their record.
     seen: SeenIds,
     events: u64,
@@ -142,6 +153,8 @@ impl EventsReader {
             },
             pending: Vec::new(),
             spare: Vec::new(),
+            raw_buffer: Vec::new(),
+            parsed_buffer: Vec::new(),
             seen: SeenIds::default(),
             events: 0,
             rejects: 0,
@@ -174,27 +187,35 @@ impl EventsReader {
     /// in parallel (rayon); duplicate event ids are then found in row order,
     /// so the first of two equal ids is kept, as `next` keeps it.
     pub fn next_batch(&mut self, max: usize) -> Vec<EventRow> {
+        let mut rows = Vec::new();
+        self.next_batch_into(max, &mut rows);
+        rows
+    }
+
+    /// [`next_batch`](Self::next_batch) into `rows` (cleared first), so
+    /// that a caller reading batch after batch reuses one buffer.
+    pub fn next_batch_into(&mut self, max: usize, rows: &mut Vec<EventRow>) {
+        rows.clear();
         let max = max.max(1);
         if self.pending.is_empty() {
-            self.pending = read_raw(&mut self.table, max, &mut self.spare);
+            read_raw(&mut self.table, max, &mut self.spare, &mut self.pending);
         }
         let mut current = std::mem::take(&mut self.pending);
+        let mut next = std::mem::take(&mut self.raw_buffer);
+        let mut parsed = std::mem::take(&mut self.parsed_buffer);
         let encoding = self.table.encoding();
         let (table, parser, spare) = (&mut self.table, &self.parser, &mut self.spare);
-        let (next, parsed) = rayon::join(
-            || read_raw(table, max, spare),
+        rayon::join(
+            || read_raw(table, max, spare, &mut next),
             || {
                 use rayon::prelude::*;
-                current
-                    .par_iter()
-                    .map(|(line, row)| {
-                        let parsed = match row {
-                            Ok(row) => Ok(parser.event(&row.cells(encoding))),
-                            Err(reject) => Err(reject.clone()),
-                        };
-                        (*line, parsed)
-                    })
-                    .collect::<Vec<_>>()
+                parsed.par_extend(current.par_iter().map(|(line, row)| {
+                    let parsed = match row {
+                        Ok(row) => Ok(parser.event(&row.cells(encoding))),
+                        Err(reject) => Err(reject.clone()),
+                    };
+                    (*line, parsed)
+                }));
             },
         );
         self.pending = next;
@@ -206,27 +227,24 @@ impl EventsReader {
                 .filter_map(|(_, row)| row.ok())
                 .filter(|row| !matches!(row, OwnedRow::Csv(r) if r.as_slice().len() > 1 << 16)),
         );
-        parsed
-            .into_iter()
-            .map(|(line, row)| {
-                let row = match row {
-                    Err(reject) => Err(reject),
-                    Ok(Ok(event)) if self.seen.insert(&event.source.channel, &event.id) => {
-                        Ok(event)
-                    }
-                    Ok(Ok(_)) => Err(self.reject_at(
-                        line,
-                        format!("column {}: duplicate event id", self.parser.columns.id.name),
-                    )),
-                    Ok(Err(reason)) => Err(self.reject_at(line, reason)),
-                };
-                match &row {
-                    Ok(_) => self.events += 1,
-                    Err(_) => self.rejects += 1,
-                }
-                row
-            })
-            .collect()
+        self.raw_buffer = current;
+        rows.extend(parsed.drain(..).map(|(line, row)| {
+            let row = match row {
+                Err(reject) => Err(reject),
+                Ok(Ok(event)) if self.seen.insert(&event.source.channel, &event.id) => Ok(event),
+                Ok(Ok(_)) => Err(self.reject_at(
+                    line,
+                    format!("column {}: duplicate event id", self.parser.columns.id.name),
+                )),
+                Ok(Err(reason)) => Err(self.reject_at(line, reason)),
+            };
+            match &row {
+                Ok(_) => self.events += 1,
+                Err(_) => self.rejects += 1,
+            }
+            row
+        }));
+        self.parsed_buffer = parsed;
     }
 
     fn reject_at(&self, line: u64, reason: String) -> Reject {
@@ -418,11 +436,22 @@ impl JobEvents {
     /// iterator would give next, in the same order (see
     /// [`EventsReader::next_batch`]); `None` at the end of the last file.
     pub fn next_batch(&mut self, max: usize) -> Option<Vec<EventRow>> {
+        let mut rows = Vec::new();
+        self.next_batch_into(max, &mut rows).then_some(rows)
+    }
+
+    /// [`next_batch`](Self::next_batch) into `rows` (cleared first), so
+    /// that a caller reading batch after batch reuses one buffer; false
+    /// (and `rows` empty) at the end of the last file.
+    pub fn next_batch_into(&mut self, max: usize, rows: &mut Vec<EventRow>) -> bool {
         loop {
-            let reader = self.readers.front_mut()?;
-            let batch = reader.next_batch(max);
-            if !batch.is_empty() {
-                return Some(batch);
+            let Some(reader) = self.readers.front_mut() else {
+                rows.clear();
+                return false;
+            };
+            reader.next_batch_into(max, rows);
+            if !rows.is_empty() {
+                return true;
             }
             if let Some(done) = self.readers.pop_front() {
                 if let Some(next) = self.readers.front_mut() {
@@ -434,9 +463,10 @@ impl JobEvents {
 }
 
 /// Splits up to `max` rows of `table`, unparsed.
-/// Rows already parsed are `spare`: their buffers take the new rows.
-fn read_raw(table: &mut Table, max: usize, spare: &mut Vec<OwnedRow>) -> Vec<RawRow> {
-    let mut rows = Vec::with_capacity(max);
+/// Rows already parsed are `spare`: their buffers take the new rows. The
+/// rows are appended to `rows`, which the caller passes empty.
+fn read_raw(table: &mut Table, max: usize, spare: &mut Vec<OwnedRow>, rows: &mut Vec<RawRow>) {
+    rows.reserve(max);
     while rows.len() < max {
         match table.advance() {
             None => break,
@@ -444,7 +474,6 @@ fn read_raw(table: &mut Table, max: usize, spare: &mut Vec<OwnedRow>) -> Vec<Raw
             Some(Ok(())) => rows.push((table.line(), Ok(table.take_row(spare.pop())))),
         }
     }
-    rows
 }
 
 impl Iterator for JobEvents {

@@ -25,6 +25,11 @@ use super::strings::{FastHasher, StrInterner, StrTable};
 use crate::error::{Error, ErrorKind, Result};
 use crate::record::{Channel, RecordId, SourceKey};
 
+/// Events whose table reads `TimelinesBuilder::push_attached_batch` loads
+/// together: enough cache misses in flight to cover a miss's latency, few
+/// enough that the lines loaded stay in L1 until their events are pushed.
+const TOUCH_GROUP: usize = 64;
+
 /// Values of a small owned table (channels, kinds) by id, in order of first
 /// appearance.
 struct SmallTable<T> {
@@ -131,6 +136,10 @@ pub struct TimelinesBuilder {
     /// The previous event's source key and its index: exports list a
     /// record's events together, so most keys are found without hashing.
     previous_source: Option<(SourceKey, u32)>,
+    /// Empty between calls: the order references' hashes of the batch
+    /// [`push_attached_batch`](TimelinesBuilder::push_attached_batch) is
+    /// pushing, kept for the next batch's.
+    order_ref_hashes: Vec<Option<u32>>,
 }
 
 impl std::fmt::Debug for TimelinesBuilder {
@@ -238,7 +247,133 @@ impl TimelinesBuilder {
         }
     }
 
+    /// [`push_attached`](Self::push_attached) for each `(event, record)` of
+    /// `events`, in order, which it drains (keeping its capacity for the
+    /// next batch): the same store as one call per event, faster. The
+    /// order references' hashes are computed in parallel (rayon) first, and
+    /// the table's slots for a group of events are loaded before the
+    /// group is interned, so that their cache misses overlap (see
+    /// `StrInterner::touch`): with millions of distinct references, one
+    /// miss per event was most of the interning's time. On an error, the
+    /// events before the failing one are pushed and the rest dropped.
+    ///
+    /// ```
+    /// use omnicanal::timeline::{Event, EventKind, TimelinesBuilder};
+    /// use omnicanal::{Channel, ClusterIndex, RecordId, SourceKey};
+    ///
+    /// let web = SourceKey::new(Channel::Web, "A-77")?;
+    /// let order = |id: &str| Event {
+    ///     id: id.into(),
+    ///     source: web.clone(),
+    ///     timestamp: "2024-03-01T10:00:00Z".parse().unwrap(),
+    ///     channel: Channel::Web,
+    ///     kind: EventKind::Order,
+    ///     amount: None,
+    ///     order_ref: Some("CMD-1".into()),
+    ///     store: None,
+    ///     attributes: vec![],
+    /// };
+    /// let mut batch = vec![(order("E1"), Some(RecordId(0))), (order("E2"), Some(RecordId(0)))];
+    /// let mut builder = TimelinesBuilder::new();
+    /// builder.push_attached_batch(&mut batch)?;
+    /// assert!(batch.is_empty());
+    /// let built = builder.build(|_| None, &[0])?;
+    /// assert_eq!(built.timelines.timeline(ClusterIndex(0)).count(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn push_attached_batch(
+        &mut self,
+        events: &mut Vec<(Event, Option<RecordId>)>,
+    ) -> Result<()> {
+        let mut hashes = std::mem::take(&mut self.order_ref_hashes);
+        hashes.clear();
+        hashes.par_extend(
+            events
+                .par_iter()
+                .map(|(event, _)| event.order_ref.as_deref().map(StrInterner::hash)),
+        );
+        let mut outcome = Ok(());
+        let mut pending = events.drain(..);
+        for (i, hash) in hashes.iter().enumerate() {
+            if i % TOUCH_GROUP == 0 {
+                let ahead = pending.as_slice();
+                let ahead = &ahead[..ahead.len().min(TOUCH_GROUP)];
+                self.touch(&hashes[i..i + ahead.len()], ahead);
+            }
+            let Some((event, record)) = pending.next() else {
+                break;
+            };
+            let attach = match record {
+                Some(RecordId(r)) if r >= UNATTACHED => {
+                    outcome = Err(Error::new(ErrorKind::InvalidValue {
+                        reason: "record id out of range".into(),
+                    }));
+                    break;
+                }
+                Some(RecordId(r)) => Attach::To(r),
+                None => Attach::ToNone,
+            };
+            if let Err(e) = self.push_hashed(event, attach, *hash) {
+                outcome = Err(e);
+                break;
+            }
+        }
+        drop(pending);
+        self.order_ref_hashes = hashes;
+        outcome
+    }
+
+    /// Loads, for the events `ahead` about to be pushed attached (and the
+    /// hashes of their order references), what pushing them reads from
+    /// tables larger than the caches: the order references' slots, each
+    /// record's key index, and the source keys' slots of the records met
+    /// for the first time. Loaded together, their cache misses overlap
+    /// (see `StrInterner::touch_each`). Changes nothing.
+    fn touch(&self, order_ref_hashes: &[Option<u32>], ahead: &[(Event, Option<RecordId>)]) {
+        if let Some(order_refs) = &self.order_refs {
+            order_refs.touch_each(order_ref_hashes.iter().flatten().copied());
+        }
+        let Some(source_ids) = &self.source_ids else {
+            return;
+        };
+        let key_of = |record: &Option<RecordId>| {
+            record.and_then(|RecordId(r)| self.key_of_record.get(r as usize).copied())
+        };
+        let mut seen = 0u32;
+        for (_, record) in ahead {
+            seen ^= key_of(record).unwrap_or(NONE);
+        }
+        std::hint::black_box(seen);
+        let mut source_hashes = [0u32; TOUCH_GROUP];
+        let mut new_sources = 0;
+        for (event, record) in ahead {
+            if key_of(record).is_some_and(|k| k != NONE) {
+                continue;
+            }
+            // Read only: a channel not seen yet is interned by the push
+            // itself, in the order of the events.
+            if let Some(&tag) = self.source_channels.ids.get(&event.source.channel)
+                && let Some(slot) = source_hashes.get_mut(new_sources)
+            {
+                *slot = StrInterner::hash_tagged(tag, &event.source.id);
+                new_sources += 1;
+            }
+        }
+        source_ids.touch_each(source_hashes[..new_sources].iter().copied());
+    }
+
     fn push_with(&mut self, event: Event, attach: Attach) -> Result<()> {
+        let hash = event.order_ref.as_deref().map(StrInterner::hash);
+        self.push_hashed(event, attach, hash)
+    }
+
+    /// Packs `event`; `order_ref_hash` is the hash of its order reference.
+    fn push_hashed(
+        &mut self,
+        event: Event,
+        attach: Attach,
+        order_ref_hash: Option<u32>,
+    ) -> Result<()> {
         check_capacity(0, self.len() + 1)?;
         let index = self.len() as u32;
         let Event {
@@ -274,11 +409,18 @@ impl TimelinesBuilder {
                 self.currency.push(NO_AMOUNT);
             }
         }
-        let order_ref = order_ref.map_or(NONE, |r| {
-            self.order_refs
+        let order_ref = match (order_ref, order_ref_hash) {
+            (Some(r), Some(hash)) => self
+                .order_refs
                 .get_or_insert_with(StrInterner::new)
-                .intern(&r)
-        });
+                .intern_with_hash(hash, &r),
+            // Not given by the callers here; hashed now rather than trusted.
+            (Some(r), None) => self
+                .order_refs
+                .get_or_insert_with(StrInterner::new)
+                .intern(&r),
+            (None, _) => NONE,
+        };
         self.order_ref.push(order_ref);
         let store = store.map_or(NONE, |s| {
             self.stores.get_or_insert_with(StrInterner::new).intern(&s)

@@ -182,7 +182,58 @@ impl StrInterner {
     }
 
     pub(crate) fn intern_tagged(&mut self, tag: u32, s: &str) -> u32 {
-        let hash = hash_str(tag, s);
+        self.intern_hashed(hash_str(tag, s), tag, s)
+    }
+
+    /// The hash [`intern`](Self::intern) computes for `s`: computed ahead
+    /// (in parallel for a batch) and passed to
+    /// [`intern_with_hash`](Self::intern_with_hash).
+    pub(crate) fn hash(s: &str) -> u32 {
+        hash_str(0, s)
+    }
+
+    /// The hash [`intern_tagged`](Self::intern_tagged) computes for `s`
+    /// under `tag`, for [`touch_each`](Self::touch_each).
+    pub(crate) fn hash_tagged(tag: u32, s: &str) -> u32 {
+        hash_str(tag, s)
+    }
+
+    /// [`intern`](Self::intern) with `s`'s [`hash`](Self::hash) given. A
+    /// wrong hash gives a wrong id (never a panic).
+    pub(crate) fn intern_with_hash(&mut self, hash: u32, s: &str) -> u32 {
+        self.intern_hashed(hash, 0, s)
+    }
+
+    /// Loads what interning the strings of `hashes` (as given by
+    /// [`hash`](Self::hash) or [`hash_tagged`](Self::hash_tagged)) will read: the slot where each probe starts
+    /// and, when its hash matches, the end offset and the first bytes of the
+    /// string compared. For a table larger than the caches each of those is
+    /// a cache miss, and interning one string after the other waits for
+    /// every miss in turn (each load needs the one before); loaded here for
+    /// a few strings at once, the misses overlap. Changes nothing.
+    pub(crate) fn touch_each(&self, hashes: impl Iterator<Item = u32> + Clone) {
+        let mask = self.slots.len() - 1;
+        let mut seen = 0u64;
+        for hash in hashes.clone() {
+            seen ^= self.slots[hash as usize & mask];
+        }
+        for hash in hashes {
+            let slot = self.slots[hash as usize & mask];
+            if slot != 0 && (slot >> 32) as u32 == hash {
+                let id = (slot as u32).wrapping_sub(1) as usize;
+                let start = match id.checked_sub(1) {
+                    Some(prev) => self.table.ends.get(prev).copied().unwrap_or(0),
+                    None => 0,
+                };
+                let byte = self.table.bytes.as_bytes().get(start as usize).copied();
+                seen ^= u64::from(byte.unwrap_or(0));
+            }
+        }
+        // Keeps the loads, whose values nothing needs.
+        std::hint::black_box(seen);
+    }
+
+    fn intern_hashed(&mut self, hash: u32, tag: u32, s: &str) -> u32 {
         let mask = self.slots.len() - 1;
         let mut i = hash as usize & mask;
         loop {
@@ -341,6 +392,27 @@ mod tests {
         assert_eq!(e.intern(&values[2], None), 0);
         assert_eq!(e.intern(&values[1], Some(1)), 1);
         assert_eq!(e.table.len(), 2);
+    }
+
+    #[test]
+    fn touching_changes_nothing_and_precomputed_hashes_agree() {
+        let mut i = StrInterner::new();
+        let words: Vec<String> = (0..300).map(|n| format!("CMD-{}", n % 170)).collect();
+        for (n, w) in words.iter().enumerate() {
+            let hashes: Vec<u32> = words[n..]
+                .iter()
+                .take(16)
+                .map(|w| StrInterner::hash(w))
+                .collect();
+            i.touch_each(hashes.iter().copied());
+            assert_eq!(
+                i.intern_with_hash(StrInterner::hash(w), w),
+                (n % 170) as u32
+            );
+        }
+        // A wrong hash gives a wrong id, never a panic.
+        i.touch_each([u32::MAX, 0].into_iter());
+        let _ = i.intern_with_hash(0, "CMD-1");
     }
 
     #[test]

@@ -996,6 +996,65 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Events pushed attached in batches (of any sizes, across the
+    /// interning groups of 16) build into the store that pushing them one
+    /// at a time builds.
+    #[test]
+    fn batched_attached_builder_equals_one_at_a_time(
+        raw in prop::collection::vec(raw_event(), 0..120),
+        cuts in prop::collection::vec(1usize..40, 1..10),
+        customers in prop::collection::vec(0u32..4, 0..6),
+    ) {
+        let events = make_events(&raw, 0);
+        let keys = law_keys();
+        let record_of =
+            |k: &SourceKey| keys.iter().position(|x| x == k).map(|r| RecordId(r as u32));
+        let mut one = TimelinesBuilder::new();
+        for event in events.clone() {
+            let record = record_of(&event.source);
+            one.push_attached(event, record).unwrap();
+        }
+        let mut batched = TimelinesBuilder::new();
+        let mut rest = events.into_iter().peekable();
+        let mut batch = Vec::new();
+        for size in cuts.iter().cycle() {
+            if rest.peek().is_none() {
+                break;
+            }
+            batch.extend(rest.by_ref().take(*size).map(|e| {
+                let record = record_of(&e.source);
+                (e, record)
+            }));
+            batched.push_attached_batch(&mut batch).unwrap();
+            prop_assert!(batch.is_empty());
+        }
+        let expected = one.build(|_| None, &customers).unwrap();
+        let got = batched.build(|_| None, &customers).unwrap();
+        prop_assert!(got.timelines == expected.timelines);
+        prop_assert_eq!(got.orphans, expected.orphans);
+    }
+}
+
+#[test]
+fn batched_builder_refuses_a_record_id_out_of_range() {
+    let a = key(Channel::Web, "A-1");
+    let at = ts("2024-01-01T00:00:00Z");
+    let e = event("1", &a, at, Channel::Web, EventKind::WebVisit);
+    let mut builder = TimelinesBuilder::new();
+    let mut batch = vec![
+        (e.clone(), Some(RecordId(3))),
+        (e.clone(), Some(RecordId(u32::MAX))),
+        (e, Some(RecordId(3))),
+    ];
+    assert!(builder.push_attached_batch(&mut batch).is_err());
+    // The events before the failing one are pushed, the rest dropped.
+    assert_eq!(builder.len(), 1);
+    assert!(batch.is_empty());
+}
+
 #[test]
 fn attached_builder_refuses_a_record_id_out_of_range() {
     let a = key(Channel::Web, "A-1");
