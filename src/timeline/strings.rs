@@ -289,7 +289,8 @@ impl StrInterner {
         self.slots = slots;
     }
 
-    /// Distinct strings interned.
+    /// Distinct strings interned (the readers count distinct ids with it).
+    #[cfg(any(test, feature = "io"))]
     pub(crate) fn len(&self) -> usize {
         self.len
     }
