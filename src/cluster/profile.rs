@@ -481,15 +481,22 @@ impl<'r> GivenName<'r> {
     /// written: `j m` for `jean michel` too. The reading is a guess among
     /// several; the letters are what the clerk typed.
     fn written_initials_abbreviate(&self, other: &GivenName<'_>) -> bool {
-        let written = self.written();
-        let mut letters = written.split_whitespace().map(|t| t.chars().next());
-        if written.split_whitespace().count() < 2
-            || !written.split_whitespace().all(|t| t.chars().count() == 1)
-        {
-            return false;
-        }
+        // One pass over the written tokens, each a single letter matching
+        // the next of `other`'s initials; at least two of them (one letter
+        // alone is what `is_initials_only` already covers).
         let mut theirs = other.initial_letters();
-        letters.all(|c| c.is_some() && theirs.next() == c)
+        let mut letters = 0;
+        for token in self.written().split_whitespace() {
+            let mut chars = token.chars();
+            let (Some(letter), None) = (chars.next(), chars.next()) else {
+                return false;
+            };
+            if theirs.next() != Some(letter) {
+                return false;
+            }
+            letters += 1;
+        }
+        letters >= 2
     }
 
     /// `self`'s tokens begin `other`'s: `marie` for `marie claire` (people
