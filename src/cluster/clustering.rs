@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use petgraph::unionfind::UnionFind;
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::customer_id::CustomerId;
@@ -235,7 +235,7 @@ pub fn explain_customer(clustering: &Clustering, cluster: ClusterIndex) -> Vec<E
 /// (the resolver uses the order of source keys) makes the partition the same
 /// for any permutation of the input. Ranks past `n_records` or repeated make
 /// the order fall back to record ids among the equals.
-pub fn cluster_ranked<G: MergeGuard + ?Sized>(
+pub fn cluster_ranked<G: MergeGuard + Sync + ?Sized>(
     n_records: usize,
     edges: &[Edge],
     threshold: f64,
@@ -288,67 +288,13 @@ pub fn cluster_ranked<G: MergeGuard + ?Sized>(
 /// assert_eq!(result.explain(first).len(), 2);
 /// assert_eq!(result.stats().edges_below_threshold, 1);
 /// ```
-pub fn cluster<G: MergeGuard + ?Sized>(
+pub fn cluster<G: MergeGuard + Sync + ?Sized>(
     n_records: usize,
     edges: &[Edge],
     threshold: f64,
     guard: &G,
 ) -> Clustering {
     cluster_sorted_by(n_records, edges, threshold, guard, |_: &Edge| 0)
-}
-
-/// The guard summaries of the clusters touched so far, by representative:
-/// a slot number per record (four bytes, where a hash map entry would cost a
-/// hash and more) into a dense store whose freed slots are reused.
-struct Summaries<S> {
-    /// Per record, the slot of its summary while it heads a summarized
-    /// cluster; [`NO_SLOT`] otherwise.
-    slot_of: Vec<u32>,
-    store: Vec<Option<S>>,
-    free: Vec<u32>,
-}
-
-/// No summary yet: the record heads a singleton, or is not a representative.
-const NO_SLOT: u32 = u32::MAX;
-
-impl<S> Summaries<S> {
-    fn new(n: usize) -> Self {
-        Summaries {
-            slot_of: vec![NO_SLOT; n],
-            store: Vec::new(),
-            free: Vec::new(),
-        }
-    }
-
-    /// Removes and returns the summary of `root`'s cluster, if it has one.
-    fn take(&mut self, root: u32) -> Option<S> {
-        let slot = self.slot_of.get_mut(root as usize)?;
-        if *slot == NO_SLOT {
-            return None;
-        }
-        let at = std::mem::replace(slot, NO_SLOT);
-        self.free.push(at);
-        self.store.get_mut(at as usize)?.take()
-    }
-
-    /// Stores the summary of `root`'s cluster (which has none stored).
-    fn put(&mut self, root: u32, summary: S) {
-        let Some(slot) = self.slot_of.get_mut(root as usize) else {
-            return;
-        };
-        match self.free.pop() {
-            Some(at) => {
-                if let Some(place) = self.store.get_mut(at as usize) {
-                    *place = Some(summary);
-                }
-                *slot = at;
-            }
-            None => {
-                *slot = self.store.len() as u32;
-                self.store.push(Some(summary));
-            }
-        }
-    }
 }
 
 /// An edge's place in the union order, as one integer triple compared
@@ -381,6 +327,11 @@ impl UnionOrder {
         }
     }
 
+    /// The edge's records, `a` then `b`.
+    fn records(self) -> (u32, u32) {
+        ((self.pair >> 32) as u32, self.pair as u32)
+    }
+
     fn edge(self) -> Edge {
         let ascending = !self.weight_descending;
         let bits = if ascending & SIGN != 0 {
@@ -398,7 +349,7 @@ impl UnionOrder {
 
 /// Union-find over the kept edges in weight-descending order, ties broken
 /// by `tie` (ascending) and then by record ids.
-fn cluster_sorted_by<G: MergeGuard + ?Sized>(
+fn cluster_sorted_by<G: MergeGuard + Sync + ?Sized>(
     n_records: usize,
     edges: &[Edge],
     threshold: f64,
@@ -431,50 +382,50 @@ fn cluster_sorted_by<G: MergeGuard + ?Sized>(
     // Unstable is fine: the order is total on everything an edge holds.
     kept.par_sort_unstable();
 
-    let mut sets: UnionFind<u32> = UnionFind::new(n);
-    let mut summaries = Summaries::new(n);
-    let mut accepted = Vec::new();
-    let mut refused = Vec::new();
-    for edge in kept.into_iter().map(UnionOrder::edge) {
-        // Ids are below `n`, so `try_*` never fails; treat failure as invalid
-        // anyway rather than panic.
-        let (Some(ra), Some(rb)) = (sets.try_find_mut(edge.a.0), sets.try_find_mut(edge.b.0))
-        else {
-            stats.edges_invalid += 1;
-            continue;
-        };
-        if ra == rb {
-            stats.edges_redundant += 1;
-            continue;
-        }
-        // A representative without a summary heads a singleton: itself.
-        let sa = summaries
-            .take(ra)
-            .unwrap_or_else(|| guard.summarize(RecordId(ra)));
-        let sb = summaries
-            .take(rb)
-            .unwrap_or_else(|| guard.summarize(RecordId(rb)));
-        match guard.check(&sa, &sb) {
-            Err(reason) => {
-                summaries.put(ra, sa);
-                summaries.put(rb, sb);
-                stats.edges_refused += 1;
-                refused.push(RefusedEdge { edge, reason });
-            }
-            Ok(()) => {
-                let _ = sets.try_union(ra, rb);
-                let root = sets.try_find_mut(ra).unwrap_or(ra);
-                summaries.put(root, guard.merge(sa, sb));
-                stats.edges_accepted += 1;
-                accepted.push(edge);
-            }
+    // A guard only ever compares two clusters about to be united, and those
+    // lie in one connected component of the kept edges: each component is
+    // united on its own, in the global order restricted to it, exactly as
+    // one pass over all edges would unite it — so the components run in
+    // parallel and the partition does not depend on the thread count.
+    let components = Components::of(n, &kept);
+    let unite = |mut done: United, c: usize| {
+        components.unite(c, &kept, guard, &mut done);
+        done
+    };
+    let united = if kept.len() < PARALLEL_EDGES {
+        (0..components.len()).fold(United::default(), unite)
+    } else {
+        (0..components.len())
+            .into_par_iter()
+            .fold(United::default, unite)
+            .reduce(United::default, United::append)
+    };
+    drop(kept);
+    let United {
+        mut accepted,
+        mut refused,
+        redundant,
+        roots,
+    } = united;
+    // Refused edges are listed in the order they were considered.
+    refused.par_sort_unstable_by_key(|(order, _)| *order);
+    let refused: Vec<RefusedEdge> = refused.into_iter().map(|(_, r)| r).collect();
+    stats.edges_redundant = redundant;
+    stats.edges_refused = refused.len();
+    stats.edges_accepted = accepted.len();
+
+    // Every record labelled by a representative of its cluster: itself
+    // unless a kept edge touches it.
+    let mut labels: Vec<u32> = (0..n as u32).collect();
+    for (record, root) in roots {
+        if let Some(label) = labels.get_mut(record as usize) {
+            *label = root;
         }
     }
-    drop(summaries);
+    drop(components);
 
     // Dense numbering in order of smallest record: scanning records in order,
     // a cluster is first met at its smallest member.
-    let labels = sets.into_labeling();
     let mut cluster_of_root = vec![u32::MAX; n];
     let mut assignment = Vec::with_capacity(n);
     let mut sizes: Vec<u32> = Vec::new();
@@ -521,6 +472,188 @@ fn cluster_sorted_by<G: MergeGuard + ?Sized>(
         accepted,
         refused,
         stats,
+    }
+}
+
+/// Below this many kept edges the components are united on the calling
+/// thread: a live resolver's upsert clusters a region of a few records,
+/// where handing the work to the thread pool would cost more than the work.
+const PARALLEL_EDGES: usize = 4096;
+
+/// The connected components of the kept edges, guards ignored: for each,
+/// its records and its edges in the union order.
+struct Components {
+    /// The records of every component, component after component, each
+    /// component's in the order its edges first name them.
+    records: Vec<u32>,
+    /// `records[record_starts[c]..record_starts[c + 1]]` are component `c`'s.
+    record_starts: Vec<usize>,
+    /// Positions in the sorted kept edges, component after component, each
+    /// component's ascending (its part of the union order).
+    edges: Vec<usize>,
+    /// `edges[edge_starts[c]..edge_starts[c + 1]]` are component `c`'s.
+    edge_starts: Vec<usize>,
+    /// Per record, its position among its component's records
+    /// ([`NOT_TOUCHED`] for a record no kept edge names).
+    local: Vec<u32>,
+}
+
+const NOT_TOUCHED: u32 = u32::MAX;
+
+impl Components {
+    /// The components of `kept` (sorted, every id below `n`), numbered in
+    /// the order of their strongest edge. Cost: one unguarded union-find
+    /// pass and two counting sorts, a small part of the guarded pass.
+    fn of(n: usize, kept: &[UnionOrder]) -> Self {
+        let mut sets: UnionFind<u32> = UnionFind::new(n);
+        for edge in kept {
+            let (a, b) = edge.records();
+            let _ = sets.try_union(a, b);
+        }
+        let mut component_of_root = vec![NOT_TOUCHED; n];
+        let mut local = vec![NOT_TOUCHED; n];
+        let mut record_counts: Vec<usize> = Vec::new();
+        let mut edge_counts: Vec<usize> = Vec::new();
+        let mut edge_component: Vec<u32> = Vec::with_capacity(kept.len());
+        for edge in kept {
+            let (a, b) = edge.records();
+            let root = sets.try_find_mut(a).unwrap_or(a) as usize;
+            let c = &mut component_of_root[root];
+            if *c == NOT_TOUCHED {
+                *c = record_counts.len() as u32;
+                record_counts.push(0);
+                edge_counts.push(0);
+            }
+            let c = *c as usize;
+            for record in [a, b] {
+                let position = &mut local[record as usize];
+                if *position == NOT_TOUCHED {
+                    *position = record_counts[c] as u32;
+                    record_counts[c] += 1;
+                }
+            }
+            edge_counts[c] += 1;
+            edge_component.push(c as u32);
+        }
+        drop(component_of_root);
+        drop(sets);
+
+        let starts = |counts: &[usize]| -> Vec<usize> {
+            std::iter::once(0)
+                .chain(counts.iter().scan(0, |total, &count| {
+                    *total += count;
+                    Some(*total)
+                }))
+                .collect()
+        };
+        let (record_starts, edge_starts) = (starts(&record_counts), starts(&edge_counts));
+        let mut records = vec![0u32; record_starts.last().copied().unwrap_or(0)];
+        let mut edges = vec![0usize; kept.len()];
+        let mut next_edge = edge_starts.clone();
+        for (order, (edge, &c)) in kept.iter().zip(&edge_component).enumerate() {
+            let c = c as usize;
+            let (a, b) = edge.records();
+            for record in [a, b] {
+                records[record_starts[c] + local[record as usize] as usize] = record;
+            }
+            edges[next_edge[c]] = order;
+            next_edge[c] += 1;
+        }
+        Components {
+            records,
+            record_starts,
+            edges,
+            edge_starts,
+            local,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.record_starts.len().saturating_sub(1)
+    }
+
+    /// Unites component `c`'s records along its edges in the union order,
+    /// asking `guard` before each union of two clusters, into `done`. Its
+    /// union-find and summaries are its own, indexed by local positions:
+    /// a component's clusters never meet another's.
+    fn unite<G: MergeGuard + ?Sized>(
+        &self,
+        c: usize,
+        kept: &[UnionOrder],
+        guard: &G,
+        done: &mut United,
+    ) {
+        let records = &self.records[self.record_starts[c]..self.record_starts[c + 1]];
+        let mut sets: UnionFind<u32> = UnionFind::new(records.len());
+        // The summary of each cluster, at its representative; none yet at a
+        // representative that heads a singleton.
+        let mut summaries: Vec<Option<G::Summary>> = std::iter::repeat_with(|| None)
+            .take(records.len())
+            .collect();
+        let summary_of = |root: u32, summaries: &mut Vec<Option<G::Summary>>| {
+            summaries[root as usize]
+                .take()
+                .unwrap_or_else(|| guard.summarize(RecordId(records[root as usize])))
+        };
+        for &order in &self.edges[self.edge_starts[c]..self.edge_starts[c + 1]] {
+            let (a, b) = kept[order].records();
+            let (la, lb) = (self.local[a as usize], self.local[b as usize]);
+            let (Some(ra), Some(rb)) = (sets.try_find_mut(la), sets.try_find_mut(lb)) else {
+                continue;
+            };
+            if ra == rb {
+                done.redundant += 1;
+                continue;
+            }
+            let (sa, sb) = (
+                summary_of(ra, &mut summaries),
+                summary_of(rb, &mut summaries),
+            );
+            let edge = kept[order].edge();
+            match guard.check(&sa, &sb) {
+                Err(reason) => {
+                    summaries[ra as usize] = Some(sa);
+                    summaries[rb as usize] = Some(sb);
+                    done.refused.push((order, RefusedEdge { edge, reason }));
+                }
+                Ok(()) => {
+                    let _ = sets.try_union(ra, rb);
+                    let root = sets.try_find_mut(ra).unwrap_or(ra);
+                    summaries[root as usize] = Some(guard.merge(sa, sb));
+                    done.accepted.push(edge);
+                }
+            }
+        }
+        for (position, &record) in records.iter().enumerate() {
+            let root = sets
+                .try_find_mut(position as u32)
+                .unwrap_or(position as u32);
+            done.roots.push((record, records[root as usize]));
+        }
+    }
+}
+
+/// What uniting some components gave.
+#[derive(Default)]
+struct United {
+    /// Accepted edges, component after component, each component's in the
+    /// union order.
+    accepted: Vec<Edge>,
+    /// Refused edges with their positions in the union order.
+    refused: Vec<(usize, RefusedEdge)>,
+    /// Edges whose records were already in one cluster.
+    redundant: usize,
+    /// `(record, representative)` for every record of the components.
+    roots: Vec<(u32, u32)>,
+}
+
+impl United {
+    fn append(mut self, mut other: United) -> United {
+        self.accepted.append(&mut other.accepted);
+        self.refused.append(&mut other.refused);
+        self.redundant += other.redundant;
+        self.roots.append(&mut other.roots);
+        self
     }
 }
 

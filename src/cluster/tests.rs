@@ -690,3 +690,122 @@ proptest! {
         );
     }
 }
+
+/// Refuses clusters past `cap` members, or whose member ids would sum to a
+/// multiple of seven (a rule that depends on who the members are, so a
+/// wrong summary or a wrong union order changes the result).
+struct PickyGuard {
+    cap: usize,
+}
+
+impl MergeGuard for PickyGuard {
+    /// Members and the sum of their ids.
+    type Summary = (usize, u64);
+
+    fn summarize(&self, record: RecordId) -> (usize, u64) {
+        (1, u64::from(record.0))
+    }
+
+    fn check(&self, a: &(usize, u64), b: &(usize, u64)) -> Result<(), RefusalReason> {
+        if a.0 + b.0 > self.cap || (a.1 + b.1) % 7 == 0 {
+            Err(RefusalReason::Custom("picky".into()))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn merge(&self, a: (usize, u64), b: (usize, u64)) -> (usize, u64) {
+        (a.0 + b.0, a.1 + b.1)
+    }
+}
+
+/// The guarded clustering by its definition, with nothing clever: edges at
+/// or above `threshold` in strength order, each asked of the guard with the
+/// two clusters' summaries rebuilt from their members; `(label per record,
+/// refused edges in order)`.
+fn oracle_guarded(
+    n: usize,
+    edges: &[Edge],
+    threshold: f64,
+    guard: &PickyGuard,
+) -> (Vec<usize>, Vec<Edge>) {
+    let mut sorted: Vec<Edge> = edges
+        .iter()
+        .filter(|e| e.weight >= threshold && e.a != e.b)
+        .map(|e| e.canonical())
+        .collect();
+    sorted.sort_by(Edge::cmp_strength);
+    let mut label: Vec<usize> = (0..n).collect();
+    let mut refused = Vec::new();
+    let summary_of = |label: &[usize], l: usize| {
+        (0..n)
+            .filter(|&r| label[r] == l)
+            .map(|r| guard.summarize(RecordId(r as u32)))
+            .reduce(|x, y| guard.merge(x, y))
+            .unwrap_or_default()
+    };
+    for e in sorted {
+        let (la, lb) = (label[e.a.index()], label[e.b.index()]);
+        if la == lb {
+            continue;
+        }
+        if guard
+            .check(&summary_of(&label, la), &summary_of(&label, lb))
+            .is_err()
+        {
+            refused.push(e);
+            continue;
+        }
+        label.iter_mut().filter(|l| **l == lb).for_each(|l| *l = la);
+    }
+    (label, refused)
+}
+
+#[test]
+fn components_united_in_parallel_equal_the_one_pass_definition() {
+    // Enough edges for the parallel path (`PARALLEL_EDGES`), in many
+    // components and a few large ones, with ties; from a fixed seed.
+    let n = 2_000usize;
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = |below: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % below
+    };
+    let edges: Vec<Edge> = (0..6_000)
+        .map(|i| {
+            // Mostly short-range edges (small components), some long ones.
+            let a = next(n as u64) as u32;
+            let span = if i % 50 == 0 { n as u64 } else { 6 };
+            let b = ((u64::from(a) + next(span)) % n as u64) as u32;
+            edge(a, b, f64::from(next(12) as u32) / 2.0)
+        })
+        .collect();
+    let guard = PickyGuard { cap: 6 };
+    let (labels, refused) = oracle_guarded(n, &edges, 1.0, &guard);
+    assert!(!refused.is_empty(), "the guard must have work to do");
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let result = pool.install(|| cluster(n, &edges, 1.0, &guard));
+        for (r, &l) in labels.iter().enumerate() {
+            assert_eq!(
+                result.assignment()[r],
+                result.assignment()[l],
+                "{threads} threads: record {r}"
+            );
+        }
+        assert_eq!(
+            result.len(),
+            labels
+                .iter()
+                .collect::<std::collections::HashSet<_>>()
+                .len()
+        );
+        let refused_edges: Vec<Edge> = result.refused().iter().map(|r| r.edge).collect();
+        assert_eq!(refused_edges, refused, "{threads} threads");
+    }
+}
