@@ -311,12 +311,22 @@ pub fn read_events<W: Write + Send>(
     let mut current: Vec<EventRow> = Vec::new();
     let mut next: Vec<EventRow> = Vec::new();
     let mut more = rows.next_batch_into(EVENT_CHUNK, &mut current);
+    let mut sized = false;
     while more {
         let (read_more, packed) = rayon::join(
             || rows.next_batch_into(EVENT_CHUNK, &mut next),
             || pack(&mut current, &mut out),
         );
         packed?;
+        // Once a batch is packed (the ids' mean length is known), the
+        // columns are sized for the events left: doubled as they filled,
+        // they had the kernel zero twice their final size.
+        if !sized {
+            sized = true;
+            let left = rows.rows_left_estimate().unwrap_or(0) + next.len() as u64;
+            out.packed
+                .reserve(usize::try_from(left).unwrap_or(usize::MAX));
+        }
         std::mem::swap(&mut current, &mut next);
         more = read_more;
     }

@@ -441,6 +441,22 @@ impl JobEvents {
         self.readers.front()
     }
 
+    /// About how many rows the files still to read hold, from the bytes
+    /// per row of the rows split so far (`None` before any): for a caller
+    /// that sizes its buffers once rather than doubling them as they fill.
+    pub fn rows_left_estimate(&self) -> Option<u64> {
+        let reader = self.readers.front()?;
+        let split = reader.events + reader.rejects + reader.pending.len() as u64;
+        let read = reader.bytes_read();
+        if split == 0 || read == 0 {
+            return None;
+        }
+        let file_bytes = |r: &EventsReader| std::fs::metadata(r.file()).map_or(0, |m| m.len());
+        let bytes_left = file_bytes(reader).saturating_sub(read)
+            + self.readers.iter().skip(1).map(file_bytes).sum::<u64>();
+        Some(bytes_left.saturating_mul(split) / read + reader.pending.len() as u64)
+    }
+
     /// Up to `max` rows at once, parsed in parallel: the rows that the
     /// iterator would give next, in the same order (see
     /// [`EventsReader::next_batch`]); `None` at the end of the last file.
@@ -572,6 +588,24 @@ mod tests {
             text.push('\n');
         }
         std::fs::write(dir.join(name), text).unwrap();
+    }
+
+    #[test]
+    fn rows_left_are_estimated_from_the_rows_split() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows: Vec<String> = (0..5000)
+            .map(|n| format!("E{n:05},web,S{n},2024-03-01 10:30,order,12.5,"))
+            .collect();
+        write(dir.path(), "a.csv", &rows);
+        write(dir.path(), "b.csv", &rows[..1000]);
+        let job = JobFile::from_toml_str(JOB).unwrap();
+        let mut reader = job.read_events(dir.path()).unwrap();
+        assert_eq!(reader.rows_left_estimate(), None);
+        let first = reader.next_batch(1000).unwrap();
+        // 4000 rows of the first file and 1000 of the second are left.
+        let left = reader.rows_left_estimate().unwrap();
+        assert!((4900..=5100).contains(&left), "{left} rows left");
+        assert_eq!(first.len(), 1000);
     }
 
     proptest! {

@@ -100,6 +100,12 @@ impl StrTable {
         }
     }
 
+    /// Room for `strings` more strings of `bytes` bytes in all.
+    pub(crate) fn reserve(&mut self, strings: usize, bytes: usize) {
+        self.bytes.reserve(bytes);
+        self.ends.reserve(strings);
+    }
+
     /// Appends a string and returns its index.
     pub(crate) fn push(&mut self, s: &str) -> usize {
         self.bytes.push_str(s);
