@@ -724,8 +724,13 @@ impl TimelinesBuilder {
             .par_chunks(1 << 16)
             .map(|chunk| {
                 let mut t = StrTable::with_capacity(chunk.len(), chunk.len() * 16);
-                for k in chunk {
-                    t.push(input_ids.get(k.4 as usize));
+                // The ids are read in the sorted order, at random in the
+                // input's: a group's are loaded ahead (see `StrTable::touch`).
+                for group in chunk.chunks(TOUCH_GROUP) {
+                    input_ids.touch(group.iter().map(|k| k.4 as usize));
+                    for k in group {
+                        t.push(input_ids.get(k.4 as usize));
+                    }
                 }
                 t
             })
