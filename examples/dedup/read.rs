@@ -259,17 +259,18 @@ pub fn read_events<W: Write + Send>(
         erased: 0,
         took: Duration::ZERO,
     };
-    // The batch buffers, cleared and refilled batch after batch: each is
-    // some megabytes, which the allocator returns to the OS when freed
-    // (see `ALLOCATOR` in main.rs), so a fresh one per batch had the kernel
-    // zero its pages again every time.
-    let mut events: Vec<Event> = Vec::with_capacity(EVENT_CHUNK);
+    // The batch buffer, cleared and refilled batch after batch: it is some
+    // megabytes, which the allocator returns to the OS when freed (see
+    // `ALLOCATOR` in main.rs), so a fresh one per batch had the kernel zero
+    // its pages again every time. The events are moved into it once from
+    // the rows read (an event is some 230 bytes: each move of a batch is a
+    // copy of megabytes) and attached in place.
     let mut attached: Vec<(Event, Option<RecordId>)> = Vec::with_capacity(EVENT_CHUNK);
     let mut pack = |batch: &mut Vec<EventRow>, out: &mut EventsRead| -> Result<(), Error> {
         let rejected_before = out.rejects;
         for row in batch.drain(..) {
             match row {
-                Ok(event) => events.push(event),
+                Ok(event) => attached.push((event, None)),
                 Err(reject) => {
                     rejects.write(&reject)?;
                     out.rejects += 1;
@@ -279,19 +280,23 @@ pub fn read_events<W: Write + Send>(
         if out.rejects != rejected_before {
             stage.note(format!("{} rejects", thousands(out.rejects)));
         }
-        out.read += events.len() as u64;
-        stage.inc(events.len() as u64);
-        let attachments = index.attach_each(&mut events);
-        for (event, attachment) in events.drain(..).zip(attachments) {
+        out.read += attached.len() as u64;
+        stage.inc(attached.len() as u64);
+        let attachments = index.attach_each(&mut attached, |(event, _)| event);
+        // One attachment per event, in order: `retain_mut` visits each
+        // event once, in order.
+        let mut attachments = attachments.into_iter();
+        attached.retain_mut(|(event, record)| {
+            let attachment = attachments.next().unwrap_or(Attachment::None);
             if let Attachment::ById(_) = attachment {
                 out.attached_by_id += 1;
             }
-            let record = match (attachment.record(), renumber) {
+            *record = match (attachment.record(), renumber) {
                 (Some(r), Some(renumber)) => match renumber.get(r.index()).copied().flatten() {
                     Some(kept) => Some(kept),
                     None => {
                         out.erased += 1;
-                        continue;
+                        return false;
                     }
                 },
                 (record, _) => record,
@@ -299,19 +304,29 @@ pub fn read_events<W: Write + Send>(
             if let Some(whole) = &mut out.whole {
                 whole.push(event.clone());
             }
-            attached.push((event, record));
-        }
+            true
+        });
         out.packed.push_attached_batch(&mut attached)
     };
     let mut current: Vec<EventRow> = Vec::new();
     let mut next: Vec<EventRow> = Vec::new();
     let mut more = rows.next_batch_into(EVENT_CHUNK, &mut current);
+    let mut sized = false;
     while more {
         let (read_more, packed) = rayon::join(
             || rows.next_batch_into(EVENT_CHUNK, &mut next),
             || pack(&mut current, &mut out),
         );
         packed?;
+        // Once a batch is packed (the ids' mean length is known), the
+        // columns are sized for the events left: doubled as they filled,
+        // they had the kernel zero twice their final size.
+        if !sized {
+            sized = true;
+            let left = rows.rows_left_estimate().unwrap_or(0) + next.len() as u64;
+            out.packed
+                .reserve(usize::try_from(left).unwrap_or(usize::MAX));
+        }
         std::mem::swap(&mut current, &mut next);
         more = read_more;
     }

@@ -20,9 +20,6 @@ pub type EventRow = std::result::Result<Event, Reject>;
 /// A row read but not parsed yet: its line and its cells, or its reject.
 type RawRow = (u64, std::result::Result<OwnedRow, Reject>);
 
-/// A raw row parsed, before its event id is checked against those seen.
-type ParsedRow = std::result::Result<std::result::Result<Event, String>, Reject>;
-
 /// What turns one row's cells into an event: shared by the threads of
 /// [`EventsReader::next_batch`].
 struct Parser {
@@ -89,9 +86,6 @@ pub struct EventsReader {
     /// allocator may hand back to the OS when freed, and the kernel then
     /// zeroes the pages again for the next batch: reused, they stay mapped.
     raw_buffer: Vec<RawRow>,
-    /// Empty, with the capacity of a batch: the parsed rows are collected
-    /// into it (reused for the same reason as `raw_buffer`).
-    parsed_buffer: Vec<(u64, ParsedRow)>,
     /// Event ids per channel of their record.
     seen: SeenIds,
     events: u64,
@@ -154,7 +148,6 @@ impl EventsReader {
             pending: Vec::new(),
             spare: Vec::new(),
             raw_buffer: Vec::new(),
-            parsed_buffer: Vec::new(),
             seen: SeenIds::default(),
             events: 0,
             rejects: 0,
@@ -200,27 +193,47 @@ impl EventsReader {
         if self.pending.is_empty() {
             read_raw(&mut self.table, max, &mut self.spare, &mut self.pending);
         }
-        let mut current = std::mem::take(&mut self.pending);
+        let current = std::mem::take(&mut self.pending);
         let mut next = std::mem::take(&mut self.raw_buffer);
-        let mut parsed = std::mem::take(&mut self.parsed_buffer);
         let encoding = self.table.encoding();
+        let file = self.table.file().to_owned();
         let (table, parser, spare) = (&mut self.table, &self.parser, &mut self.spare);
+        // The rows are parsed straight into `rows` (an event is some 230
+        // bytes: each move of a batch's events is a copy of megabytes).
         rayon::join(
             || read_raw(table, max, spare, &mut next),
             || {
                 use rayon::prelude::*;
-                parsed.par_extend(current.par_iter().map(|(line, row)| {
-                    let parsed = match row {
-                        Ok(row) => Ok(parser.event(&row.cells(encoding))),
-                        Err(reject) => Err(reject.clone()),
-                    };
-                    (*line, parsed)
+                rows.par_extend(current.par_iter().map(|(line, row)| match row {
+                    Ok(row) => parser.event(&row.cells(encoding)).map_err(|reason| Reject {
+                        file: file.clone(),
+                        line: *line,
+                        reason,
+                    }),
+                    Err(reject) => Err(reject.clone()),
                 }));
             },
         );
         self.pending = next;
+        // Duplicates in row order, so that the first of two equal ids is
+        // kept, as `next` keeps it.
+        for (row, (line, _)) in rows.iter_mut().zip(&current) {
+            if let Ok(event) = row
+                && !self.seen.insert(&event.source.channel, &event.id)
+            {
+                *row = Err(self.reject_at(
+                    *line,
+                    format!("column {}: duplicate event id", self.parser.columns.id.name),
+                ));
+            }
+            match row {
+                Ok(_) => self.events += 1,
+                Err(_) => self.rejects += 1,
+            }
+        }
         // The parsed rows' buffers read the rows after the next batch (not
         // those of a giant row, which would stay allocated).
+        let mut current = current;
         self.spare.extend(
             current
                 .drain(..)
@@ -228,23 +241,6 @@ impl EventsReader {
                 .filter(|row| !matches!(row, OwnedRow::Csv(r) if r.as_slice().len() > 1 << 16)),
         );
         self.raw_buffer = current;
-        rows.extend(parsed.drain(..).map(|(line, row)| {
-            let row = match row {
-                Err(reject) => Err(reject),
-                Ok(Ok(event)) if self.seen.insert(&event.source.channel, &event.id) => Ok(event),
-                Ok(Ok(_)) => Err(self.reject_at(
-                    line,
-                    format!("column {}: duplicate event id", self.parser.columns.id.name),
-                )),
-                Ok(Err(reason)) => Err(self.reject_at(line, reason)),
-            };
-            match &row {
-                Ok(_) => self.events += 1,
-                Err(_) => self.rejects += 1,
-            }
-            row
-        }));
-        self.parsed_buffer = parsed;
     }
 
     fn reject_at(&self, line: u64, reason: String) -> Reject {
@@ -281,7 +277,7 @@ impl Parser {
         // CSV: one cell, trimmed in place.
         if let Some(cell) = cells.cell(selector) {
             let value = match cell? {
-                Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
+                Cow::Borrowed(text) => Cow::Borrowed(trim(text)),
                 Cow::Owned(text) if text.trim().len() == text.len() => Cow::Owned(text),
                 Cow::Owned(text) => Cow::Owned(text.trim().to_owned()),
             };
@@ -395,6 +391,19 @@ impl Parser {
     }
 }
 
+/// `s.trim()`, without its call when `s` starts and ends with a visible
+/// ASCII character, as nearly every cell does (whitespace outside ASCII
+/// starts with a byte past ASCII, and ends with one).
+fn trim(s: &str) -> &str {
+    let bytes = s.as_bytes();
+    if bytes.first().is_none_or(u8::is_ascii_graphic)
+        && bytes.last().is_none_or(u8::is_ascii_graphic)
+    {
+        return s;
+    }
+    s.trim()
+}
+
 impl Iterator for EventsReader {
     type Item = EventRow;
 
@@ -430,6 +439,22 @@ impl JobEvents {
     /// The reader currently being read, for progress reports.
     pub fn current(&self) -> Option<&EventsReader> {
         self.readers.front()
+    }
+
+    /// About how many rows the files still to read hold, from the bytes
+    /// per row of the rows split so far (`None` before any): for a caller
+    /// that sizes its buffers once rather than doubling them as they fill.
+    pub fn rows_left_estimate(&self) -> Option<u64> {
+        let reader = self.readers.front()?;
+        let split = reader.events + reader.rejects + reader.pending.len() as u64;
+        let read = reader.bytes_read();
+        if split == 0 || read == 0 {
+            return None;
+        }
+        let file_bytes = |r: &EventsReader| std::fs::metadata(r.file()).map_or(0, |m| m.len());
+        let bytes_left = file_bytes(reader).saturating_sub(read)
+            + self.readers.iter().skip(1).map(file_bytes).sum::<u64>();
+        Some(bytes_left.saturating_mul(split) / read + reader.pending.len() as u64)
     }
 
     /// Up to `max` rows at once, parsed in parallel: the rows that the
@@ -563,6 +588,32 @@ mod tests {
             text.push('\n');
         }
         std::fs::write(dir.join(name), text).unwrap();
+    }
+
+    #[test]
+    fn rows_left_are_estimated_from_the_rows_split() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows: Vec<String> = (0..5000)
+            .map(|n| format!("E{n:05},web,S{n},2024-03-01 10:30,order,12.5,"))
+            .collect();
+        write(dir.path(), "a.csv", &rows);
+        write(dir.path(), "b.csv", &rows[..1000]);
+        let job = JobFile::from_toml_str(JOB).unwrap();
+        let mut reader = job.read_events(dir.path()).unwrap();
+        assert_eq!(reader.rows_left_estimate(), None);
+        let first = reader.next_batch(1000).unwrap();
+        // 4000 rows of the first file and 1000 of the second are left.
+        let left = reader.rows_left_estimate().unwrap();
+        assert!((4900..=5100).contains(&left), "{left} rows left");
+        assert_eq!(first.len(), 1000);
+    }
+
+    proptest! {
+        /// The short way round trims as `str::trim` does.
+        #[test]
+        fn trim_equals_str_trim(s in "[ a\\t\u{a0}\u{3000}é,-]{0,6}") {
+            prop_assert_eq!(trim(&s), s.trim());
+        }
     }
 
     proptest! {

@@ -168,6 +168,27 @@ impl TimelinesBuilder {
         self.seconds.is_empty()
     }
 
+    /// Room for `additional` more events in the per-event columns (and
+    /// for their ids, at the mean length of those pushed so far), capped
+    /// at [`MAX_EVENTS`](super::MAX_EVENTS) events. A caller that knows
+    /// about how many events come saves the columns' doubling: each
+    /// doubling has the kernel zero the new pages and copies the old.
+    pub fn reserve(&mut self, additional: usize) {
+        let additional = additional.min(super::MAX_EVENTS.saturating_sub(self.len()));
+        self.seconds.reserve(additional);
+        self.nanos.reserve(additional);
+        self.channel.reserve(additional);
+        self.kind.reserve(additional);
+        self.amount_minor.reserve(additional);
+        self.currency.reserve(additional);
+        self.order_ref.reserve(additional);
+        self.store.reserve(additional);
+        self.source.reserve(additional);
+        let id_bytes = self.ids.string_bytes().div_ceil(self.len().max(1));
+        self.ids
+            .reserve(additional, additional.saturating_mul(id_bytes));
+    }
+
     /// Heap bytes held, capacities included.
     pub fn memory_bytes(&self) -> usize {
         fn vec<T>(v: &Vec<T>) -> usize {
@@ -703,8 +724,13 @@ impl TimelinesBuilder {
             .par_chunks(1 << 16)
             .map(|chunk| {
                 let mut t = StrTable::with_capacity(chunk.len(), chunk.len() * 16);
-                for k in chunk {
-                    t.push(input_ids.get(k.4 as usize));
+                // The ids are read in the sorted order, at random in the
+                // input's: a group's are loaded ahead (see `StrTable::touch`).
+                for group in chunk.chunks(TOUCH_GROUP) {
+                    input_ids.touch(group.iter().map(|k| k.4 as usize));
+                    for k in group {
+                        t.push(input_ids.get(k.4 as usize));
+                    }
                 }
                 t
             })
