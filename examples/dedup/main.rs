@@ -193,10 +193,11 @@ use std::time::{Duration, Instant};
 
 use omnicanal::Error;
 use omnicanal::block::GenericValues;
-use omnicanal::io::{JobFile, RejectWriter};
+use omnicanal::io::{JobEvents, JobFile, RejectWriter};
 use omnicanal::normalize::NormalizedRecord;
 use omnicanal::profile::{ProfileBuilder, SurvivorshipRules};
 use omnicanal::resolver::{LiveResolver, Resolution, Resolver, Settings};
+use omnicanal::timeline::{Event, TimelinesBuilder};
 
 use args::{Command, Input, Mode, Options, UsageError};
 use customers::Customers;
@@ -331,11 +332,31 @@ fn run(options: Options) -> Result<(), Error> {
     memory.end_phase("read");
 
     // 2. Resolve: in one batch, or train on the batch and upsert one by one.
+    // A plain batch reads its events meanwhile (see step 4).
     let wants_live = erase_list.is_some() || snapshot.is_some();
+    let mut event_rows = event_rows;
+    let mut events_read_early = None;
     let resolved = match mode {
         Mode::Batch if !wants_live => {
-            let resolution = resolve_batch(&sources.records, &progress, &mut stages)?;
-            Resolved::Batch(Box::new(resolution))
+            let (resolution, events) = std::thread::scope(|scope| {
+                let events = event_rows.take().map(|rows| {
+                    let (records, rejects, progress) = (&sources.records, &mut rejects, &progress);
+                    scope.spawn(move || read_events(rows, records, None, false, rejects, progress))
+                });
+                let resolution = resolve_batch(&sources.records, &progress, &mut stages);
+                let events = events.map(|thread| {
+                    thread
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                });
+                (resolution, events)
+            });
+            if let Some(events) = events {
+                let events = events?;
+                stages.push((EVENTS_ALONGSIDE_RESOLVE, events.3));
+                events_read_early = Some((events.0, events.1, events.2));
+            }
+            Resolved::Batch(Box::new(resolution?))
         }
         Mode::Batch => {
             // The live graph is built from the batch in one resolution
@@ -420,28 +441,19 @@ fn run(options: Options) -> Result<(), Error> {
     // by their id to another channel's record), then those are dropped.
     let events = match event_rows {
         Some(event_rows) => {
-            let index = RecordIndex::new(&records);
             let renumber = erased.map(|erased| read::renumber_kept(&records, erased));
-            let read = read::read_events(
+            let (packed, whole, summary, took) = read_events(
                 event_rows,
-                &index,
+                &records,
                 renumber.as_deref(),
                 snapshot.is_some(),
                 &mut rejects,
                 &progress,
             )?;
-            drop(index);
-            stages.push(("events", read.took));
-            let summary = EventsSummary {
-                read: read.read,
-                rejects: read.rejects,
-                attached_by_id: read.attached_by_id,
-                erased: read.erased,
-                ..EventsSummary::default()
-            };
-            Some((read.packed, read.whole, summary))
+            stages.push(("events", took));
+            Some((packed, whole, summary))
         }
-        None => None,
+        None => events_read_early,
     };
 
     // The final state, events included, for a CRM or `callcentre
@@ -580,6 +592,40 @@ fn run(options: Options) -> Result<(), Error> {
     }
     .print();
     Ok(())
+}
+
+/// The name in the summary's stage times of the events read while the batch
+/// resolved (their time overlaps the resolution's stages).
+pub const EVENTS_ALONGSIDE_RESOLVE: &str = "events*";
+
+/// Step 4's reading of the events (see `read::read_events`), attached to
+/// `records` as read; with the summary's counts and the wall time.
+fn read_events<W: std::io::Write + Send>(
+    rows: JobEvents,
+    records: &[NormalizedRecord],
+    renumber: Option<&[Option<omnicanal::RecordId>]>,
+    keep_whole: bool,
+    rejects: &mut RejectWriter<W>,
+    progress: &Progress,
+) -> Result<
+    (
+        TimelinesBuilder,
+        Option<Vec<Event>>,
+        EventsSummary,
+        Duration,
+    ),
+    Error,
+> {
+    let index = RecordIndex::new(records);
+    let read = read::read_events(rows, &index, renumber, keep_whole, rejects, progress)?;
+    let summary = EventsSummary {
+        read: read.read,
+        rejects: read.rejects,
+        attached_by_id: read.attached_by_id,
+        erased: read.erased,
+        ..EventsSummary::default()
+    };
+    Ok((read.packed, read.whole, summary, read.took))
 }
 
 /// `Resolver::resolve` with the default settings, its stages reported.

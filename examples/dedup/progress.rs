@@ -2,25 +2,30 @@
 //! runs, one line with its count, time and rate when it ends. Everything is
 //! hidden with `--quiet` or when stderr is not a terminal, so logs of a
 //! nightly run hold only the summary on stdout.
+//!
+//! Stages may run at once (the events are read while the batch resolves):
+//! every bar belongs to one `MultiProgress`, which draws them one under the
+//! other instead of letting them overwrite each other.
 
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::support::{rate, thousands};
 
-/// Draws stages, or nothing.
-#[derive(Debug, Clone, Copy)]
+/// Draws stages, or nothing (`bars` is `None`).
+#[derive(Debug, Clone)]
 pub struct Progress {
-    enabled: bool,
+    bars: Option<MultiProgress>,
 }
 
 impl Progress {
     /// Progress on stderr unless `quiet` or stderr is not a terminal.
     pub fn new(quiet: bool) -> Progress {
+        let enabled = !quiet && std::io::stderr().is_terminal();
         Progress {
-            enabled: !quiet && std::io::stderr().is_terminal(),
+            bars: enabled.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())),
         }
     }
 
@@ -64,16 +69,16 @@ impl Progress {
     /// One finished-stage line for work timed elsewhere (the resolver's
     /// stages report their own timings).
     pub fn done(&self, stage: &str, count: u64, unit: &str, took: Duration, note: &str) {
-        if self.enabled {
-            eprintln!("{}", done_line(stage, count, unit, took, note));
+        if let Some(bars) = &self.bars {
+            // Above the bars still running, as a finished bar would be.
+            let _ = bars.println(done_line(stage, count, unit, took, note));
         }
     }
 
     fn bar(&self) -> ProgressBar {
-        if self.enabled {
-            ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
-        } else {
-            ProgressBar::hidden()
+        match &self.bars {
+            Some(bars) => bars.add(ProgressBar::no_length()),
+            None => ProgressBar::hidden(),
         }
     }
 }
