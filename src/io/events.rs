@@ -217,10 +217,17 @@ impl EventsReader {
         self.pending = next;
         // Duplicates in row order, so that the first of two equal ids is
         // kept, as `next` keeps it.
-        for (row, (line, _)) in rows.iter_mut().zip(&current) {
-            if let Ok(event) = row
-                && !self.seen.insert(&event.source.channel, &event.id)
-            {
+        let mut fresh = Vec::with_capacity(rows.len());
+        self.seen.insert_each(
+            rows.iter().map(|row| {
+                row.as_ref()
+                    .ok()
+                    .map(|event| (&event.source.channel, event.id.as_str()))
+            }),
+            &mut fresh,
+        );
+        for ((row, (line, _)), fresh) in rows.iter_mut().zip(&current).zip(fresh) {
+            if row.is_ok() && !fresh {
                 *row = Err(self.reject_at(
                     *line,
                     format!("column {}: duplicate event id", self.parser.columns.id.name),
@@ -433,6 +440,9 @@ impl Iterator for EventsReader {
 #[derive(Debug)]
 pub struct JobEvents {
     readers: std::collections::VecDeque<EventsReader>,
+    /// Whether the duplicate check was sized for the rows left (once, after
+    /// the first batch, when their bytes per row are known).
+    seen_sized: bool,
 }
 
 impl JobEvents {
@@ -476,6 +486,17 @@ impl JobEvents {
             };
             reader.next_batch_into(max, rows);
             if !rows.is_empty() {
+                if !self.seen_sized {
+                    // The ids' table sized once: doubled as it filled, it
+                    // placed every id again at each step.
+                    self.seen_sized = true;
+                    let left = self.rows_left_estimate().unwrap_or(0);
+                    if let Some(reader) = self.readers.front_mut() {
+                        reader
+                            .seen
+                            .reserve(usize::try_from(left).unwrap_or(usize::MAX));
+                    }
+                }
                 return true;
             }
             if let Some(done) = self.readers.pop_front() {
@@ -529,7 +550,10 @@ impl JobFile {
             .iter()
             .map(|spec| EventsReader::open(spec, base_dir))
             .collect::<Result<_>>()?;
-        Ok(JobEvents { readers })
+        Ok(JobEvents {
+            readers,
+            seen_sized: false,
+        })
     }
 }
 

@@ -232,6 +232,27 @@ impl StrInterner {
         self.intern_hashed(hash, 0, s)
     }
 
+    /// [`intern_tagged`](Self::intern_tagged) with `s`'s
+    /// [`hash_tagged`](Self::hash_tagged) given (computed once for
+    /// [`touch_each`](Self::touch_each) too). A wrong hash gives a wrong id
+    /// (never a panic).
+    pub(crate) fn intern_tagged_with_hash(&mut self, hash: u32, tag: u32, s: &str) -> u32 {
+        self.intern_hashed(hash, tag, s)
+    }
+
+    /// Room for `more` strings beyond those interned, so that the slots are
+    /// not placed again at each doubling on the way (for a caller that
+    /// knows about how many are coming).
+    pub(crate) fn reserve(&mut self, more: usize) {
+        // An estimate gone wild must not ask for terabytes.
+        let more = more.min(MAX_RESERVED);
+        let wanted = self.len.saturating_add(more).saturating_mul(2);
+        while self.slots.len() < wanted {
+            self.grow();
+        }
+        self.table.reserve(more, 0);
+    }
+
     /// Loads what interning the strings of `hashes` (as given by
     /// [`hash`](Self::hash) or [`hash_tagged`](Self::hash_tagged)) will read: the slot where each probe starts
     /// and, when its hash matches, the end offset and the first bytes of the
@@ -337,6 +358,10 @@ impl StrInterner {
 }
 
 /// A 32-bit hash of a tagged string for [`StrInterner`].
+/// The most strings [`StrInterner::reserve`] makes room for at once (the
+/// slots of 2^28 strings are 4 GiB); more still fit, by doubling.
+const MAX_RESERVED: usize = 1 << 28;
+
 fn hash_str(tag: u32, s: &str) -> u32 {
     let mut h = FastHasher::default();
     h.write_u32(tag);
