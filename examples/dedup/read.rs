@@ -72,6 +72,20 @@ struct Batch {
     source: usize,
     records: Vec<Record>,
     rejects: Vec<Reject>,
+    /// About how many rows are left after this batch, in the first only
+    /// (`JobSources::rows_left_estimate`).
+    rows_left: Option<u64>,
+}
+
+impl Batch {
+    fn new(source: usize) -> Batch {
+        Batch {
+            source,
+            records: Vec::with_capacity(BATCH_ROWS),
+            rejects: Vec::new(),
+            rows_left: None,
+        }
+    }
 }
 
 /// Reads and normalizes every `[[source]]` of `job` from `rows` (opened by
@@ -119,14 +133,23 @@ pub fn read_sources<W: Write>(
             for reject in &batch.rejects {
                 rejects.write(reject)?;
             }
+            if let Some(left) = batch.rows_left {
+                // Sized once (an estimate: the other files' rows may be
+                // longer, and capacity never touched is never resident):
+                // doubled as they filled, the records had the kernel zero
+                // some twice their final size and were copied each time.
+                let rows = left.saturating_add(batch.records.len() as u64);
+                records.reserve(usize::try_from(rows).unwrap_or(0));
+            }
             let normalizer = &normalizers[batch.source];
-            let normalized: Vec<NormalizedRecord> = batch
-                .records
-                .par_iter()
-                .map(|record| normalizer.normalize(record))
-                .collect();
-            stage.inc(normalized.len() as u64);
-            records.extend(normalized);
+            // Normalized straight into their place in `records`.
+            records.par_extend(
+                batch
+                    .records
+                    .par_iter()
+                    .map(|record| normalizer.normalize(record)),
+            );
+            stage.inc(batch.records.len() as u64);
             for record in &batch.records {
                 names.push(record);
             }
@@ -157,10 +180,15 @@ pub fn read_sources<W: Write>(
 /// skipped over by the search).
 fn read_batches(mut rows: JobSources, files: &[PathBuf], sender: mpsc::SyncSender<Batch>) {
     let mut source = 0usize;
-    let mut batch = Batch {
-        source,
-        records: Vec::with_capacity(BATCH_ROWS),
-        rejects: Vec::new(),
+    let mut batch = Batch::new(source);
+    let mut estimated = false;
+    let mut send = |mut full: Batch, rows: &JobSources| {
+        if !estimated {
+            estimated = true;
+            full.rows_left = rows.rows_left_estimate();
+        }
+        // The receiver stops only on an error of its own, which it reports.
+        sender.send(full).is_ok()
     };
     while let Some(row) = rows.next() {
         if let Some(reader) = rows.current() {
@@ -170,13 +198,8 @@ fn read_batches(mut rows: JobSources, files: &[PathBuf], sender: mpsc::SyncSende
                     .position(|file| file == reader.file())
                     .map_or(source, |offset| source + offset);
                 if found != source {
-                    let next = Batch {
-                        source: found,
-                        records: Vec::with_capacity(BATCH_ROWS),
-                        rejects: Vec::new(),
-                    };
-                    let full = std::mem::replace(&mut batch, next);
-                    if sender.send(full).is_err() {
+                    let full = std::mem::replace(&mut batch, Batch::new(found));
+                    if !send(full, &rows) {
                         return;
                     }
                     source = found;
@@ -187,19 +210,13 @@ fn read_batches(mut rows: JobSources, files: &[PathBuf], sender: mpsc::SyncSende
             Ok(record) => batch.records.push(record),
             Err(reject) => batch.rejects.push(reject),
         }
-        if batch.records.len() + batch.rejects.len() >= BATCH_ROWS {
-            let next = Batch {
-                source,
-                records: Vec::with_capacity(BATCH_ROWS),
-                rejects: Vec::new(),
-            };
-            // The receiver stops only on an error of its own, which it reports.
-            if sender.send(std::mem::replace(&mut batch, next)).is_err() {
-                return;
-            }
+        if batch.records.len() + batch.rejects.len() >= BATCH_ROWS
+            && !send(std::mem::replace(&mut batch, Batch::new(source)), &rows)
+        {
+            return;
         }
     }
-    let _ = sender.send(batch);
+    send(batch, &rows);
 }
 
 /// The events of every `[[events]]` file, packed as they were read.

@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::io::job::{EventsSpec, JobFile, check_time_zone};
 use crate::io::reject::Reject;
 use crate::io::source::SeenIds;
-use crate::io::table::{Cells, Layout, OwnedRow, Selector, Table};
+use crate::io::table::{Cells, Layout, OwnedRow, Selector, Table, rows_left_estimate};
 use crate::normalize::DateOrder;
 use crate::normalize::date::parse_timestamp;
 use crate::record::{Channel, MAX_FIELD_BYTES, MAX_SOURCE_ID_BYTES, SourceKey};
@@ -457,14 +457,9 @@ impl JobEvents {
     pub fn rows_left_estimate(&self) -> Option<u64> {
         let reader = self.readers.front()?;
         let split = reader.events + reader.rejects + reader.pending.len() as u64;
-        let read = reader.bytes_read();
-        if split == 0 || read == 0 {
-            return None;
-        }
-        let file_bytes = |r: &EventsReader| std::fs::metadata(r.file()).map_or(0, |m| m.len());
-        let bytes_left = file_bytes(reader).saturating_sub(read)
-            + self.readers.iter().skip(1).map(file_bytes).sum::<u64>();
-        Some(bytes_left.saturating_mul(split) / read + reader.pending.len() as u64)
+        let later = self.readers.iter().skip(1).map(EventsReader::file);
+        let unsplit = rows_left_estimate(split, reader.bytes_read(), reader.file(), later)?;
+        Some(unsplit + reader.pending.len() as u64)
     }
 
     /// Up to `max` rows at once, parsed in parallel: the rows that the

@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::error::Result;
 use crate::io::job::{Columns, FieldName, JobFile, SourceSpec};
 use crate::io::reject::Reject;
-use crate::io::table::{Layout, Selector, Table};
+use crate::io::table::{Layout, Selector, Table, rows_left_estimate};
 use crate::record::{
     Address, Channel, Field, MAX_FIELD_BYTES, MAX_SOURCE_ID_BYTES, Record, RecordBuilder, SourceKey,
 };
@@ -435,6 +435,21 @@ impl JobSources {
     /// The reader currently being read, for progress reports.
     pub fn current(&self) -> Option<&SourceReader> {
         self.readers.front()
+    }
+
+    /// About how many rows the files still to read hold, from the bytes per
+    /// row of the rows given so far (`None` before any): for a caller that
+    /// sizes its buffers once rather than doubling them as they fill. Files
+    /// of other formats may have longer or shorter rows: an estimate.
+    pub fn rows_left_estimate(&self) -> Option<u64> {
+        let reader = self.readers.front()?;
+        let later = self.readers.iter().skip(1).map(SourceReader::file);
+        rows_left_estimate(
+            reader.records + reader.rejects,
+            reader.bytes_read(),
+            reader.file(),
+            later,
+        )
     }
 }
 

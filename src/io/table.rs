@@ -505,6 +505,26 @@ impl CsvInput {
     }
 }
 
+/// About how many rows the files still to read hold, from the bytes per row
+/// of the `rows` split so far from the `bytes_read` of `current`, the file
+/// being read, and the sizes of `current` and of the `later` files (`None`
+/// before any row): for a caller that sizes its buffers once rather than
+/// doubling them as they fill.
+pub(crate) fn rows_left_estimate<'f>(
+    rows: u64,
+    bytes_read: u64,
+    current: &Path,
+    later: impl Iterator<Item = &'f Path>,
+) -> Option<u64> {
+    if rows == 0 || bytes_read == 0 {
+        return None;
+    }
+    let file_bytes = |file: &Path| std::fs::metadata(file).map_or(0, |m| m.len());
+    let bytes_left =
+        file_bytes(current).saturating_sub(bytes_read) + later.map(file_bytes).sum::<u64>();
+    Some(bytes_left.saturating_mul(rows) / bytes_read)
+}
+
 /// Counts physical lines under the CSV parser.
 ///
 /// csv's own line numbers lag by one after a `\r\n` row end (it counts the
