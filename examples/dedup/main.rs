@@ -490,7 +490,7 @@ fn run(options: Options) -> Result<(), Error> {
     let writing = progress.counter("write", "records");
     let written = output::write_customers(&out_dir.join("customers.csv"), &records, &customers)?;
     writing.inc(written);
-    let mut write_time = writing.finish("customers.csv");
+    stages.push(("write", writing.finish("customers.csv")));
 
     let truth = truth
         .map(|t| t.score(&records, customers.clustering.assignment()))
@@ -517,58 +517,72 @@ fn run(options: Options) -> Result<(), Error> {
         None => None,
     };
 
-    // 6. Golden profiles, with each customer's activity when there are events.
-    let building = progress.counter("profiles", "customers");
-    let generic = GenericValues::detect(&records, &Settings::default().blocking.generic);
-    let rules = SurvivorshipRules::default();
-    let mut builder = ProfileBuilder::new(&rules, &records)
-        .typed_names(&names)
-        .generic_values(&generic);
-    if let Some((built, _)) = &built {
-        builder = builder.timelines(&built.timelines);
-    }
-    let profiles = output::write_profiles(
-        &out_dir.join("profiles.jsonl"),
-        &builder,
-        &customers.clustering,
-        &customers.ids,
-        &building,
-    )?;
-    stages.push((
-        "profiles",
-        building.finish(&format!(
+    // 6. Golden profiles, with each customer's activity when there are
+    // events; meanwhile the timelines are written from their own store (the
+    // profiles' build leaves a core idle part of the time, and both mostly
+    // wait on the kernel's copies of their output).
+    let written_events = std::thread::scope(|scope| -> Result<_, Error> {
+        let timelines_written = built.as_ref().map(|(built, _)| {
+            let (out_dir, ids, progress) = (&out_dir, &customers.ids, &progress);
+            scope.spawn(move || {
+                let writing = progress.counter("write", "events");
+                let (with_events, placed) = output::write_timelines(
+                    &out_dir.join("timelines.jsonl"),
+                    &built.timelines,
+                    ids,
+                )?;
+                let orphans =
+                    output::write_orphans(&out_dir.join("orphan_events.csv"), &built.orphans)?;
+                writing.inc(placed + orphans);
+                let took = writing.finish("timelines.jsonl, orphan_events.csv");
+                Ok::<_, Error>((with_events, placed, orphans, took))
+            })
+        });
+        let building = progress.counter("profiles", "customers");
+        let generic = GenericValues::detect(&records, &Settings::default().blocking.generic);
+        let rules = SurvivorshipRules::default();
+        let mut builder = ProfileBuilder::new(&rules, &records)
+            .typed_names(&names)
+            .generic_values(&generic);
+        if let Some((built, _)) = &built {
+            builder = builder.timelines(&built.timelines);
+        }
+        let profiles = output::write_profiles(
+            &out_dir.join("profiles.jsonl"),
+            &builder,
+            &customers.clustering,
+            &customers.ids,
+            &building,
+        );
+        let profiles_took = building.finish(&format!(
             "{} in profiles.jsonl",
-            support::thousands(profiles)
-        )),
-    ));
-    drop(generic);
-    // The records are no longer needed; the timelines are written from their
-    // own store.
+            support::thousands(*profiles.as_ref().unwrap_or(&0))
+        ));
+        let timelines_written = timelines_written.map(|thread| {
+            thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        profiles?;
+        stages.push(("profiles", profiles_took));
+        timelines_written.transpose()
+    })?;
+    // The records are no longer needed.
     drop(names);
     drop(records);
 
-    let events = match built {
-        Some((built, mut summary)) => {
-            let writing = progress.counter("write", "events");
-            let (with_events, placed) = output::write_timelines(
-                &out_dir.join("timelines.jsonl"),
-                &built.timelines,
-                &customers.ids,
-            )?;
-            let orphans =
-                output::write_orphans(&out_dir.join("orphan_events.csv"), &built.orphans)?;
-            writing.inc(placed + orphans);
-            write_time += writing.finish("timelines.jsonl, orphan_events.csv");
+    let events = match (built, written_events) {
+        (Some((_, mut summary)), Some((with_events, placed, orphans, took))) => {
+            stages.push((WRITTEN_ALONGSIDE_PROFILES, took));
             summary.placed = placed;
             summary.orphans = orphans;
             summary.customers = with_events;
             Some(summary)
         }
-        None => None,
+        _ => None,
     };
 
     rejects.finish().map_err(|e| e.in_file(&rejects_path))?;
-    stages.push(("write", write_time));
     memory.end_phase("events, profiles, output");
 
     Summary {
@@ -597,6 +611,10 @@ fn run(options: Options) -> Result<(), Error> {
 /// The name in the summary's stage times of the events read while the batch
 /// resolved (their time overlaps the resolution's stages).
 pub const EVENTS_ALONGSIDE_RESOLVE: &str = "events*";
+
+/// The name in the summary's stage times of the timelines written while the
+/// profiles were (their time overlaps the profiles').
+pub const WRITTEN_ALONGSIDE_PROFILES: &str = "write events*";
 
 /// Step 4's reading of the events (see `read::read_events`), attached to
 /// `records` as read; with the summary's counts and the wall time.

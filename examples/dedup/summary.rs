@@ -237,12 +237,8 @@ impl Summary<'_> {
             println!("  {stage:<12} {:>10.2?}", took);
         }
         println!("  {:<12} {:>10.2?}", "total", self.total);
-        if self
-            .stages
-            .iter()
-            .any(|(stage, _)| *stage == crate::EVENTS_ALONGSIDE_RESOLVE)
-        {
-            println!("  (* read while the batch resolved: not part of the total's sum)");
+        if self.stages.iter().any(|(stage, _)| stage.ends_with('*')) {
+            println!("  (* ran alongside the stages before it: not part of the total's sum)");
         }
         if let Some(peak) = self.memory.overall() {
             let phases: Vec<String> = self
