@@ -353,8 +353,8 @@ fn run(options: Options) -> Result<(), Error> {
             });
             if let Some(events) = events {
                 let events = events?;
-                stages.push((EVENTS_ALONGSIDE_RESOLVE, events.3));
-                events_read_early = Some((events.0, events.1, events.2));
+                stages.push((EVENTS_ALONGSIDE_RESOLVE, events.took));
+                events_read_early = Some((events.packed, events.whole, events.summary));
             }
             Resolved::Batch(Box::new(resolution?))
         }
@@ -442,7 +442,12 @@ fn run(options: Options) -> Result<(), Error> {
     let events = match event_rows {
         Some(event_rows) => {
             let renumber = erased.map(|erased| read::renumber_kept(&records, erased));
-            let (packed, whole, summary, took) = read_events(
+            let EventsKept {
+                packed,
+                whole,
+                summary,
+                took,
+            } = read_events(
                 event_rows,
                 &records,
                 renumber.as_deref(),
@@ -616,6 +621,16 @@ pub const EVENTS_ALONGSIDE_RESOLVE: &str = "events*";
 /// profiles were (their time overlaps the profiles').
 pub const WRITTEN_ALONGSIDE_PROFILES: &str = "write events*";
 
+/// The events read, packed with their records.
+struct EventsKept {
+    packed: TimelinesBuilder,
+    /// Whole, for a snapshot.
+    whole: Option<Vec<Event>>,
+    summary: EventsSummary,
+    /// Wall time of the reading.
+    took: Duration,
+}
+
 /// Step 4's reading of the events (see `read::read_events`), attached to
 /// `records` as read; with the summary's counts and the wall time.
 fn read_events<W: std::io::Write + Send>(
@@ -625,15 +640,7 @@ fn read_events<W: std::io::Write + Send>(
     keep_whole: bool,
     rejects: &mut RejectWriter<W>,
     progress: &Progress,
-) -> Result<
-    (
-        TimelinesBuilder,
-        Option<Vec<Event>>,
-        EventsSummary,
-        Duration,
-    ),
-    Error,
-> {
+) -> Result<EventsKept, Error> {
     let index = RecordIndex::new(records);
     let read = read::read_events(rows, &index, renumber, keep_whole, rejects, progress)?;
     let summary = EventsSummary {
@@ -643,7 +650,12 @@ fn read_events<W: std::io::Write + Send>(
         erased: read.erased,
         ..EventsSummary::default()
     };
-    Ok((read.packed, read.whole, summary, read.took))
+    Ok(EventsKept {
+        packed: read.packed,
+        whole: read.whole,
+        summary,
+        took: read.took,
+    })
 }
 
 /// `Resolver::resolve` with the default settings, its stages reported.
