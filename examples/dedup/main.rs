@@ -483,12 +483,23 @@ fn run(options: Options) -> Result<(), Error> {
         retain_by(&mut records, &keep);
         names.retain_by(&keep);
     }
-    let customers = match resolved {
-        Resolved::Batch(resolution) => Customers {
-            clustering: resolution.clustering,
-            ids: resolution.customer_ids,
-        },
-        Resolved::Live { live, .. } => Customers::of_live(&live, &records)?,
+    // The batch's generic values serve the profiles too; a live graph's
+    // records may have changed since (erasures), so theirs are found again.
+    let (customers, batch_generic) = match resolved {
+        Resolved::Batch(resolution) => {
+            let Resolution {
+                clustering,
+                customer_ids,
+                population,
+                ..
+            } = *resolution;
+            let customers = Customers {
+                clustering,
+                ids: customer_ids,
+            };
+            (customers, Some(population.generic))
+        }
+        Resolved::Live { live, .. } => (Customers::of_live(&live, &records)?, None),
     };
     memory.end_phase("customers");
 
@@ -544,7 +555,9 @@ fn run(options: Options) -> Result<(), Error> {
             })
         });
         let building = progress.counter("profiles", "customers");
-        let generic = GenericValues::detect(&records, &Settings::default().blocking.generic);
+        let generic = batch_generic.unwrap_or_else(|| {
+            GenericValues::detect(&records, &Settings::default().blocking.generic)
+        });
         let rules = SurvivorshipRules::default();
         let mut builder = ProfileBuilder::new(&rules, &records)
             .typed_names(&names)
