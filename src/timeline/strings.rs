@@ -236,6 +236,7 @@ impl StrInterner {
     /// [`hash_tagged`](Self::hash_tagged) given (computed once for
     /// [`touch_each`](Self::touch_each) too). A wrong hash gives a wrong id
     /// (never a panic).
+    #[cfg(any(test, feature = "io"))]
     pub(crate) fn intern_tagged_with_hash(&mut self, hash: u32, tag: u32, s: &str) -> u32 {
         self.intern_hashed(hash, tag, s)
     }
@@ -243,12 +244,15 @@ impl StrInterner {
     /// Room for `more` strings beyond those interned, so that the slots are
     /// not placed again at each doubling on the way (for a caller that
     /// knows about how many are coming).
+    #[cfg(any(test, feature = "io"))]
     pub(crate) fn reserve(&mut self, more: usize) {
         // An estimate gone wild must not ask for terabytes.
         let more = more.min(MAX_RESERVED);
         let wanted = self.len.saturating_add(more).saturating_mul(2);
-        while self.slots.len() < wanted {
-            self.grow();
+        if self.slots.len() < wanted {
+            // Placed once in the final size: doubling step by step had the
+            // kernel zero each intermediate table too.
+            self.place_in(wanted.next_power_of_two());
         }
         self.table.reserve(more, 0);
     }
@@ -326,7 +330,13 @@ impl StrInterner {
     }
 
     fn grow(&mut self) {
-        let mut slots = vec![0u64; self.slots.len() * 2];
+        self.place_in(self.slots.len() * 2);
+    }
+
+    /// Places every entry again in a table of `len` slots, a power of two
+    /// larger than twice the entries.
+    fn place_in(&mut self, len: usize) {
+        let mut slots = vec![0u64; len];
         let mask = slots.len() - 1;
         for &slot in self.slots.iter().filter(|&&s| s != 0) {
             let mut i = (slot >> 32) as usize & mask;
@@ -360,6 +370,7 @@ impl StrInterner {
 /// A 32-bit hash of a tagged string for [`StrInterner`].
 /// The most strings [`StrInterner::reserve`] makes room for at once (the
 /// slots of 2^28 strings are 4 GiB); more still fit, by doubling.
+#[cfg(any(test, feature = "io"))]
 const MAX_RESERVED: usize = 1 << 28;
 
 fn hash_str(tag: u32, s: &str) -> u32 {
