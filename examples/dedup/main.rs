@@ -40,7 +40,12 @@
 //!    live graph with `LiveResolver::from_batch`, which resolves once, like
 //!    `resolve` (so the summary has one "resolve" time, without pair
 //!    counts), and costs one more copy of the normalized records.
-//! 4. **events** — when the job has `[[events]]`: read in batches
+//! 4. **events** — when the job has `[[events]]`: in a plain batch (no
+//!    `--erase`, no `--snapshot`), read on a thread of their own while step 2
+//!    resolves (the resolver's stages leave a core idle part of the time,
+//!    which the events' jobs, in the same rayon pool, fill; the summary marks
+//!    the stage `events*`, its time overlapping the resolution's); else after
+//!    step 3. Read in batches
 //!    (`JobEvents::next_batch`: one thread splits rows while the previous
 //!    batch is parsed in parallel), each batch attached to the records (as
 //!    read, so an erased record's events are known as such and not sent by
@@ -59,9 +64,12 @@
 //!    (`Profile::write_json`) a slice of customers at a time, in parallel,
 //!    while a writer thread writes the slices before in order
 //!    (`output::write_ordered`, which also writes `customers.csv` and
-//!    `timelines.jsonl`); then the records are dropped.
-//! 6. **write** — `timelines.jsonl` and `orphan_events.csv` from the
-//!    timelines' store.
+//!    `timelines.jsonl`); then the records are dropped. A batch's profiles
+//!    take the generic values its resolution found (a live graph's are
+//!    found again over the records kept).
+//! 6. **write** — meanwhile, on a thread of its own, `timelines.jsonl` and
+//!    `orphan_events.csv` from the timelines' store (`write events*` in the
+//!    summary, its time overlapping the profiles').
 //!
 //! # Incremental mode
 //!
@@ -628,11 +636,11 @@ fn run(options: Options) -> Result<(), Error> {
 
 /// The name in the summary's stage times of the events read while the batch
 /// resolved (their time overlaps the resolution's stages).
-pub const EVENTS_ALONGSIDE_RESOLVE: &str = "events*";
+const EVENTS_ALONGSIDE_RESOLVE: &str = "events*";
 
 /// The name in the summary's stage times of the timelines written while the
 /// profiles were (their time overlaps the profiles').
-pub const WRITTEN_ALONGSIDE_PROFILES: &str = "write events*";
+const WRITTEN_ALONGSIDE_PROFILES: &str = "write events*";
 
 /// The events read, packed with their records.
 struct EventsKept {
