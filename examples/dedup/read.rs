@@ -78,10 +78,16 @@ struct Batch {
 }
 
 impl Batch {
-    fn new(source: usize) -> Batch {
+    /// An empty batch of `source`, in a buffer the normalizers gave back
+    /// when there is one: a batch's records are some megabytes, which the
+    /// allocator hands back to the OS when freed, and the kernel then zeroes
+    /// the pages again for the next batch; reused, they stay mapped.
+    fn new(source: usize, returned: &mpsc::Receiver<Vec<Record>>) -> Batch {
         Batch {
             source,
-            records: Vec::with_capacity(BATCH_ROWS),
+            records: returned
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(BATCH_ROWS)),
             rejects: Vec::new(),
             rows_left: None,
         }
@@ -121,11 +127,13 @@ pub fn read_sources<W: Write>(
         })
         .collect();
     let (sender, receiver) = mpsc::sync_channel::<Batch>(CHANNEL_BATCHES);
+    // Emptied record buffers, back to the reader (see `Batch::new`).
+    let (give_back, returned) = mpsc::sync_channel::<Vec<Record>>(CHANNEL_BATCHES + 2);
 
     let outcome: Result<(), Error> = std::thread::scope(|scope| {
-        scope.spawn(move || read_batches(rows, &files, sender));
+        scope.spawn(move || read_batches(rows, &files, sender, returned));
         let mut rejected = 0u64;
-        for batch in receiver {
+        for mut batch in receiver {
             let count = &mut per_source[batch.source];
             count.records += batch.records.len() as u64;
             count.rejects += batch.rejects.len() as u64;
@@ -156,6 +164,9 @@ pub fn read_sources<W: Write>(
             if !batch.rejects.is_empty() {
                 stage.note(format!("{} rejects", thousands(rejected)));
             }
+            batch.records.clear();
+            // A full return channel or a reader gone: the buffer is freed.
+            let _ = give_back.try_send(batch.records);
         }
         Ok(())
     });
@@ -178,9 +189,14 @@ pub fn read_sources<W: Write>(
 /// row came from is the file of the reader `JobSources` is on; a reader that
 /// has just given its first row marks a new file (files without rows are
 /// skipped over by the search).
-fn read_batches(mut rows: JobSources, files: &[PathBuf], sender: mpsc::SyncSender<Batch>) {
+fn read_batches(
+    mut rows: JobSources,
+    files: &[PathBuf],
+    sender: mpsc::SyncSender<Batch>,
+    returned: mpsc::Receiver<Vec<Record>>,
+) {
     let mut source = 0usize;
-    let mut batch = Batch::new(source);
+    let mut batch = Batch::new(source, &returned);
     let mut estimated = false;
     let mut send = |mut full: Batch, rows: &JobSources| {
         if !estimated {
@@ -198,7 +214,7 @@ fn read_batches(mut rows: JobSources, files: &[PathBuf], sender: mpsc::SyncSende
                     .position(|file| file == reader.file())
                     .map_or(source, |offset| source + offset);
                 if found != source {
-                    let full = std::mem::replace(&mut batch, Batch::new(found));
+                    let full = std::mem::replace(&mut batch, Batch::new(found, &returned));
                     if !send(full, &rows) {
                         return;
                     }
@@ -211,7 +227,10 @@ fn read_batches(mut rows: JobSources, files: &[PathBuf], sender: mpsc::SyncSende
             Err(reject) => batch.rejects.push(reject),
         }
         if batch.records.len() + batch.rejects.len() >= BATCH_ROWS
-            && !send(std::mem::replace(&mut batch, Batch::new(source)), &rows)
+            && !send(
+                std::mem::replace(&mut batch, Batch::new(source, &returned)),
+                &rows,
+            )
         {
             return;
         }

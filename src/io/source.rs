@@ -429,7 +429,13 @@ fn set(
 #[derive(Debug)]
 pub struct JobSources {
     readers: std::collections::VecDeque<SourceReader>,
+    /// Whether the duplicate check was sized for the rows left (once, after
+    /// [`ROWS_BEFORE_SIZING`] rows, when their bytes per row are known).
+    seen_sized: bool,
 }
+
+/// Rows read before the duplicate check is sized for the rest.
+const ROWS_BEFORE_SIZING: u64 = 1024;
 
 impl JobSources {
     /// The reader currently being read, for progress reports.
@@ -460,6 +466,17 @@ impl Iterator for JobSources {
         loop {
             let reader = self.readers.front_mut()?;
             if let Some(row) = reader.next() {
+                if !self.seen_sized && reader.records + reader.rejects >= ROWS_BEFORE_SIZING {
+                    // The ids' table sized once: doubled as it filled, it
+                    // placed every id again at each step.
+                    self.seen_sized = true;
+                    let left = self.rows_left_estimate().unwrap_or(0);
+                    if let Some(reader) = self.readers.front_mut() {
+                        reader
+                            .seen
+                            .reserve(usize::try_from(left).unwrap_or(usize::MAX));
+                    }
+                }
                 return Some(row);
             }
             if let Some(done) = self.readers.pop_front() {
@@ -482,7 +499,10 @@ impl JobFile {
             .iter()
             .map(|spec| SourceReader::open(spec, base_dir))
             .collect::<Result<_>>()?;
-        Ok(JobSources { readers })
+        Ok(JobSources {
+            readers,
+            seen_sized: false,
+        })
     }
 }
 
