@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::compare::{ComparisonKind, ComparisonSettings};
@@ -30,17 +31,30 @@ pub struct TermFrequencies {
     family_comparison: Option<usize>,
 }
 
-/// One name of one record: interned given and family names (`u32::MAX` for
-/// none) and their relative frequencies.
+/// One name of one record: its given and family names as [`name_id`]s
+/// ([`NO_NAME`] for none) and their relative frequencies.
 #[derive(Clone, Copy)]
 struct NameFrequency {
-    given: u32,
-    family: u32,
+    given: u64,
+    family: u64,
     given_relative: f64,
     family_relative: f64,
 }
 
-const NO_NAME: u32 = u32::MAX;
+/// The id of an empty name.
+const NO_NAME: u64 = 0;
+
+/// A name's id for comparing names: its 64-bit hash, never [`NO_NAME`] for
+/// a name. Hashes rather than ids interned one name after the other, so
+/// that every record's ids are found in parallel; two names colliding would
+/// count as one, the NameTable's own risk (one in 10^19 per pair of names).
+fn name_id(value: &str) -> u64 {
+    if value.is_empty() {
+        NO_NAME
+    } else {
+        name_hash(value) | 1
+    }
+}
 
 impl std::fmt::Debug for TermFrequencies {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -69,39 +83,28 @@ impl TfPositions {
     }
 }
 
-/// Interned values and how many records hold each.
-#[derive(Default)]
-struct Counts<'r> {
-    ids: HashMap<&'r str, u32>,
-    counts: Vec<f64>,
-}
+/// How many records hold each value, by [`name_hash`].
+type Counts = HashMap<u64, f64, BuildHasherDefault<FnvHasher>>;
 
-impl<'r> Counts<'r> {
-    fn id(&mut self, value: &'r str) -> u32 {
-        if value.is_empty() {
-            return NO_NAME;
-        }
-        let next = self.counts.len() as u32;
-        let id = *self.ids.entry(value).or_insert(next);
-        if id == next {
-            self.counts.push(0.0);
-        }
-        id
-    }
-
-    /// The model's u for an exact agreement is the average frequency of an
-    /// agreeing value, measured on its own pairs; a value's frequency
-    /// relative to that average keeps the adjustment on the model's scale.
-    /// Also returns the relative frequency of a value seen once.
-    fn relative(&self) -> (Vec<f64>, f64) {
-        let total: f64 = self.counts.iter().sum();
-        let squares: f64 = self.counts.iter().map(|c| c * c).sum();
-        let mean_agreeing = if total > 0.0 { squares / total } else { 1.0 };
-        (
-            self.counts.iter().map(|c| c / mean_agreeing).collect(),
-            1.0 / mean_agreeing,
-        )
-    }
+/// The model's u for an exact agreement is the average frequency of an
+/// agreeing value, measured on its own pairs; a value's frequency relative
+/// to that average keeps the adjustment on the model's scale. Also returns
+/// the relative frequency of a value seen once. The sums run in hash order,
+/// so that they do not depend on how the counting was split (counts are
+/// whole numbers, so below 2^53 they are exact in any order anyway).
+fn relative(counts: &Counts) -> (Vec<(u64, f64)>, f64) {
+    let mut counts: Vec<(u64, f64)> = counts.iter().map(|(&h, &c)| (h, c)).collect();
+    counts.sort_unstable_by_key(|&(hash, _)| hash);
+    let total: f64 = counts.iter().map(|&(_, c)| c).sum();
+    let squares: f64 = counts.iter().map(|&(_, c)| c * c).sum();
+    let mean_agreeing = if total > 0.0 { squares / total } else { 1.0 };
+    (
+        counts
+            .into_iter()
+            .map(|(hash, c)| (hash, c / mean_agreeing))
+            .collect(),
+        1.0 / mean_agreeing,
+    )
 }
 
 /// How common each given and family name was in the population a model was
@@ -138,17 +141,10 @@ impl std::fmt::Debug for NameTable {
 }
 
 impl NameTable {
-    fn of(counts: &Counts<'_>) -> Self {
-        let (relative, unseen) = counts.relative();
-        let mut table =
-            HashMap::with_capacity_and_hasher(counts.ids.len(), BuildHasherDefault::default());
-        for (&value, &id) in &counts.ids {
-            if let Some(&r) = relative.get(id as usize) {
-                table.insert(name_hash(value), r);
-            }
-        }
+    fn of(counts: &Counts) -> Self {
+        let (relative, unseen) = relative(counts);
         NameTable {
-            relative: table,
+            relative: relative.into_iter().collect(),
             unseen,
         }
     }
@@ -177,24 +173,34 @@ fn name_hash(value: &str) -> u64 {
 }
 
 impl NameFrequencies {
-    /// Counts each record's distinct given and family names once.
+    /// Counts each record's distinct given and family names once, a part
+    /// of the records per thread.
     pub fn count(records: &[NormalizedRecord]) -> Self {
-        let mut given = Counts::default();
-        let mut family = Counts::default();
-        let mut own: Vec<(u32, u32)> = Vec::new();
-        for record in records {
-            own.clear();
-            for name in &record.names {
-                let (g, f) = (given.id(&name.given), family.id(&name.family));
-                if g != NO_NAME && own.iter().all(|n| n.0 != g) {
-                    given.counts[g as usize] += 1.0;
+        let add = |(mut given, mut family): (Counts, Counts), record: &NormalizedRecord| {
+            let names = &record.names;
+            for (i, name) in names.iter().enumerate() {
+                let earlier = &names[..i];
+                if !name.given.is_empty() && earlier.iter().all(|n| n.given != name.given) {
+                    *given.entry(name_hash(&name.given)).or_default() += 1.0;
                 }
-                if f != NO_NAME && own.iter().all(|n| n.1 != f) {
-                    family.counts[f as usize] += 1.0;
+                if !name.family.is_empty() && earlier.iter().all(|n| n.family != name.family) {
+                    *family.entry(name_hash(&name.family)).or_default() += 1.0;
                 }
-                own.push((g, f));
             }
-        }
+            (given, family)
+        };
+        let merge = |mut into: Counts, from: Counts| {
+            for (hash, count) in from {
+                *into.entry(hash).or_default() += count;
+            }
+            into
+        };
+        let (given, family) = records
+            .par_iter()
+            .fold(<(Counts, Counts)>::default, add)
+            .reduce(<(Counts, Counts)>::default, |(g1, f1), (g2, f2)| {
+                (merge(g1, g2), merge(f1, f2))
+            });
         NameFrequencies {
             given: NameTable::of(&given),
             family: NameTable::of(&family),
@@ -337,38 +343,37 @@ impl TermFrequencies {
     }
 
     /// Gives each record its names' relative frequencies from a frozen table
-    /// (names the table has not seen count as seen once).
-    pub fn with_frequencies<'r>(
-        records: impl IntoIterator<Item = &'r NormalizedRecord>,
+    /// (names the table has not seen count as seen once), a part of the
+    /// records per thread.
+    pub fn with_frequencies(
+        records: &[NormalizedRecord],
         comparisons: &ComparisonSettings,
         frequencies: &NameFrequencies,
     ) -> Self {
-        // Interned per call: scoring compares ids, not strings.
-        let mut given = Counts::default();
-        let mut family = Counts::default();
-        let mut names = Vec::new();
-        let mut starts = Vec::new();
-        for record in records {
-            starts.push(names.len() as u32);
-            for name in &record.names {
-                let (g, f) = (given.id(&name.given), family.id(&name.family));
-                names.push(NameFrequency {
-                    given: g,
-                    family: f,
-                    given_relative: if g == NO_NAME {
-                        1.0
-                    } else {
-                        frequencies.given.get(&name.given)
-                    },
-                    family_relative: if f == NO_NAME {
-                        1.0
-                    } else {
-                        frequencies.family.get(&name.family)
-                    },
-                });
+        let relative = |value: &str, table: &NameTable| {
+            if value.is_empty() {
+                1.0
+            } else {
+                table.get(value)
             }
-        }
-        starts.push(names.len() as u32);
+        };
+        let names: Vec<NameFrequency> = records
+            .par_iter()
+            .flat_map_iter(|record| {
+                record.names.iter().map(|name| NameFrequency {
+                    given: name_id(&name.given),
+                    family: name_id(&name.family),
+                    given_relative: relative(&name.given, &frequencies.given),
+                    family_relative: relative(&name.family, &frequencies.family),
+                })
+            })
+            .collect();
+        let starts: Vec<u32> = std::iter::once(0)
+            .chain(records.iter().scan(0u32, |end, record| {
+                *end += record.names.len() as u32;
+                Some(*end)
+            }))
+            .collect();
         let positions = TfPositions::of(comparisons);
         TermFrequencies {
             names,
@@ -424,7 +429,7 @@ impl TermFrequencies {
                 .and_then(|c| c.u.get(usize::from(EXACT)))
                 .copied()
         };
-        let rarest = |id: fn(&NameFrequency) -> u32, relative: fn(&NameFrequency) -> f64| {
+        let rarest = |id: fn(&NameFrequency) -> u64, relative: fn(&NameFrequency) -> f64| {
             na.iter()
                 .filter(|x| id(x) != NO_NAME && nb.iter().any(|y| id(y) == id(x)))
                 .map(relative)
@@ -457,6 +462,74 @@ mod tests {
             .map(|b| b.build())
             .expect("record");
         normalize(&record)
+    }
+
+    /// The definition, one record after the other: each record's distinct
+    /// given and family names counted once, by name.
+    fn counted_one_by_one(records: &[NormalizedRecord]) -> NameFrequencies {
+        let table = |field: fn(&PersonName) -> &str| {
+            let mut counts: std::collections::BTreeMap<&str, f64> = Default::default();
+            for record in records {
+                let mut own: Vec<&str> = Vec::new();
+                for name in &record.names {
+                    let value = field(name);
+                    if !value.is_empty() && !own.contains(&value) {
+                        *counts.entry(value).or_default() += 1.0;
+                        own.push(value);
+                    }
+                }
+            }
+            let total: f64 = counts.values().sum();
+            let squares: f64 = counts.values().map(|c| c * c).sum();
+            let mean = if total > 0.0 { squares / total } else { 1.0 };
+            NameTable {
+                relative: counts
+                    .iter()
+                    .map(|(value, c)| (name_hash(value), c / mean))
+                    .collect(),
+                unseen: 1.0 / mean,
+            }
+        };
+        NameFrequencies {
+            given: table(given_of),
+            family: table(family_of),
+        }
+    }
+
+    proptest::proptest! {
+        /// Counting a part of the records per thread gives the table of the
+        /// one-by-one definition, with one thread or three; records with
+        /// several names (one repeated) count each distinct name once.
+        #[test]
+        fn names_counted_in_parallel_equal_the_one_by_one_definition(
+            people in proptest::collection::vec(
+                proptest::collection::vec(("[a-c]{0,2}", "[x-z]{0,2}"), 1..4),
+                0..200,
+            ),
+        ) {
+            let records: Vec<NormalizedRecord> = people
+                .iter()
+                .enumerate()
+                .map(|(i, names)| {
+                    let mut record = person(&i.to_string(), "x", "y");
+                    record.names = names
+                        .iter()
+                        .map(|(given, family)| PersonName {
+                            given: given.as_str().into(),
+                            family: family.as_str().into(),
+                            ..PersonName::default()
+                        })
+                        .collect();
+                    record
+                })
+                .collect();
+            let expected = counted_one_by_one(&records);
+            for threads in [1, 3] {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+                let counted = pool.install(|| NameFrequencies::count(&records));
+                proptest::prop_assert_eq!(&counted, &expected);
+            }
+        }
     }
 
     #[test]
