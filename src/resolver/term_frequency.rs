@@ -19,7 +19,8 @@ const EXACT: u8 = 1;
 /// Per record and per name, the relative frequency of its given and family
 /// name among the records: a value's frequency over the frequency of the
 /// value two records agree on, on average (Σf² / Σf). Computed once per
-/// batch, with names interned to ids, so scoring a pair compares integers.
+/// batch, a part of the records per thread, each name as its 64-bit hash,
+/// so scoring a pair compares integers.
 #[derive(Clone, Default)]
 pub struct TermFrequencies {
     /// All records' names, record after record.
