@@ -482,14 +482,10 @@ impl JobEvents {
             reader.next_batch_into(max, rows);
             if !rows.is_empty() {
                 if !self.seen_sized {
-                    // The ids' table sized once: doubled as it filled, it
-                    // placed every id again at each step.
                     self.seen_sized = true;
                     let left = self.rows_left_estimate().unwrap_or(0);
                     if let Some(reader) = self.readers.front_mut() {
-                        reader
-                            .seen
-                            .reserve(usize::try_from(left).unwrap_or(usize::MAX));
+                        reader.seen.reserve(left);
                     }
                 }
                 return true;

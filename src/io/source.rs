@@ -97,8 +97,11 @@ impl SeenIds {
     }
 
     /// Room for about `more` ids beyond those seen (see
-    /// `StrInterner::reserve`).
-    pub(crate) fn reserve(&mut self, more: usize) {
+    /// `StrInterner::reserve`): the readers size the table once, from the
+    /// rows left, since doubled as it filled it placed every id again at
+    /// each step.
+    pub(crate) fn reserve(&mut self, more: u64) {
+        let more = usize::try_from(more).unwrap_or(usize::MAX);
         self.ids.get_or_insert_with(StrInterner::new).reserve(more);
     }
 
@@ -467,14 +470,10 @@ impl Iterator for JobSources {
             let reader = self.readers.front_mut()?;
             if let Some(row) = reader.next() {
                 if !self.seen_sized && reader.records + reader.rejects >= ROWS_BEFORE_SIZING {
-                    // The ids' table sized once: doubled as it filled, it
-                    // placed every id again at each step.
                     self.seen_sized = true;
                     let left = self.rows_left_estimate().unwrap_or(0);
                     if let Some(reader) = self.readers.front_mut() {
-                        reader
-                            .seen
-                            .reserve(usize::try_from(left).unwrap_or(usize::MAX));
+                        reader.seen.reserve(left);
                     }
                 }
                 return Some(row);
@@ -552,7 +551,7 @@ mod tests {
             let mut one_at_a_time = SeenIds::default();
             let mut at_once = SeenIds::default();
             if let Some(more) = reserved {
-                at_once.reserve(more);
+                at_once.reserve(more as u64);
             }
             for batch in &batches {
                 let expected: Vec<bool> = batch
