@@ -367,12 +367,12 @@ impl StrInterner {
     }
 }
 
-/// A 32-bit hash of a tagged string for [`StrInterner`].
 /// The most strings [`StrInterner::reserve`] makes room for at once (the
 /// slots of 2^28 strings are 4 GiB); more still fit, by doubling.
 #[cfg(any(test, feature = "io"))]
 const MAX_RESERVED: usize = 1 << 28;
 
+/// A 32-bit hash of a tagged string for [`StrInterner`].
 fn hash_str(tag: u32, s: &str) -> u32 {
     let mut h = FastHasher::default();
     h.write_u32(tag);
