@@ -146,8 +146,10 @@ pub fn read_sources<W: Write>(
                 // longer, and capacity never touched is never resident):
                 // doubled as they filled, the records had the kernel zero
                 // some twice their final size and were copied each time.
+                // An estimate the system cannot grant is not a failure: the
+                // records then grow as they come.
                 let rows = left.saturating_add(batch.records.len() as u64);
-                records.reserve(usize::try_from(rows).unwrap_or(0));
+                let _ = records.try_reserve(usize::try_from(rows).unwrap_or(0));
             }
             let normalizer = &normalizers[batch.source];
             // Normalized straight into their place in `records`.

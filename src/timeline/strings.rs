@@ -251,10 +251,17 @@ impl StrInterner {
         let wanted = self.len.saturating_add(more).saturating_mul(2);
         if self.slots.len() < wanted {
             // Placed once in the final size: doubling step by step had the
-            // kernel zero each intermediate table too.
-            self.place_in(wanted.next_power_of_two());
+            // kernel zero each intermediate table too. A size the system
+            // cannot grant is not a failure: the table then doubles as it
+            // fills.
+            let len = wanted.next_power_of_two();
+            let mut slots: Vec<u64> = Vec::new();
+            if slots.try_reserve_exact(len).is_ok() {
+                slots.resize(len, 0);
+                self.place_into(slots);
+            }
         }
-        self.table.reserve(more, 0);
+        let _ = self.table.ends.try_reserve(more);
     }
 
     /// Loads what interning the strings of `hashes` (as given by
@@ -336,7 +343,11 @@ impl StrInterner {
     /// Places every entry again in a table of `len` slots, a power of two
     /// larger than twice the entries.
     fn place_in(&mut self, len: usize) {
-        let mut slots = vec![0u64; len];
+        self.place_into(vec![0u64; len]);
+    }
+
+    /// [`place_in`](Self::place_in) a table given empty (all zeros).
+    fn place_into(&mut self, mut slots: Vec<u64>) {
         let mask = slots.len() - 1;
         for &slot in self.slots.iter().filter(|&&s| s != 0) {
             let mut i = (slot >> 32) as usize & mask;
