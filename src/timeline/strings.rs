@@ -245,6 +245,7 @@ impl StrInterner {
     /// not placed again at each doubling on the way (for a caller that
     /// knows about how many are coming).
     #[cfg(any(test, feature = "io"))]
+    #[allow(clippy::slow_vector_initialization)] // see the zeros below
     pub(crate) fn reserve(&mut self, more: usize) {
         // An estimate gone wild must not ask for terabytes.
         let more = more.min(MAX_RESERVED);
@@ -256,6 +257,8 @@ impl StrInterner {
             // fills.
             let len = wanted.next_power_of_two();
             let mut slots: Vec<u64> = Vec::new();
+            // Not `vec![0; len]`, which aborts when refused; the zeros
+            // written touch the pages the inserts would touch anyway.
             if slots.try_reserve_exact(len).is_ok() {
                 slots.resize(len, 0);
                 self.place_into(slots);
