@@ -45,16 +45,13 @@ struct NameFrequency {
 /// The id of an empty name.
 const NO_NAME: u64 = 0;
 
-/// A name's id for comparing names: its 64-bit hash, never [`NO_NAME`] for
-/// a name. Hashes rather than ids interned one name after the other, so
-/// that every record's ids are found in parallel; two names colliding would
-/// count as one, the NameTable's own risk (one in 10^19 per pair of names).
-fn name_id(value: &str) -> u64 {
-    if value.is_empty() {
-        NO_NAME
-    } else {
-        name_hash(value) | 1
-    }
+/// A name's id for comparing names, from its [`name_hash`]: never
+/// [`NO_NAME`] for a name. Hashes rather than ids interned one name after
+/// the other, so that every record's ids are found in parallel; two names
+/// colliding would count as one, the NameTable's own risk (one in 10^19 per
+/// pair of names).
+fn name_id(hash: u64) -> u64 {
+    hash | 1
 }
 
 impl std::fmt::Debug for TermFrequencies {
@@ -151,10 +148,12 @@ impl NameTable {
     }
 
     fn get(&self, value: &str) -> f64 {
-        self.relative
-            .get(&name_hash(value))
-            .copied()
-            .unwrap_or(self.unseen)
+        self.get_hashed(name_hash(value))
+    }
+
+    /// [`get`](Self::get) with the value's [`name_hash`] given.
+    fn get_hashed(&self, hash: u64) -> f64 {
+        self.relative.get(&hash).copied().unwrap_or(self.unseen)
     }
 }
 
@@ -351,21 +350,27 @@ impl TermFrequencies {
         comparisons: &ComparisonSettings,
         frequencies: &NameFrequencies,
     ) -> Self {
-        let relative = |value: &str, table: &NameTable| {
+        // A name's id and relative frequency, from one hash of it.
+        let look = |value: &str, table: &NameTable| {
             if value.is_empty() {
-                1.0
+                (NO_NAME, 1.0)
             } else {
-                table.get(value)
+                let hash = name_hash(value);
+                (name_id(hash), table.get_hashed(hash))
             }
         };
         let names: Vec<NameFrequency> = records
             .par_iter()
             .flat_map_iter(|record| {
-                record.names.iter().map(|name| NameFrequency {
-                    given: name_id(&name.given),
-                    family: name_id(&name.family),
-                    given_relative: relative(&name.given, &frequencies.given),
-                    family_relative: relative(&name.family, &frequencies.family),
+                record.names.iter().map(|name| {
+                    let (given, given_relative) = look(&name.given, &frequencies.given);
+                    let (family, family_relative) = look(&name.family, &frequencies.family);
+                    NameFrequency {
+                        given,
+                        family,
+                        given_relative,
+                        family_relative,
+                    }
                 })
             })
             .collect();

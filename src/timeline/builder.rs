@@ -173,17 +173,20 @@ impl TimelinesBuilder {
     /// at [`MAX_EVENTS`](super::MAX_EVENTS) events. A caller that knows
     /// about how many events come saves the columns' doubling: each
     /// doubling has the kernel zero the new pages and copies the old.
+    ///
+    /// Room the system cannot grant is not a failure (the estimate may be
+    /// far off on odd input): those columns then grow as events come.
     pub fn reserve(&mut self, additional: usize) {
         let additional = additional.min(super::MAX_EVENTS.saturating_sub(self.len()));
-        self.seconds.reserve(additional);
-        self.nanos.reserve(additional);
-        self.channel.reserve(additional);
-        self.kind.reserve(additional);
-        self.amount_minor.reserve(additional);
-        self.currency.reserve(additional);
-        self.order_ref.reserve(additional);
-        self.store.reserve(additional);
-        self.source.reserve(additional);
+        let _ = self.seconds.try_reserve(additional);
+        let _ = self.nanos.try_reserve(additional);
+        let _ = self.channel.try_reserve(additional);
+        let _ = self.kind.try_reserve(additional);
+        let _ = self.amount_minor.try_reserve(additional);
+        let _ = self.currency.try_reserve(additional);
+        let _ = self.order_ref.try_reserve(additional);
+        let _ = self.store.try_reserve(additional);
+        let _ = self.source.try_reserve(additional);
         let id_bytes = self.ids.string_bytes().div_ceil(self.len().max(1));
         self.ids
             .reserve(additional, additional.saturating_mul(id_bytes));

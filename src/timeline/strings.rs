@@ -101,9 +101,11 @@ impl StrTable {
     }
 
     /// Room for `strings` more strings of `bytes` bytes in all.
+    /// Room for more strings and bytes when the system grants it (an
+    /// estimate's room: refused, the table grows as strings come).
     pub(crate) fn reserve(&mut self, strings: usize, bytes: usize) {
-        self.bytes.reserve(bytes);
-        self.ends.reserve(strings);
+        let _ = self.bytes.try_reserve(bytes);
+        let _ = self.ends.try_reserve(strings);
     }
 
     /// Appends a string and returns its index.
@@ -264,7 +266,7 @@ impl StrInterner {
                 self.place_into(slots);
             }
         }
-        let _ = self.table.ends.try_reserve(more);
+        self.table.reserve(more, 0);
     }
 
     /// Loads what interning the strings of `hashes` (as given by
