@@ -690,7 +690,7 @@ fn write_customer(
             phone.value.e164,
             phone.value.kind,
             if phone.generic { ", generic" } else { "" },
-            sources_text(&phone.sources),
+            sources_text(profile.sources(phone)),
         )?;
     }
     for (i, email) in profile.emails.iter().enumerate() {
@@ -700,7 +700,7 @@ fn write_customer(
             if i == 0 { "email     " } else { "          " },
             email.value.address,
             if email.generic { " (generic)" } else { "" },
-            sources_text(&email.sources),
+            sources_text(profile.sources(email)),
         )?;
     }
     for (i, address) in profile.addresses.iter().enumerate() {
@@ -717,7 +717,7 @@ fn write_customer(
             a.street.as_deref().unwrap_or("-"),
             a.postcode.as_deref().unwrap_or(""),
             a.city.as_deref().unwrap_or(""),
-            sources_text(&address.sources),
+            sources_text(profile.sources(address)),
         )?;
     }
     for id in &profile.identifiers {
@@ -849,8 +849,8 @@ fn channels_crossed<'a>(journey: &Journey<'a>) -> Vec<&'a str> {
     channels
 }
 
-fn sources_text(sources: &[omnicanal::profile::Provenance]) -> String {
-    let channels: Vec<&str> = sources.iter().map(|p| p.channel().name()).collect();
+fn sources_text<'p>(sources: impl Iterator<Item = &'p omnicanal::profile::Provenance>) -> String {
+    let channels: Vec<&str> = sources.map(|p| p.channel().name()).collect();
     format!("[{}]", channels.join(", "))
 }
 

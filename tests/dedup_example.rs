@@ -362,11 +362,16 @@ fn profiles_jsonl_has_one_golden_profile_per_customer() {
     let street = &profile["addresses"][0];
     assert_eq!(street["value"]["street"], "route pierre curie");
     assert_eq!(street["value"]["number"], 128);
+    // Sources are positions in the profile's records.
     let sources: HashSet<&str> = street["sources"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| s["source"]["id"].as_str().unwrap())
+        .map(|s| {
+            profile["records"][s.as_u64().unwrap() as usize]["id"]
+                .as_str()
+                .unwrap()
+        })
         .collect();
     assert_eq!(sources, HashSet::from(["2916406569486", "2955265976893"]));
     let events_of_customer = std::fs::read_to_string(out_dir().join("timelines.jsonl"))

@@ -111,8 +111,9 @@
 //!   the customer's smallest source key, so they are stable across runs while
 //!   that record stays.
 //! - `profiles.jsonl` — one golden profile per customer, in cluster order:
-//!   every distinct name, birth date, phone, email, address and identifier
-//!   with the records carrying it, best first by the default survivorship
+//!   its records (channel, id, last seen) and every distinct name, birth
+//!   date, phone, email, address and identifier with the records carrying
+//!   it (as positions in that list), best first by the default survivorship
 //!   rules, and the activity from the events (counts, spend, first and last
 //!   interaction per channel). This file is personal data, by design.
 //! - `rejects.csv` — `file,line,reason` for every customer or events row that

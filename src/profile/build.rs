@@ -275,8 +275,9 @@ struct Seen<K> {
 /// Groups values equal under `same` (sources sorted, deduplicated), merging
 /// the keys of a group with `merge`; each group's value is made once, by
 /// `value`, from its merged key. The values are sorted and merged borrowed
-/// (a record's provenance by its index in `provenances`), so a value
-/// carried by several records costs one owned copy, not one per record.
+/// (a record by its index in `provenances`, which is its position in the
+/// profile's records), so a value carried by several records costs one
+/// owned copy, not one per record.
 fn group<K, V>(
     mut seen: Vec<Seen<K>>,
     provenances: &[Provenance],
@@ -285,6 +286,8 @@ fn group<K, V>(
     value: impl Fn(K) -> V,
 ) -> Vec<Sourced<V>> {
     let provenance = |member: usize| &provenances[member];
+    // Profiles are built from a customer's records: far fewer than 2^32.
+    let position = |member: usize| u32::try_from(member).unwrap_or(u32::MAX);
     seen.sort_by(|a, b| {
         same(&a.key, &b.key).then_with(|| provenance(a.member).cmp(provenance(b.member)))
     });
@@ -294,14 +297,17 @@ fn group<K, V>(
         let mut key = first.key;
         let mut generic = first.generic;
         let mut last_seen = provenance(first.member).last_seen;
-        let mut sources = vec![provenance(first.member).clone()];
+        let mut last_member = first.member;
+        let mut sources = vec![position(first.member)];
         while let Some(next) = seen.next_if(|next| same(&key, &next.key) == Ordering::Equal) {
             let p = provenance(next.member);
             merge(&mut key, next.key);
             last_seen = last_seen.max(p.last_seen);
             generic |= next.generic;
-            if sources.last().map(|s| &s.source) != Some(&p.source) {
-                sources.push(p.clone());
+            // A record listing a value twice is one source of it.
+            if provenance(last_member).source != p.source {
+                sources.push(position(next.member));
+                last_member = next.member;
             }
         }
         out.push(Sourced {
@@ -451,13 +457,14 @@ pub(crate) fn assemble(
             family: key.family.into_owned(),
         },
     );
-    names.sort_by(|a, b| compare(&rules.name, name_completeness, a, b));
+    names.sort_by(|a, b| compare(&rules.name, name_completeness, &provenances, a, b));
 
     let mut birth_dates = group(births, &provenances, Ord::cmp, |_, _| {}, |date| date);
     birth_dates.sort_by(|a, b| {
         compare(
             &rules.birth_date,
             |d| u8::from(d.month.is_some()) + u8::from(d.day.is_some()),
+            &provenances,
             a,
             b,
         )
@@ -477,7 +484,7 @@ pub(crate) fn assemble(
             },
         },
     );
-    phones.sort_by(|a, b| compare(&rules.phone, |_| 0, a, b));
+    phones.sort_by(|a, b| compare(&rules.phone, |_| 0, &provenances, a, b));
 
     let mut emails = group(
         emails,
@@ -489,7 +496,7 @@ pub(crate) fn assemble(
             address: address.to_owned(),
         },
     );
-    emails.sort_by(|a, b| compare(&rules.email, |_| 0, a, b));
+    emails.sort_by(|a, b| compare(&rules.email, |_| 0, &provenances, a, b));
 
     let mut addresses = group(
         addresses,
@@ -505,7 +512,7 @@ pub(crate) fn assemble(
             country,
         },
     );
-    addresses.sort_by(|a, b| compare(&rules.address, |_| 0, a, b));
+    addresses.sort_by(|a, b| compare(&rules.address, |_| 0, &provenances, a, b));
 
     let identifiers = group(
         identifiers,
@@ -522,8 +529,8 @@ pub(crate) fn assemble(
 
     Profile {
         customer_id,
-        // The provenances' keys are the records' keys, in the same order.
-        records: provenances.into_iter().map(|p| p.source).collect(),
+        // One per member, in member order: the positions the values' sources hold.
+        records: provenances,
         civility,
         names,
         birth_dates,
@@ -558,13 +565,13 @@ fn civility_of(
     members: &[(Member<'_>, Option<Timestamp>)],
     best_name: Option<&Sourced<NameValue>>,
 ) -> Option<String> {
-    let of_key = |key| {
+    // A source is a position in `members` (see `group`).
+    let of_position = |&i: &u32| {
         members
-            .iter()
-            .find(|(m, _)| &m.normalized.key == key)
+            .get(i as usize)
             .and_then(|(m, _)| m.normalized.civility)
     };
-    if let Some(c) = best_name.and_then(|n| n.sources.iter().find_map(|p| of_key(&p.source))) {
+    if let Some(c) = best_name.and_then(|n| n.sources.iter().find_map(of_position)) {
         return Some(civility_name(c).to_owned());
     }
     let mut counts: Vec<(&'static str, usize)> = Vec::new();

@@ -7,11 +7,15 @@
 //! customer's events (for when each record was last seen, the first and last
 //! interaction, and counts and spend per channel).
 //!
+//! - The customer's records are listed once ([`Profile::records`]: source
+//!   key, hence channel, and when the record was last seen).
 //! - Every distinct value is listed once ([`Sourced`]), with every record
-//!   that carries it ([`Provenance`]: source key, hence channel, and when that
-//!   record was last seen). Distinct means distinct normalized forms: two
-//!   spellings of one phone are one value, `Jean.Dupont@gmail.com` and
-//!   `jeandupont@gmail.com` are one mailbox.
+//!   that carries it, by its position in [`Profile::records`]
+//!   ([`Profile::sources`] gives the records themselves). Distinct means
+//!   distinct normalized forms: two spellings of one phone are one value,
+//!   `Jean.Dupont@gmail.com` and `jeandupont@gmail.com` are one mailbox.
+//!   Positions keep a profile's JSON short: a record carries six values or
+//!   so, and its key and date are written once, not with each.
 //! - Values are listed best first, by the field's survivorship rule (see
 //!   [`SurvivorshipRules`] for the full, deterministic order), so the
 //!   preferred value is the first one unless it identifies nobody.
@@ -55,6 +59,9 @@
 //! assert_eq!(profile.phones.len(), 2);
 //! let shared = profile.phones.iter().find(|p| p.value.e164 == "+33612345678").unwrap();
 //! assert_eq!(shared.sources.len(), 2);
+//! let mobile = profile.phones.iter().find(|p| p.value.e164 == "+33711223344").unwrap();
+//! let seen_in: Vec<_> = profile.sources(mobile).map(|r| r.source.to_string()).collect();
+//! assert_eq!(seen_in, ["web:WEB000000042"]);
 //! // `Debug` shows no value.
 //! assert!(!format!("{profile:?}").contains("Lef"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -82,10 +89,14 @@ pub use json::write_json_timestamp;
 pub use names::TypedNames;
 pub use rules::{Strategy, SurvivorshipRules};
 
-/// Where a value was seen: a record, and when that record was last seen.
+/// A record of a customer, and when that record was last seen: an entry of
+/// [`Profile::records`], which values point to ([`Sourced::sources`]).
+///
+/// Its JSON is flat: `{"channel": "store", "id": "4001234", "last_seen": …}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Provenance {
-    /// The record carrying the value (its channel is the source's channel).
+    /// The record (its channel is the source's channel).
+    #[serde(flatten)]
     pub source: SourceKey,
     /// The latest of the record's `updated_at`, `created_at` and latest
     /// event; none when the record has none of them.
@@ -104,8 +115,9 @@ impl Provenance {
 pub struct Sourced<T> {
     /// The value.
     pub value: T,
-    /// The records carrying it, by source key; never empty.
-    pub sources: Vec<Provenance>,
+    /// The records carrying it, by their position in [`Profile::records`],
+    /// ascending; never empty. [`Profile::sources`] gives the records.
+    pub sources: Vec<u32>,
     /// The latest `last_seen` of its sources.
     pub last_seen: Option<Timestamp>,
     /// True when the value identifies nobody: a placeholder email, or a value
@@ -264,8 +276,9 @@ pub(crate) fn add_money(sums: &mut Vec<Money>, money: Money) {
 pub struct Profile {
     /// The customer.
     pub customer_id: CustomerId,
-    /// Its records, by source key.
-    pub records: Vec<SourceKey>,
+    /// Its records, by source key, each with when it was last seen. Values
+    /// name their records by position in this list.
+    pub records: Vec<Provenance>,
     /// The civility of the preferred name's record, else the most frequent
     /// one (`madame`, `monsieur`, `mademoiselle`, `docteur`, `maitre`).
     pub civility: Option<String>,
@@ -310,6 +323,16 @@ fn preferred<T>(values: &[Sourced<T>]) -> Option<&T> {
 }
 
 impl Profile {
+    /// The records carrying `value` (one of this profile's values), in
+    /// source-key order. A position past [`records`](Self::records) (a
+    /// profile edited by hand) is skipped.
+    pub fn sources<'p, T>(&'p self, value: &'p Sourced<T>) -> impl Iterator<Item = &'p Provenance> {
+        value
+            .sources
+            .iter()
+            .filter_map(|&i| self.records.get(i as usize))
+    }
+
     /// The preferred name.
     pub fn name(&self) -> Option<&NameValue> {
         preferred(&self.names)

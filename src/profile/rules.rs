@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
 
-use super::Sourced;
+use super::{Provenance, Sourced};
 use crate::record::Channel;
 
 /// How the preferred value of one field is chosen among a customer's
@@ -98,10 +98,11 @@ impl Default for SurvivorshipRules {
 
 /// The rank of a value's best channel in a priority list: its position,
 /// `list.len()` for a channel not listed.
-fn channel_rank<T>(list: &[Channel], value: &Sourced<T>) -> usize {
+fn channel_rank<T>(list: &[Channel], records: &[Provenance], value: &Sourced<T>) -> usize {
     value
         .sources
         .iter()
+        .filter_map(|&i| records.get(i as usize))
         .map(|p| {
             list.iter()
                 .position(|c| *c == p.source.channel)
@@ -112,17 +113,21 @@ fn channel_rank<T>(list: &[Channel], value: &Sourced<T>) -> usize {
 }
 
 /// The survivorship order of two values of one field (`Less` = `a` first).
-/// `completeness` grades a value, higher is more complete.
+/// `completeness` grades a value, higher is more complete; `records` are
+/// the profile's, which the values' sources point into.
 pub(super) fn compare<T: Ord>(
     strategy: &Strategy,
     completeness: impl Fn(&T) -> u8,
+    records: &[Provenance],
     a: &Sourced<T>,
     b: &Sourced<T>,
 ) -> Ordering {
     let by_strategy = || match strategy {
         Strategy::MostRecent => b.last_seen.cmp(&a.last_seen),
         Strategy::MostFrequent => b.sources.len().cmp(&a.sources.len()),
-        Strategy::ChannelPriority(list) => channel_rank(list, a).cmp(&channel_rank(list, b)),
+        Strategy::ChannelPriority(list) => {
+            channel_rank(list, records, a).cmp(&channel_rank(list, records, b))
+        }
     };
     a.generic
         .cmp(&b.generic)

@@ -110,9 +110,8 @@ fn an_event_makes_a_record_recent() {
     );
     let p = f.profile(&SurvivorshipRules::default(), &[order]);
     assert_eq!(p.phone().unwrap().e164, "+33611111111");
-    let web = p.phones[0]
-        .sources
-        .iter()
+    let web = p
+        .sources(&p.phones[0])
         .find(|s| s.source.channel == Channel::Web);
     assert_eq!(
         web.unwrap().last_seen,
@@ -445,8 +444,11 @@ mod synth {
         for (c, members) in clustering.clusters() {
             let p = &profiles[c.index()];
             assert_eq!(p.records.len(), members.len());
-            let known = |prov: &[Provenance]| {
-                !prov.is_empty() && prov.iter().all(|s| p.records.contains(&s.source))
+            // Sources are positions of the profile's records, ascending.
+            let known = |positions: &[u32]| {
+                !positions.is_empty()
+                    && positions.is_sorted_by(|a, b| a < b)
+                    && positions.iter().all(|&i| (i as usize) < p.records.len())
             };
             assert!(p.names.iter().all(|v| known(&v.sources)));
             assert!(p.phones.iter().all(|v| known(&v.sources)));
@@ -456,7 +458,11 @@ mod synth {
             assert!(p.identifiers.iter().all(|v| known(&v.sources)));
             for &r in members {
                 let n = &normalized[r.index()];
-                let from = |prov: &[Provenance]| prov.iter().any(|s| s.source == n.key);
+                let from = |positions: &[u32]| {
+                    positions
+                        .iter()
+                        .any(|&i| p.records.get(i as usize).map(|r| &r.source) == Some(&n.key))
+                };
                 for phone in &n.phones {
                     let v = p
                         .phones
