@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::io::job::{EventsSpec, JobFile, check_time_zone};
 use crate::io::reject::Reject;
 use crate::io::source::SeenIds;
-use crate::io::table::{Cells, Layout, OwnedRow, Selector, Table, rows_left_estimate};
+use crate::io::table::{Cells, Layout, Selector, SplitAhead, Table, rows_left_estimate};
 use crate::normalize::DateOrder;
 use crate::normalize::date::parse_timestamp;
 use crate::record::{Channel, MAX_FIELD_BYTES, MAX_SOURCE_ID_BYTES, SourceKey};
@@ -16,9 +16,6 @@ use crate::timeline::{Currency, Event, EventKind, Money};
 
 /// What one events row gave: an event, or the reason it could not.
 pub type EventRow = std::result::Result<Event, Reject>;
-
-/// A row read but not parsed yet: its line and its cells, or its reject.
-type RawRow = (u64, std::result::Result<OwnedRow, Reject>);
 
 /// What turns one row's cells into an event: shared by the threads of
 /// [`EventsReader::next_batch`].
@@ -77,15 +74,9 @@ struct Columns {
 pub struct EventsReader {
     table: Table,
     parser: Parser,
-    /// Rows read ahead by [`next_batch`](Self::next_batch), not yet parsed.
-    pending: Vec<RawRow>,
-    /// Rows parsed, whose buffers new rows are read into.
-    spare: Vec<OwnedRow>,
-    /// Empty, with the capacity of a batch: the next batch's raw rows are
-    /// split into it. A batch's vectors are some megabytes each, which the
-    /// allocator may hand back to the OS when freed, and the kernel then
-    /// zeroes the pages again for the next batch: reused, they stay mapped.
-    raw_buffer: Vec<RawRow>,
+    /// Rows split ahead by [`next_batch`](Self::next_batch), and the
+    /// batches' buffers.
+    split: SplitAhead,
     /// Event ids per channel of their record.
     seen: SeenIds,
     events: u64,
@@ -145,9 +136,7 @@ impl EventsReader {
                 date_order: spec.date_order,
                 currency: spec.currency,
             },
-            pending: Vec::new(),
-            spare: Vec::new(),
-            raw_buffer: Vec::new(),
+            split: SplitAhead::default(),
             seen: SeenIds::default(),
             events: 0,
             rejects: 0,
@@ -188,33 +177,9 @@ impl EventsReader {
     /// [`next_batch`](Self::next_batch) into `rows` (cleared first), so
     /// that a caller reading batch after batch reuses one buffer.
     pub fn next_batch_into(&mut self, max: usize, rows: &mut Vec<EventRow>) {
-        rows.clear();
-        let max = max.max(1);
-        if self.pending.is_empty() {
-            read_raw(&mut self.table, max, &mut self.spare, &mut self.pending);
-        }
-        let current = std::mem::take(&mut self.pending);
-        let mut next = std::mem::take(&mut self.raw_buffer);
-        let encoding = self.table.encoding();
-        let file = self.table.file().to_owned();
-        let (table, parser, spare) = (&mut self.table, &self.parser, &mut self.spare);
-        // The rows are parsed straight into `rows` (an event is some 230
-        // bytes: each move of a batch's events is a copy of megabytes).
-        rayon::join(
-            || read_raw(table, max, spare, &mut next),
-            || {
-                use rayon::prelude::*;
-                rows.par_extend(current.par_iter().map(|(line, row)| match row {
-                    Ok(row) => parser.event(&row.cells(encoding)).map_err(|reason| Reject {
-                        file: file.clone(),
-                        line: *line,
-                        reason,
-                    }),
-                    Err(reject) => Err(reject.clone()),
-                }));
-            },
-        );
-        self.pending = next;
+        let parser = &self.parser;
+        self.split
+            .next_batch_into(&mut self.table, max, rows, |cells| parser.event(cells));
         // Duplicates in row order, so that the first of two equal ids is
         // kept, as `next` keeps it.
         let mut fresh = Vec::with_capacity(rows.len());
@@ -226,35 +191,18 @@ impl EventsReader {
             }),
             &mut fresh,
         );
-        for ((row, (line, _)), fresh) in rows.iter_mut().zip(&current).zip(fresh) {
+        for ((row, &line), fresh) in rows.iter_mut().zip(self.split.lines()).zip(fresh) {
             if row.is_ok() && !fresh {
-                *row = Err(self.reject_at(
-                    *line,
-                    format!("column {}: duplicate event id", self.parser.columns.id.name),
-                ));
+                *row = Err(Reject {
+                    file: self.table.file().to_owned(),
+                    line,
+                    reason: format!("column {}: duplicate event id", self.parser.columns.id.name),
+                });
             }
             match row {
                 Ok(_) => self.events += 1,
                 Err(_) => self.rejects += 1,
             }
-        }
-        // The parsed rows' buffers read the rows after the next batch (not
-        // those of a giant row, which would stay allocated).
-        let mut current = current;
-        self.spare.extend(
-            current
-                .drain(..)
-                .filter_map(|(_, row)| row.ok())
-                .filter(|row| !matches!(row, OwnedRow::Csv(r) if r.as_slice().len() > 1 << 16)),
-        );
-        self.raw_buffer = current;
-    }
-
-    fn reject_at(&self, line: u64, reason: String) -> Reject {
-        Reject {
-            file: self.table.file().to_owned(),
-            line,
-            reason,
         }
     }
 }
@@ -415,6 +363,12 @@ impl Iterator for EventsReader {
     type Item = EventRow;
 
     fn next(&mut self) -> Option<EventRow> {
+        if self.split.pending() > 0 {
+            // Rows a batch split ahead come first.
+            let mut one = Vec::with_capacity(1);
+            self.next_batch_into(1, &mut one);
+            return one.pop();
+        }
         if let Err(reject) = self.table.advance()? {
             self.rejects += 1;
             return Some(Err(reject));
@@ -456,10 +410,10 @@ impl JobEvents {
     /// that sizes its buffers once rather than doubling them as they fill.
     pub fn rows_left_estimate(&self) -> Option<u64> {
         let reader = self.readers.front()?;
-        let split = reader.events + reader.rejects + reader.pending.len() as u64;
+        let split = reader.events + reader.rejects + reader.split.pending() as u64;
         let later = self.readers.iter().skip(1).map(EventsReader::file);
         let unsplit = rows_left_estimate(split, reader.bytes_read(), reader.file(), later)?;
-        Some(unsplit + reader.pending.len() as u64)
+        Some(unsplit + reader.split.pending() as u64)
     }
 
     /// Up to `max` rows at once, parsed in parallel: the rows that the
@@ -495,20 +449,6 @@ impl JobEvents {
                     next.seen = done.seen;
                 }
             }
-        }
-    }
-}
-
-/// Splits up to `max` rows of `table`, unparsed.
-/// Rows already parsed are `spare`: their buffers take the new rows. The
-/// rows are appended to `rows`, which the caller passes empty.
-fn read_raw(table: &mut Table, max: usize, spare: &mut Vec<OwnedRow>, rows: &mut Vec<RawRow>) {
-    rows.reserve(max);
-    while rows.len() < max {
-        match table.advance() {
-            None => break,
-            Some(Err(reject)) => rows.push((reject.line, Err(reject))),
-            Some(Ok(())) => rows.push((table.line(), Ok(table.take_row(spare.pop())))),
         }
     }
 }
@@ -596,13 +536,8 @@ mod tests {
     }
 
     fn write(dir: &Path, name: &str, rows: &[String]) {
-        let mut text =
-            String::from("event_id,channel,source_record_id,timestamp,kind,amount,reason\n");
-        for row in rows {
-            text.push_str(row);
-            text.push('\n');
-        }
-        std::fs::write(dir.join(name), text).unwrap();
+        let header = "event_id,channel,source_record_id,timestamp,kind,amount,reason";
+        crate::io::table::write_test_csv(dir, name, header, rows);
     }
 
     #[test]
@@ -635,12 +570,13 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(64))]
 
         /// Batches give exactly the rows, rejects and counts of the
-        /// one-at-a-time reader, duplicates across files included.
+        /// one-at-a-time reader, duplicates across files included, whatever
+        /// the batch sizes and with single rows (`next`) in between.
         #[test]
         fn batches_equal_rows_one_at_a_time(
             a in prop::collection::vec(row(), 0..40),
             b in prop::collection::vec(row(), 0..40),
-            max in 1usize..9,
+            steps in prop::collection::vec(0usize..9, 1..6),
         ) {
             let dir = tempfile::tempdir().unwrap();
             write(dir.path(), "a.csv", &a);
@@ -649,7 +585,16 @@ mod tests {
             let one: Vec<EventRow> = job.read_events(dir.path()).unwrap().collect();
             let mut batched = Vec::new();
             let mut reader = job.read_events(dir.path()).unwrap();
-            while let Some(batch) = reader.next_batch(max) {
+            // A step of 0 is one `next`, any other a batch of that many.
+            for &max in steps.iter().cycle() {
+                if max == 0 {
+                    match reader.next() {
+                        Some(row) => batched.push(row),
+                        None => break,
+                    }
+                    continue;
+                }
+                let Some(batch) = reader.next_batch(max) else { break };
                 prop_assert!(!batch.is_empty() && batch.len() <= max);
                 batched.extend(batch);
             }

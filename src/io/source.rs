@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::error::Result;
 use crate::io::job::{Columns, FieldName, JobFile, SourceSpec};
 use crate::io::reject::Reject;
-use crate::io::table::{Layout, Selector, Table, rows_left_estimate};
+use crate::io::table::{Cells, Layout, Selector, SplitAhead, Table, rows_left_estimate};
 use crate::record::{
     Address, Channel, Field, MAX_FIELD_BYTES, MAX_SOURCE_ID_BYTES, Record, RecordBuilder, SourceKey,
 };
@@ -162,9 +162,10 @@ struct Mapping {
 /// ```
 pub struct SourceReader {
     table: Table,
-    channel: Channel,
-    id: Selector,
-    mappings: Vec<Mapping>,
+    parser: RowParser,
+    /// Rows split ahead by [`next_batch_into`](Self::next_batch_into), and
+    /// the batches' buffers.
+    split: SplitAhead,
     seen: SeenIds,
     records: u64,
     rejects: u64,
@@ -174,7 +175,7 @@ impl fmt::Debug for SourceReader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SourceReader")
             .field("file", &self.table.file())
-            .field("channel", &self.channel)
+            .field("channel", &self.parser.channel)
             .field("records", &self.records)
             .field("rejects", &self.rejects)
             .finish_non_exhaustive()
@@ -217,9 +218,12 @@ impl SourceReader {
             .collect::<Result<Vec<_>>>()?;
         Ok(SourceReader {
             table,
-            channel: spec.channel.clone(),
-            id,
-            mappings,
+            parser: RowParser {
+                channel: spec.channel.clone(),
+                id,
+                mappings,
+            },
+            split: SplitAhead::default(),
             seen,
             records: 0,
             rejects: 0,
@@ -250,9 +254,54 @@ impl SourceReader {
         self.seen
     }
 
-    /// Reads the current row into a record, or says why not.
-    fn record(&mut self) -> std::result::Result<Record, String> {
-        let key = self.key()?;
+    /// Up to `max` rows at once: the rows, in the same order, that `max`
+    /// calls to [`next`](Iterator::next) would give (empty at the end). The
+    /// rows are split on this thread while the previous batch's are turned
+    /// into records in parallel (rayon); duplicate ids are then found in row
+    /// order, so the first of two equal ids is kept, as `next` keeps it.
+    /// `rows` is cleared first, so that a caller reading batch after batch
+    /// reuses one buffer.
+    pub fn next_batch_into(&mut self, max: usize, rows: &mut Vec<Row>) {
+        let parser = &self.parser;
+        self.split
+            .next_batch_into(&mut self.table, max, rows, |cells| parser.record(cells));
+        let mut fresh = Vec::with_capacity(rows.len());
+        self.seen.insert_each(
+            rows.iter().map(|row| {
+                row.as_ref()
+                    .ok()
+                    .map(|record| (&record.key.channel, record.key.id.as_str()))
+            }),
+            &mut fresh,
+        );
+        for ((row, &line), fresh) in rows.iter_mut().zip(self.split.lines()).zip(fresh) {
+            if row.is_ok() && !fresh {
+                *row = Err(Reject {
+                    file: self.table.file().to_owned(),
+                    line,
+                    reason: self.parser.duplicate(),
+                });
+            }
+            match row {
+                Ok(_) => self.records += 1,
+                Err(_) => self.rejects += 1,
+            }
+        }
+    }
+}
+
+/// What turns one row's cells into a record: shared by the threads of
+/// [`SourceReader::next_batch_into`].
+struct RowParser {
+    channel: Channel,
+    id: Selector,
+    mappings: Vec<Mapping>,
+}
+
+impl RowParser {
+    /// The row's record, or why there is none.
+    fn record(&self, cells: &Cells<'_>) -> std::result::Result<Record, String> {
+        let key = self.key(cells)?;
         let mut builder = Record::builder(key);
         // Address components are gathered per slot and added as whole
         // addresses: with `addresses[].street` and `addresses[].zip`, element
@@ -261,7 +310,7 @@ impl SourceReader {
         // them up wrongly).
         let mut addresses: Vec<Address> = Vec::new();
         for mapping in &self.mappings {
-            let slots = joined_slots(&self.table, &mapping.selectors)?;
+            let slots = joined_slots(cells, &mapping.selectors)?;
             for (index, value) in slots.into_iter().enumerate() {
                 let Some(value) = value else { continue };
                 let value = value.trim();
@@ -288,8 +337,8 @@ impl SourceReader {
         Ok(builder.into_record())
     }
 
-    fn key(&self) -> std::result::Result<SourceKey, String> {
-        let slots = self.table.slots(&self.id)?;
+    fn key(&self, cells: &Cells<'_>) -> std::result::Result<SourceKey, String> {
+        let slots = cells.slots(&self.id)?;
         let mut values = slots.into_iter().flatten().filter(|v| !v.trim().is_empty());
         let column = &self.id.name;
         let Some(id) = values.next() else {
@@ -304,22 +353,33 @@ impl SourceReader {
             )
         })
     }
+
+    /// The reason a row whose id was seen before is rejected.
+    fn duplicate(&self) -> String {
+        format!(
+            "column {}: duplicate source id in channel {}",
+            self.id.name, self.channel
+        )
+    }
 }
 
 impl Iterator for SourceReader {
     type Item = Row;
 
     fn next(&mut self) -> Option<Row> {
+        if self.split.pending() > 0 {
+            // Rows a batch split ahead come first.
+            let mut one = Vec::with_capacity(1);
+            self.next_batch_into(1, &mut one);
+            return one.pop();
+        }
         if let Err(reject) = self.table.advance()? {
             self.rejects += 1;
             return Some(Err(reject));
         }
-        let row = match self.record() {
+        let row = match self.parser.record(&self.table.cells()) {
             Ok(record) if self.seen.insert(&record.key.channel, &record.key.id) => Ok(record),
-            Ok(_) => Err(self.table.reject(format!(
-                "column {}: duplicate source id in channel {}",
-                self.id.name, self.channel
-            ))),
+            Ok(_) => Err(self.table.reject(self.parser.duplicate())),
             Err(reason) => Err(self.table.reject(reason)),
         };
         match &row {
@@ -347,13 +407,13 @@ fn mapping(table: &Table, name: &FieldName, columns: &Columns) -> Result<Mapping
 /// The values of one mapped field: one column's slots, or several columns'
 /// slots joined element by element with a space (blank parts left out).
 fn joined_slots(
-    table: &Table,
+    cells: &Cells<'_>,
     selectors: &[Selector],
 ) -> std::result::Result<Vec<Option<String>>, String> {
     let [single] = selectors else {
         let parts = selectors
             .iter()
-            .map(|selector| table.slots(selector))
+            .map(|selector| cells.slots(selector))
             .collect::<std::result::Result<Vec<_>, _>>()?;
         let width = parts.iter().map(Vec::len).max().unwrap_or(0);
         return Ok((0..width)
@@ -369,7 +429,7 @@ fn joined_slots(
             })
             .collect());
     };
-    table.slots(single)
+    cells.slots(single)
 }
 
 fn describe(selectors: &[Selector]) -> String {
@@ -432,6 +492,8 @@ fn set(
 #[derive(Debug)]
 pub struct JobSources {
     readers: std::collections::VecDeque<SourceReader>,
+    /// The position among the job's sources of the file being read.
+    reading: usize,
     /// Whether the duplicate check was sized for the rows left (once, after
     /// [`ROWS_BEFORE_SIZING`] rows, when their bytes per row are known).
     seen_sized: bool,
@@ -452,13 +514,16 @@ impl JobSources {
     /// of other formats may have longer or shorter rows: an estimate.
     pub fn rows_left_estimate(&self) -> Option<u64> {
         let reader = self.readers.front()?;
+        // Rows split ahead by a batch are read but not given yet.
+        let ahead = reader.split.pending() as u64;
         let later = self.readers.iter().skip(1).map(SourceReader::file);
-        rows_left_estimate(
-            reader.records + reader.rejects,
+        let unsplit = rows_left_estimate(
+            reader.records + reader.rejects + ahead,
             reader.bytes_read(),
             reader.file(),
             later,
-        )
+        )?;
+        Some(unsplit + ahead)
     }
 }
 
@@ -478,11 +543,45 @@ impl Iterator for JobSources {
                 }
                 return Some(row);
             }
-            if let Some(done) = self.readers.pop_front() {
-                let seen = done.into_seen();
-                if let Some(next) = self.readers.front_mut() {
-                    next.seen = seen;
+            self.next_file();
+        }
+    }
+}
+
+impl JobSources {
+    /// Up to `max` rows at once, all of one file, parsed in parallel: the
+    /// rows the iterator would give next, in the same order (see
+    /// [`SourceReader::next_batch_into`]), into `rows` (cleared first).
+    /// Returns the file's position among the job's sources; `None`, with
+    /// `rows` empty, after the last file.
+    pub fn next_batch_into(&mut self, max: usize, rows: &mut Vec<Row>) -> Option<usize> {
+        loop {
+            let Some(reader) = self.readers.front_mut() else {
+                rows.clear();
+                return None;
+            };
+            reader.next_batch_into(max, rows);
+            if !rows.is_empty() {
+                if !self.seen_sized {
+                    self.seen_sized = true;
+                    let left = self.rows_left_estimate().unwrap_or(0);
+                    if let Some(reader) = self.readers.front_mut() {
+                        reader.seen.reserve(left);
+                    }
                 }
+                return Some(self.reading);
+            }
+            self.next_file();
+        }
+    }
+
+    /// Moves on to the next file, handing it the ids seen.
+    fn next_file(&mut self) {
+        if let Some(done) = self.readers.pop_front() {
+            self.reading += 1;
+            let seen = done.into_seen();
+            if let Some(next) = self.readers.front_mut() {
+                next.seen = seen;
             }
         }
     }
@@ -500,6 +599,7 @@ impl JobFile {
             .collect::<Result<_>>()?;
         Ok(JobSources {
             readers,
+            reading: 0,
             seen_sized: false,
         })
     }
@@ -512,6 +612,88 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    /// Two CSV files of one channel: ids repeat within and across them.
+    const JOB: &str = r#"
+        [[source]]
+        path = "a.csv"
+        channel = "store"
+        id = "id"
+        [source.map]
+        family_name = "nom"
+        birth_date = "naissance"
+
+        [[source]]
+        path = "b.csv"
+        channel = "store"
+        id = "id"
+        [source.map]
+        family_name = "nom"
+        birth_date = "naissance"
+    "#;
+
+    /// One data row: good, or broken in one of the ways a reader rejects.
+    fn row() -> impl Strategy<Value = String> {
+        (0u8..6, 0u8..5).prop_map(|(id, shape)| match shape {
+            0 => format!("S{id},Dupont,12/03/1980"),
+            1 => format!("S{id},Martin,"),
+            2 => ",Durand,01/01/1990".to_owned(),
+            3 => format!("S{id}"),
+            _ => format!("S{id},\"Le \"\"Gall\"\"\",not a date"),
+        })
+    }
+
+    fn write(dir: &Path, name: &str, rows: &[String]) {
+        crate::io::table::write_test_csv(dir, name, "id,nom,naissance", rows);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Batches give exactly the rows, rejects and counts of the
+        /// one-at-a-time reader, duplicates across files included, whatever
+        /// the batch sizes and with single rows (`next`) in between; each
+        /// batch is of one file, and says which.
+        #[test]
+        fn batches_equal_rows_one_at_a_time(
+            a in prop::collection::vec(row(), 0..40),
+            b in prop::collection::vec(row(), 0..40),
+            steps in prop::collection::vec(0usize..9, 1..6),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            write(dir.path(), "a.csv", &a);
+            write(dir.path(), "b.csv", &b);
+            let job = JobFile::from_toml_str(JOB).unwrap();
+            let one: Vec<Row> = job.read_sources(dir.path()).unwrap().collect();
+            let mut batched = Vec::new();
+            let mut files = Vec::new();
+            let mut reader = job.read_sources(dir.path()).unwrap();
+            let mut batch = Vec::new();
+            // A step of 0 is one `next`, any other a batch of that many.
+            for &max in steps.iter().cycle() {
+                if max == 0 {
+                    match reader.next() {
+                        Some(row) => batched.push(row),
+                        None => break,
+                    }
+                    continue;
+                }
+                let Some(file) = reader.next_batch_into(max, &mut batch) else {
+                    prop_assert!(batch.is_empty());
+                    break;
+                };
+                prop_assert!(!batch.is_empty() && batch.len() <= max);
+                let name = if file == 0 { "a.csv" } else { "b.csv" };
+                let of_file = |row: &Row| row.as_ref().err().is_none_or(|r| r.file.ends_with(name));
+                prop_assert!(batch.iter().all(of_file));
+                files.extend(std::iter::repeat_n(file, batch.len()));
+                batched.append(&mut batch);
+            }
+            prop_assert_eq!(batched.len(), a.len() + b.len());
+            prop_assert!(files.is_sorted());
+            prop_assert_eq!(batched, one);
+        }
+    }
 
     proptest! {
         /// An id is new exactly when a set of (channel, id) pairs says so,

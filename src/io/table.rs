@@ -264,14 +264,6 @@ impl Table {
     pub(crate) fn encoding(&self) -> TextEncoding {
         self.encoding
     }
-
-    /// See [`Cells::slots`].
-    pub(crate) fn slots(
-        &self,
-        selector: &Selector,
-    ) -> std::result::Result<Vec<Option<String>>, String> {
-        self.cells().slots(selector)
-    }
 }
 
 /// A row taken out of its table by [`Table::take_row`].
@@ -289,6 +281,111 @@ impl OwnedRow {
             OwnedRow::Jsonl(value) => RowRef::Jsonl(value),
         };
         Cells::new(row, encoding)
+    }
+}
+
+/// A row split but not parsed yet: its line and its cells, or its reject.
+pub(crate) type RawRow = (u64, std::result::Result<OwnedRow, Reject>);
+
+/// Batches of rows parsed in parallel while the next batch is split: what
+/// both readers' `next_batch_into` share. Splitting (finding a CSV row's
+/// cells, reading a JSONL line) is serial; turning cells into a record or
+/// an event is not, and is most of the work.
+///
+/// The buffers are kept from batch to batch: a batch's vectors are some
+/// megabytes each, which the allocator may hand back to the OS when freed,
+/// and the kernel then zeroes the pages again for the next batch; the rows'
+/// own buffers read later rows without allocating.
+#[derive(Default)]
+pub(crate) struct SplitAhead {
+    /// Rows split ahead, not parsed yet.
+    pending: Vec<RawRow>,
+    /// Rows parsed, whose buffers new rows are read into.
+    spare: Vec<OwnedRow>,
+    /// Empty, with the capacity of a batch: the next batch is split into it.
+    raw_buffer: Vec<RawRow>,
+    /// The lines of the last batch's rows, in order.
+    lines: Vec<u64>,
+}
+
+impl SplitAhead {
+    /// Rows split ahead and not given yet.
+    pub(crate) fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// The lines of the rows of the last [`next_batch_into`](Self::next_batch_into).
+    pub(crate) fn lines(&self) -> &[u64] {
+        &self.lines
+    }
+
+    /// Up to `max` rows of `table` into `rows` (cleared first), in order:
+    /// each parsed by `parse`, or rejected with its line. The batch after
+    /// is split on this thread meanwhile (rayon). Empty at the end.
+    pub(crate) fn next_batch_into<T: Send>(
+        &mut self,
+        table: &mut Table,
+        max: usize,
+        rows: &mut Vec<std::result::Result<T, Reject>>,
+        parse: impl Fn(&Cells<'_>) -> std::result::Result<T, String> + Sync,
+    ) {
+        use rayon::prelude::*;
+        rows.clear();
+        let max = max.max(1);
+        if self.pending.is_empty() {
+            split(table, max, &mut self.spare, &mut self.pending);
+        }
+        let mut current = std::mem::take(&mut self.pending);
+        let mut next = if current.len() > max {
+            // Split ahead for a larger batch than this one: the rest leads
+            // the next.
+            current.split_off(max)
+        } else {
+            std::mem::take(&mut self.raw_buffer)
+        };
+        let encoding = table.encoding();
+        let file = table.file().to_owned();
+        let spare = &mut self.spare;
+        rayon::join(
+            || split(table, max, spare, &mut next),
+            || {
+                // Parsed straight into `rows`: a record or an event is some
+                // hundreds of bytes, and each move of a batch copies megabytes.
+                rows.par_extend(current.par_iter().map(|(line, row)| match row {
+                    Ok(row) => parse(&row.cells(encoding)).map_err(|reason| Reject {
+                        file: file.clone(),
+                        line: *line,
+                        reason,
+                    }),
+                    Err(reject) => Err(reject.clone()),
+                }));
+            },
+        );
+        self.pending = next;
+        self.lines.clear();
+        self.lines.extend(current.iter().map(|(line, _)| *line));
+        // The parsed rows' buffers read the rows after the next batch (not
+        // those of a giant row, which would stay allocated).
+        self.spare.extend(
+            current
+                .drain(..)
+                .filter_map(|(_, row)| row.ok())
+                .filter(|row| !matches!(row, OwnedRow::Csv(r) if r.as_slice().len() > 1 << 16)),
+        );
+        self.raw_buffer = current;
+    }
+}
+
+/// Splits up to `max` rows of `table`, unparsed, onto `rows`. Rows already
+/// parsed are `spare`: their buffers take the new rows.
+fn split(table: &mut Table, max: usize, spare: &mut Vec<OwnedRow>, rows: &mut Vec<RawRow>) {
+    rows.reserve(max);
+    while rows.len() < max {
+        match table.advance() {
+            None => break,
+            Some(Err(reject)) => rows.push((reject.line, Err(reject))),
+            Some(Ok(())) => rows.push((table.line(), Ok(table.take_row(spare.pop())))),
+        }
     }
 }
 
@@ -851,4 +948,16 @@ mod tests {
             }
         }
     }
+}
+
+/// Writes `dir/name`: `header`, then `rows`, a line each (for the readers'
+/// tests).
+#[cfg(test)]
+pub(crate) fn write_test_csv(dir: &Path, name: &str, header: &str, rows: &[String]) {
+    let mut text = format!("{header}\n");
+    for row in rows {
+        text.push_str(row);
+        text.push('\n');
+    }
+    std::fs::write(dir.join(name), text).unwrap();
 }
