@@ -835,6 +835,18 @@ fn csv_error(err: csv::Error) -> Error {
     })
 }
 
+/// Writes `dir/name`: `header`, then `rows`, a line each (for the readers'
+/// tests).
+#[cfg(test)]
+pub(crate) fn write_test_csv(dir: &Path, name: &str, header: &str, rows: &[String]) {
+    let mut text = format!("{header}\n");
+    for row in rows {
+        text.push_str(row);
+        text.push('\n');
+    }
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -948,16 +960,4 @@ mod tests {
             }
         }
     }
-}
-
-/// Writes `dir/name`: `header`, then `rows`, a line each (for the readers'
-/// tests).
-#[cfg(test)]
-pub(crate) fn write_test_csv(dir: &Path, name: &str, header: &str, rows: &[String]) {
-    let mut text = format!("{header}\n");
-    for row in rows {
-        text.push_str(row);
-        text.push('\n');
-    }
-    std::fs::write(dir.join(name), text).unwrap();
 }
