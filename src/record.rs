@@ -552,8 +552,12 @@ impl RecordBuilder {
     /// Adds a whole address; blank components are dropped.
     pub fn address(&mut self, address: Address) -> &mut Self {
         let clean = |v: Option<String>| {
-            v.map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty() && s.len() <= MAX_FIELD_BYTES)
+            // Readers hand components trimmed already: kept, not copied.
+            v.map(|s| match s.trim() {
+                trimmed if trimmed.len() == s.len() => s,
+                trimmed => trimmed.to_owned(),
+            })
+            .filter(|s| !s.is_empty() && s.len() <= MAX_FIELD_BYTES)
         };
         let address = Address {
             street: clean(address.street),

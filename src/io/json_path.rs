@@ -85,6 +85,33 @@ impl JsonPath {
         &self.text
     }
 
+    /// The one text value a path without `[]` reaches in `value`, borrowed
+    /// when it is a string: [`slots`](Self::slots)' single slot without its
+    /// vector and copy (`Ok(None)` for `null` or a missing key). `None` for
+    /// a path with `[]`, which may reach several.
+    pub(crate) fn single<'v>(
+        &self,
+        value: &'v Value,
+    ) -> Option<Result<Option<std::borrow::Cow<'v, str>>, LeafIssue>> {
+        use std::borrow::Cow;
+        let mut leaf = Some(value);
+        for step in &self.steps {
+            leaf = match step {
+                Step::Key(key) => leaf.and_then(|v| v.get(key.as_str())),
+                Step::Index(i) => leaf.and_then(|v| v.get(*i)),
+                Step::Each => return None,
+            };
+        }
+        Some(match leaf {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(Cow::Borrowed(s.as_str()))),
+            Some(Value::Number(n)) => Ok(Some(Cow::Owned(n.to_string()))),
+            Some(Value::Bool(b)) => Ok(Some(Cow::Owned(b.to_string()))),
+            Some(Value::Array(_)) => Err(LeafIssue::List),
+            Some(Value::Object(_)) => Err(LeafIssue::Object),
+        })
+    }
+
     /// The text values the path reaches in `value`, one slot each. Numbers and
     /// booleans are given as written; `null` and missing keys give `None`.
     pub(crate) fn slots(&self, value: &Value) -> Result<Vec<Option<String>>, LeafIssue> {
@@ -181,5 +208,51 @@ mod tests {
         for good in ["a", "a.b", "a[]", "a[0]", "a[][]", "a[2].b[].c"] {
             assert_eq!(JsonPath::parse(good).unwrap().as_str(), good);
         }
+    }
+
+    fn json() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            "[a-c ]{0,3}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 3, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+                proptest::collection::btree_map("[ab]", inner, 0..3)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// A path without `[]` reaches one value: `single` gives what
+        /// `slots` gives for it, borrowed.
+        #[test]
+        fn single_is_the_one_slot(value in json(), path in "[ab](\\.[ab]|\\[[0-2]\\]){0,3}") {
+            let path = JsonPath::parse(&path).unwrap();
+            let single = path.single(&value).unwrap().map(|v| v.map(|v| v.into_owned()));
+            let expected = match path.slots(&value) {
+                Ok(slots) => {
+                    proptest::prop_assert_eq!(slots.len(), 1);
+                    Ok(slots.into_iter().next().flatten())
+                }
+                Err(issue) => Err(issue),
+            };
+            proptest::prop_assert_eq!(single, expected);
+        }
+    }
+
+    #[test]
+    fn single_is_none_for_paths_with_each() {
+        let v = json!({"a": [{"b": "x"}]});
+        assert!(JsonPath::parse("a[].b").unwrap().single(&v).is_none());
+        assert_eq!(
+            JsonPath::parse("a[0].b").unwrap().single(&v),
+            Some(Ok(Some("x".into())))
+        );
     }
 }

@@ -309,26 +309,39 @@ impl RowParser {
         // element lacks one of them (filling components one by one would pair
         // them up wrongly).
         let mut addresses: Vec<Address> = Vec::new();
+        let mut add = |mapping: &Mapping, index: usize, value: &str| {
+            let value = value.trim();
+            if value.is_empty() {
+                return Ok(());
+            }
+            if value.len() > MAX_FIELD_BYTES {
+                return Err(format!(
+                    "{}: value longer than {MAX_FIELD_BYTES} bytes",
+                    describe(&mapping.selectors)
+                ));
+            }
+            if let Some(slot) = address_slot(&mut addresses, index, mapping.field) {
+                *slot = Some(value.to_owned());
+                return Ok(());
+            }
+            set(&mut builder, mapping, value)
+                .map_err(|reason| format!("{}: {reason}", describe(&mapping.selectors)))
+        };
         for mapping in &self.mappings {
+            // One column, one value (a CSV cell, a JSON path without `[]`):
+            // borrowed from the row, where the slots' vector and copy were
+            // two allocations per mapped cell on the reader's thread.
+            if let [single] = mapping.selectors.as_slice()
+                && let Some(value) = cells.cell(single)
+            {
+                add(mapping, 0, &value?)?;
+                continue;
+            }
             let slots = joined_slots(cells, &mapping.selectors)?;
             for (index, value) in slots.into_iter().enumerate() {
-                let Some(value) = value else { continue };
-                let value = value.trim();
-                if value.is_empty() {
-                    continue;
+                if let Some(value) = value {
+                    add(mapping, index, &value)?;
                 }
-                if value.len() > MAX_FIELD_BYTES {
-                    return Err(format!(
-                        "{}: value longer than {MAX_FIELD_BYTES} bytes",
-                        describe(&mapping.selectors)
-                    ));
-                }
-                if let Some(slot) = address_slot(&mut addresses, index, mapping.field) {
-                    *slot = Some(value.to_owned());
-                    continue;
-                }
-                set(&mut builder, mapping, value)
-                    .map_err(|reason| format!("{}: {reason}", describe(&mapping.selectors)))?;
             }
         }
         for address in addresses {
@@ -338,14 +351,21 @@ impl RowParser {
     }
 
     fn key(&self, cells: &Cells<'_>) -> std::result::Result<SourceKey, String> {
-        let slots = cells.slots(&self.id)?;
-        let mut values = slots.into_iter().flatten().filter(|v| !v.trim().is_empty());
         let column = &self.id.name;
-        let Some(id) = values.next() else {
-            return Err(format!("column {column}: missing id"));
+        let id = match cells.cell(&self.id) {
+            Some(id) => id?,
+            None => {
+                let slots = cells.slots(&self.id)?;
+                let mut values = slots.into_iter().flatten().filter(|v| !v.trim().is_empty());
+                let id = values.next().unwrap_or_default();
+                if values.next().is_some() {
+                    return Err(format!("column {column}: several ids"));
+                }
+                id.into()
+            }
         };
-        if values.next().is_some() {
-            return Err(format!("column {column}: several ids"));
+        if id.trim().is_empty() {
+            return Err(format!("column {column}: missing id"));
         }
         SourceKey::new(self.channel.clone(), &id).map_err(|_| {
             format!(

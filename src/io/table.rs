@@ -389,6 +389,21 @@ fn split(table: &mut Table, max: usize, spare: &mut Vec<OwnedRow>, rows: &mut Ve
     }
 }
 
+/// The reject reason for a JSONL path reaching a list or an object.
+fn leaf_issue(selector: &Selector, path: &JsonPath, issue: LeafIssue) -> String {
+    match issue {
+        LeafIssue::List => format!(
+            "column {}: a list where a single value was expected (write `{}[]` for every element)",
+            selector.name,
+            path.as_str()
+        ),
+        LeafIssue::Object => format!(
+            "column {}: an object where a single value was expected",
+            selector.name
+        ),
+    }
+}
+
 #[derive(Clone, Copy)]
 enum RowRef<'a> {
     Csv(&'a csv::ByteRecord),
@@ -438,9 +453,11 @@ impl<'a> Cells<'a> {
         self.encoding.decode(record.get(index).unwrap_or_default())
     }
 
-    /// The text of a CSV cell, borrowed when the encoding allows: the
-    /// common case of [`slots`](Self::slots) without its vector and copy.
-    /// `None` for a JSONL path (which may hold several values).
+    /// The text of a CSV cell or of a JSONL path without `[]`, borrowed
+    /// where the encoding and the value allow (empty for a JSON `null` or
+    /// missing key): the common case of [`slots`](Self::slots) without its
+    /// vector and copy. `None` for a path with `[]` (which may reach
+    /// several values).
     pub(crate) fn cell(
         &self,
         selector: &Selector,
@@ -451,6 +468,11 @@ impl<'a> Cells<'a> {
                     format!("column {}: invalid {}", selector.name, self.encoding_name())
                 }))
             }
+            (RowRef::Jsonl(value), Target::Path(path)) => Some(
+                path.single(value)?
+                    .map(Option::unwrap_or_default)
+                    .map_err(|issue| leaf_issue(selector, path, issue)),
+            ),
             _ => None,
         }
     }
@@ -463,24 +485,17 @@ impl<'a> Cells<'a> {
         selector: &Selector,
     ) -> std::result::Result<Vec<Option<String>>, String> {
         match (self.row, &selector.target) {
-            (RowRef::Csv(record), Target::Index(index)) => {
-                match self.csv_cell(record, *index) {
-                    Some(text) => Ok(vec![Some(text.into_owned())]),
-                    None => Err(format!("column {}: invalid {}", selector.name, self.encoding_name())),
-                }
-            }
-            (RowRef::Jsonl(value), Target::Path(path)) => {
-                path.slots(value).map_err(|issue| match issue {
-                    LeafIssue::List => format!(
-                        "column {}: a list where a single value was expected (write `{}[]` for every element)",
-                        selector.name,
-                        path.as_str()
-                    ),
-                    LeafIssue::Object => {
-                        format!("column {}: an object where a single value was expected", selector.name)
-                    }
-                })
-            }
+            (RowRef::Csv(record), Target::Index(index)) => match self.csv_cell(record, *index) {
+                Some(text) => Ok(vec![Some(text.into_owned())]),
+                None => Err(format!(
+                    "column {}: invalid {}",
+                    selector.name,
+                    self.encoding_name()
+                )),
+            },
+            (RowRef::Jsonl(value), Target::Path(path)) => path
+                .slots(value)
+                .map_err(|issue| leaf_issue(selector, path, issue)),
             // Selectors are made by `select` on this same table.
             _ => Ok(Vec::new()),
         }
