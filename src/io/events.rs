@@ -182,28 +182,15 @@ impl EventsReader {
             .next_batch_into(&mut self.table, max, rows, |cells| parser.event(cells));
         // Duplicates in row order, so that the first of two equal ids is
         // kept, as `next` keeps it.
-        let mut fresh = Vec::with_capacity(rows.len());
-        self.seen.insert_each(
-            rows.iter().map(|row| {
-                row.as_ref()
-                    .ok()
-                    .map(|event| (&event.source.channel, event.id.as_str()))
-            }),
-            &mut fresh,
+        let (kept, rejected) = self.seen.reject_repeats(
+            rows,
+            self.split.lines(),
+            self.table.file(),
+            |event| (&event.source.channel, event.id.as_str()),
+            || format!("column {}: duplicate event id", self.parser.columns.id.name),
         );
-        for ((row, &line), fresh) in rows.iter_mut().zip(self.split.lines()).zip(fresh) {
-            if row.is_ok() && !fresh {
-                *row = Err(Reject {
-                    file: self.table.file().to_owned(),
-                    line,
-                    reason: format!("column {}: duplicate event id", self.parser.columns.id.name),
-                });
-            }
-            match row {
-                Ok(_) => self.events += 1,
-                Err(_) => self.rejects += 1,
-            }
-        }
+        self.events += kept;
+        self.rejects += rejected;
     }
 }
 

@@ -96,6 +96,41 @@ impl SeenIds {
         }
     }
 
+    /// For a batch of rows in row order (`lines[i]` is row i's line):
+    /// turns each row whose key (`key`) was seen before, in an earlier row
+    /// or batch, into a reject of `file` at its line for `reason`, as one
+    /// [`insert`](Self::insert) after the other would find them. Returns
+    /// (rows kept, rows rejected), rejects read before included.
+    pub(crate) fn reject_repeats<T>(
+        &mut self,
+        rows: &mut [std::result::Result<T, Reject>],
+        lines: &[u64],
+        file: &Path,
+        key: impl Fn(&T) -> (&Channel, &str),
+        reason: impl Fn() -> String,
+    ) -> (u64, u64) {
+        let mut fresh = Vec::with_capacity(rows.len());
+        self.insert_each(
+            rows.iter().map(|row| row.as_ref().ok().map(&key)),
+            &mut fresh,
+        );
+        let (mut kept, mut rejected) = (0, 0);
+        for ((row, &line), fresh) in rows.iter_mut().zip(lines).zip(fresh) {
+            if row.is_ok() && !fresh {
+                *row = Err(Reject {
+                    file: file.to_owned(),
+                    line,
+                    reason: reason(),
+                });
+            }
+            match row {
+                Ok(_) => kept += 1,
+                Err(_) => rejected += 1,
+            }
+        }
+        (kept, rejected)
+    }
+
     /// Room for about `more` ids beyond those seen (see
     /// `StrInterner::reserve`): the readers size the table once, from the
     /// rows left, since doubled as it filled it placed every id again at
@@ -265,28 +300,15 @@ impl SourceReader {
         let parser = &self.parser;
         self.split
             .next_batch_into(&mut self.table, max, rows, |cells| parser.record(cells));
-        let mut fresh = Vec::with_capacity(rows.len());
-        self.seen.insert_each(
-            rows.iter().map(|row| {
-                row.as_ref()
-                    .ok()
-                    .map(|record| (&record.key.channel, record.key.id.as_str()))
-            }),
-            &mut fresh,
+        let (kept, rejected) = self.seen.reject_repeats(
+            rows,
+            self.split.lines(),
+            self.table.file(),
+            |record| (&record.key.channel, record.key.id.as_str()),
+            || self.parser.duplicate(),
         );
-        for ((row, &line), fresh) in rows.iter_mut().zip(self.split.lines()).zip(fresh) {
-            if row.is_ok() && !fresh {
-                *row = Err(Reject {
-                    file: self.table.file().to_owned(),
-                    line,
-                    reason: self.parser.duplicate(),
-                });
-            }
-            match row {
-                Ok(_) => self.records += 1,
-                Err(_) => self.rejects += 1,
-            }
-        }
+        self.records += kept;
+        self.rejects += rejected;
     }
 }
 
