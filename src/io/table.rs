@@ -285,7 +285,7 @@ impl OwnedRow {
 }
 
 /// A row split but not parsed yet: its line and its cells, or its reject.
-pub(crate) type RawRow = (u64, std::result::Result<OwnedRow, Reject>);
+type RawRow = (u64, std::result::Result<OwnedRow, Reject>);
 
 /// Batches of rows parsed in parallel while the next batch is split: what
 /// both readers' `next_batch_into` share. Splitting (finding a CSV row's
