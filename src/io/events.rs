@@ -570,21 +570,11 @@ mod tests {
             write(dir.path(), "b.csv", &b);
             let job = JobFile::from_toml_str(JOB).unwrap();
             let one: Vec<EventRow> = job.read_events(dir.path()).unwrap().collect();
-            let mut batched = Vec::new();
             let mut reader = job.read_events(dir.path()).unwrap();
-            // A step of 0 is one `next`, any other a batch of that many.
-            for &max in steps.iter().cycle() {
-                if max == 0 {
-                    match reader.next() {
-                        Some(row) => batched.push(row),
-                        None => break,
-                    }
-                    continue;
-                }
-                let Some(batch) = reader.next_batch(max) else { break };
-                prop_assert!(!batch.is_empty() && batch.len() <= max);
-                batched.extend(batch);
-            }
+            let batched = crate::io::table::read_in_steps(&steps, |max| match max {
+                0 => reader.next().map(|row| vec![row]),
+                max => reader.next_batch(max),
+            });
             prop_assert_eq!(batched.len(), a.len() + b.len());
             prop_assert_eq!(batched, one);
         }

@@ -707,30 +707,21 @@ mod tests {
             write(dir.path(), "b.csv", &b);
             let job = JobFile::from_toml_str(JOB).unwrap();
             let one: Vec<Row> = job.read_sources(dir.path()).unwrap().collect();
-            let mut batched = Vec::new();
             let mut files = Vec::new();
             let mut reader = job.read_sources(dir.path()).unwrap();
-            let mut batch = Vec::new();
-            // A step of 0 is one `next`, any other a batch of that many.
-            for &max in steps.iter().cycle() {
+            let batched = crate::io::table::read_in_steps(&steps, |max| {
                 if max == 0 {
-                    match reader.next() {
-                        Some(row) => batched.push(row),
-                        None => break,
-                    }
-                    continue;
+                    return reader.next().map(|row| vec![row]);
                 }
-                let Some(file) = reader.next_batch_into(max, &mut batch) else {
-                    prop_assert!(batch.is_empty());
-                    break;
-                };
-                prop_assert!(!batch.is_empty() && batch.len() <= max);
-                let name = if file == 0 { "a.csv" } else { "b.csv" };
+                let mut batch = Vec::new();
+                let file = reader.next_batch_into(max, &mut batch);
+                assert_eq!(file.is_none(), batch.is_empty());
+                let name = if file? == 0 { "a.csv" } else { "b.csv" };
                 let of_file = |row: &Row| row.as_ref().err().is_none_or(|r| r.file.ends_with(name));
-                prop_assert!(batch.iter().all(of_file));
-                files.extend(std::iter::repeat_n(file, batch.len()));
-                batched.append(&mut batch);
-            }
+                assert!(batch.iter().all(of_file), "a batch of one file");
+                files.extend(std::iter::repeat_n(file?, batch.len()));
+                Some(batch)
+            });
             prop_assert_eq!(batched.len(), a.len() + b.len());
             prop_assert!(files.is_sorted());
             prop_assert_eq!(batched, one);

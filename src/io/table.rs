@@ -862,6 +862,27 @@ pub(crate) fn write_test_csv(dir: &Path, name: &str, header: &str, rows: &[Strin
     std::fs::write(dir.join(name), text).unwrap();
 }
 
+/// Reads a readers' rows in `steps`, cycled until the end: a step of 0 is
+/// one row (`step(0)` gives it alone), any other `n` a batch of at most `n`
+/// rows (`step(n)`), which must not be empty (for the readers' tests).
+#[cfg(test)]
+pub(crate) fn read_in_steps<R>(
+    steps: &[usize],
+    mut step: impl FnMut(usize) -> Option<Vec<R>>,
+) -> Vec<R> {
+    let mut rows = Vec::new();
+    for &max in steps.iter().cycle() {
+        let Some(got) = step(max) else { break };
+        assert!(
+            !got.is_empty() && got.len() <= max.max(1),
+            "{} rows for a step of {max}",
+            got.len()
+        );
+        rows.extend(got);
+    }
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
