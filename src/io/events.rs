@@ -165,9 +165,10 @@ impl EventsReader {
 
     /// Up to `max` rows at once: the rows, in the same order, that `max`
     /// calls to [`next`](Iterator::next) would give (empty at the end). The
-    /// rows are split on this thread while the previous batch's are parsed
-    /// in parallel (rayon); duplicate event ids are then found in row order,
-    /// so the first of two equal ids is kept, as `next` keeps it.
+    /// next batch's rows are split, one after the other, while these are
+    /// parsed in parallel (one rayon join); duplicate event ids are then
+    /// found in row order, so the first of two equal ids is kept, as `next`
+    /// keeps it.
     pub fn next_batch(&mut self, max: usize) -> Vec<EventRow> {
         let mut rows = Vec::new();
         self.next_batch_into(max, &mut rows);
@@ -216,7 +217,7 @@ impl Parser {
         max: usize,
     ) -> std::result::Result<Option<Cow<'c, str>>, String> {
         let too_long = || format!("column {}: value longer than {max} bytes", selector.name);
-        // CSV: one cell, trimmed in place.
+        // A CSV cell or a JSON path without `[]`: one value, trimmed in place.
         if let Some(cell) = cells.cell(selector) {
             let value = match cell? {
                 Cow::Borrowed(text) => Cow::Borrowed(trim(text)),

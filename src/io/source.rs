@@ -291,9 +291,10 @@ impl SourceReader {
 
     /// Up to `max` rows at once: the rows, in the same order, that `max`
     /// calls to [`next`](Iterator::next) would give (empty at the end). The
-    /// rows are split on this thread while the previous batch's are turned
-    /// into records in parallel (rayon); duplicate ids are then found in row
-    /// order, so the first of two equal ids is kept, as `next` keeps it.
+    /// next batch's rows are split, one after the other, while these are
+    /// turned into records in parallel (one rayon join); duplicate ids are
+    /// then found in row order, so the first of two equal ids is kept, as
+    /// `next` keeps it.
     /// `rows` is cleared first, so that a caller reading batch after batch
     /// reuses one buffer.
     pub fn next_batch_into(&mut self, max: usize, rows: &mut Vec<Row>) {

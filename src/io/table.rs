@@ -321,7 +321,8 @@ impl SplitAhead {
 
     /// Up to `max` rows of `table` into `rows` (cleared first), in order:
     /// each parsed by `parse`, or rejected with its line. The batch after
-    /// is split on this thread meanwhile (rayon). Empty at the end.
+    /// is split meanwhile, in the same rayon join (on a pool thread when
+    /// the caller is not one). Empty at the end.
     pub(crate) fn next_batch_into<T: Send>(
         &mut self,
         table: &mut Table,
