@@ -25,6 +25,7 @@
 //!
 //! For tuning (synthetic data only, so values may be printed):
 //! - `OMNICANAL_THRESHOLD=BITS` overrides the match-weight threshold;
+//! - `OMNICANAL_CAPS=rule=N,rule=N` sets the block-size caps of named rules;
 //! - `OMNICANAL_COMMON_FAMILY_RATE=1` draws every French family name from the
 //!   few hundred most common (the namesake-heavy stress population; see
 //!   `PopulationRates::common_family_rate`);
@@ -154,17 +155,27 @@ fn run(target_records: u64, dry_run: bool) -> Result<(), Box<dyn std::error::Err
     if dry_run {
         // Pairs per rule without comparing them: what a run would cost.
         let started = Instant::now();
-        let report = omnicanal::block::Blocker::new(settings().blocking)?.dry_run(&normalized)?;
+        let blocker = omnicanal::block::Blocker::new(settings().blocking)?;
+        let report = blocker.dry_run(&normalized)?;
         println!(
             "\n== {} records: dry run in {:.2?}",
             thousands(n),
             started.elapsed()
         );
-        for rule in &report.rules {
+        // What each rule's pairs are worth: how many join two records of
+        // one person (the generator's truth).
+        let mut true_pairs = vec![0u64; report.rules.len()];
+        for pair in blocker.block(&normalized)?.pairs {
+            if truth[pair.lo.0 as usize].person == truth[pair.hi.0 as usize].person {
+                true_pairs[pair.rule.index()] += 1;
+            }
+        }
+        for (rule, true_pairs) in report.rules.iter().zip(true_pairs) {
             println!(
-                "{:<28} {:>12} pairs  {:>8} blocks  largest {:>5}  skipped {:>6}",
+                "{:<28} {:>12} pairs {:>10} true  {:>8} blocks  largest {:>5}  skipped {:>6}",
                 rule.name,
                 thousands(rule.pairs),
+                thousands(true_pairs),
                 thousands(rule.blocks as u64),
                 rule.largest_block,
                 thousands(rule.skipped_blocks as u64)
@@ -621,6 +632,20 @@ fn settings() -> Settings {
         .and_then(|v| v.parse().ok())
     {
         settings.match_weight_threshold = t;
+    }
+    // `OMNICANAL_CAPS=rule=N,rule=N`: block-size caps of named rules.
+    for (name, cap) in std::env::var("OMNICANAL_CAPS")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|c| c.split_once('='))
+    {
+        let (Some(rule), Ok(cap)) = (
+            settings.blocking.rules.iter_mut().find(|r| r.name == name),
+            cap.parse(),
+        ) else {
+            continue;
+        };
+        rule.max_block_size = Some(cap);
     }
     settings
 }

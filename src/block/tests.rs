@@ -252,7 +252,7 @@ fn generic_email_and_company_address_are_detected() {
 
 #[test]
 fn oversized_block_is_skipped_and_reported_not_dropped() {
-    // Four Dupont in Saint-Denis, cap 3: the family+city block is skipped.
+    // Four Dupont in Saint-Denis, cap 3: the family+commune block is skipped.
     let records: Vec<_> = (0..4)
         .map(|i| {
             let mut r = record(i);
@@ -266,8 +266,9 @@ fn oversized_block_is_skipped_and_reported_not_dropped() {
             r
         })
         .collect();
+    let family_city = || BlockingRule::new("family_city", [KeyPart::FamilyName, KeyPart::City]);
     let blocker = Blocker::new(BlockingSettings {
-        rules: without_own_caps(rules_without_phonetic()),
+        rules: vec![family_city()],
         max_block_size: 3,
         ..BlockingSettings::default()
     })
@@ -276,18 +277,8 @@ fn oversized_block_is_skipped_and_reported_not_dropped() {
     assert!(blocking.pairs.is_empty());
     // The same block under the settings' default cap, with the rule's own cap
     // of 3: skipped too — a rule's cap wins over the settings'.
-    let own_cap: Vec<BlockingRule> = without_own_caps(rules_without_phonetic())
-        .into_iter()
-        .map(|r| {
-            if r.name == "family_city" {
-                r.with_max_block_size(3)
-            } else {
-                r
-            }
-        })
-        .collect();
     let with_own_cap = Blocker::new(BlockingSettings {
-        rules: own_cap,
+        rules: vec![family_city().with_max_block_size(3)],
         ..BlockingSettings::default()
     })
     .unwrap()
@@ -295,6 +286,15 @@ fn oversized_block_is_skipped_and_reported_not_dropped() {
     .unwrap();
     assert!(with_own_cap.pairs.is_empty());
     assert_eq!(with_own_cap.report.skipped_blocks.len(), 1);
+    // And under the default cap alone, expanded: all six pairs.
+    let expanded = Blocker::new(BlockingSettings {
+        rules: vec![family_city()],
+        ..BlockingSettings::default()
+    })
+    .unwrap()
+    .block(&records)
+    .unwrap();
+    assert_eq!(expanded.pairs.len(), 6);
     let skipped = &blocking.report.skipped_blocks;
     assert_eq!(skipped.len(), 1);
     assert_eq!(skipped[0].size, 4);
