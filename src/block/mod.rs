@@ -52,7 +52,7 @@ use crate::record::RecordId;
 pub use generic::{GenericField, GenericSettings, GenericValue, GenericValues};
 pub use key::{BlockKey, MAX_RULES};
 pub use report::{BlockSummary, BlockingReport, GenericCounts, RuleReport};
-pub use rule::{BlockingRule, KeyPart, RuleId, WEAK_RULE_MAX_BLOCK};
+pub use rule::{BlockingRule, KeyPart, NAME_KEY_MAX_BLOCK, RuleId, WEAK_RULE_MAX_BLOCK};
 
 use key::{CompiledRule, KeyBuilder};
 use pairs::{Block, KeyIndex};

@@ -107,7 +107,15 @@ impl KeyPart {
 /// (`given_family`). A name shared by more than this many records is shared
 /// by strangers: such a block's pairs would mostly be namesakes, which the
 /// scores reject anyway, at a cost quadratic in the block's size.
-pub const WEAK_RULE_MAX_BLOCK: usize = 25;
+pub const WEAK_RULE_MAX_BLOCK: usize = 12;
+
+/// The block-size cap of the default rules keying a name (or its sound) with
+/// a birth date or a postcode, the given name's sound making the weakest of
+/// them (`phonetic_given_birth_date`, `initial_family_postcode`,
+/// `phonetic_names_postcode`). Their blocks grow with the population: at 10M
+/// generated records they reached 43, 81 and 139 records, almost all
+/// namesakes, where at 1M none passed 21.
+pub const NAME_KEY_MAX_BLOCK: usize = 20;
 
 /// A named blocking rule: records sharing a key under any rule of the set
 /// become candidate pairs (rules are OR-ed).
@@ -164,6 +172,8 @@ impl BlockingRule {
     /// 8. `given_family`: the names as spelt, alone (capped at
     ///    [`WEAK_RULE_MAX_BLOCK`]).
     ///
+    /// Rules 5–7 are capped at [`NAME_KEY_MAX_BLOCK`].
+    ///
     /// Rule 5 is the one that survives a typo in the family name, and a change
     /// of family name (marriage), because it does not read the family name at
     /// all: the phonetic key of the first given name plus the full birth date.
@@ -183,30 +193,34 @@ impl BlockingRule {
             BlockingRule::new("email", [Email]),
             BlockingRule::new("phone", [Phone]),
             BlockingRule::new("phonetic_family_birth_date", [FamilyPhonetic, BirthDate]),
-            BlockingRule::new("phonetic_given_birth_date", [GivenPhonetic, BirthDate]),
+            BlockingRule::new("phonetic_given_birth_date", [GivenPhonetic, BirthDate])
+                .with_max_block_size(NAME_KEY_MAX_BLOCK),
             BlockingRule::new(
                 "initial_family_postcode",
                 [GivenInitial, FamilyName, Postcode],
-            ),
+            )
+            .with_max_block_size(NAME_KEY_MAX_BLOCK),
             // A typo in the family name at the same postcode (`Dupont` /
             // `Dupond`), or given and family names swapped: the rules above
             // need the names spelt alike and in their fields, and without a
             // birth date the phonetic rules never see the pair.
-            BlockingRule::new("phonetic_names_postcode", [NamePhonetics, Postcode]),
+            BlockingRule::new("phonetic_names_postcode", [NamePhonetics, Postcode])
+                .with_max_block_size(NAME_KEY_MAX_BLOCK),
             // Records that share nothing but a name, spelt alike: a rare name
             // makes a small block; a common one goes over the cap, skipped
             // and reported.
             //
-            // Left out, measured on the generator's data (1M / 10M records):
-            // family name + commune and the sorted phonetic names alone. They
-            // gave 2.5M of 4.4M candidate pairs at 1M and 20M of 55.5M at 10M
-            // for some 4,200 / 18,500 true pairs no earlier rule found;
-            // without them (and with this rule set's phonetic names +
-            // postcode in place of given name + phonetic family name +
-            // postcode) pairwise and B-cubed F1 are unchanged at 1M, within
-            // 0.0002 at 100k, and fewer households are merged, for 44% of
-            // the pairs. Their blocks grow with the population, so at scale
-            // they cost the most. Both keys stay available as `KeyPart`s.
+            // Left out, measured on the generator's data: family name +
+            // commune and the sorted phonetic names alone. They gave 2.5M of
+            // 4.4M candidate pairs at 1M records and 20M of 55.5M at 10M for
+            // some 4,200 / 18,500 true pairs no earlier rule found. Without
+            // them, with phonetic names + postcode in place of given name +
+            // phonetic family name + postcode, and with the caps above
+            // (`NAME_KEY_MAX_BLOCK`, `WEAK_RULE_MAX_BLOCK` lowered from 25),
+            // pairwise and B-cubed F1 stayed or rose at 100k, 1M and 10M and
+            // fewer households were merged, for 31% of the pairs at 1M and
+            // 50% at 10M (`examples/scale`). Both keys stay available as
+            // `KeyPart`s.
             BlockingRule::new("given_family", [GivenName, FamilyName])
                 .with_max_block_size(WEAK_RULE_MAX_BLOCK),
         ]
