@@ -273,13 +273,9 @@ impl TimelinesBuilder {
 
     /// [`push_attached`](Self::push_attached) for each `(event, record)` of
     /// `events`, in order, which it drains (keeping its capacity for the
-    /// next batch): the same store as one call per event, faster. The
-    /// order references' hashes are computed in parallel (rayon) first, and
-    /// the table's slots for a group of events are loaded before the
-    /// group is interned, so that their cache misses overlap (see
-    /// `StrInterner::touch`): with millions of distinct references, one
-    /// miss per event was most of the interning's time. On an error, the
-    /// events before the failing one are pushed and the rest dropped.
+    /// next batch): the same store as one call per event, faster (see
+    /// `push_batch_of`). On an error, the events before the failing one are
+    /// pushed and the rest dropped.
     ///
     /// ```
     /// use omnicanal::timeline::{Event, EventKind, TimelinesBuilder};
@@ -309,35 +305,93 @@ impl TimelinesBuilder {
         &mut self,
         events: &mut Vec<(Event, Option<RecordId>)>,
     ) -> Result<()> {
+        self.push_batch_of(
+            events,
+            |(event, record)| (event, *record),
+            |(event, record)| match record {
+                Some(RecordId(r)) if r >= UNATTACHED => Err(Error::new(ErrorKind::InvalidValue {
+                    reason: "record id out of range".into(),
+                })),
+                Some(RecordId(r)) => Ok((event, Attach::To(r))),
+                None => Ok((event, Attach::ToNone)),
+            },
+        )
+    }
+
+    /// [`push`](Self::push) for each event of `events`, in order, which it
+    /// drains (keeping its capacity): the build's `record_of` attaches them,
+    /// so they can be packed before the records are known (while they are
+    /// read). The same store as one call per event, faster, as
+    /// [`push_attached_batch`](Self::push_attached_batch) is.
+    ///
+    /// ```
+    /// use omnicanal::timeline::{Event, EventKind, TimelinesBuilder};
+    /// use omnicanal::{Channel, ClusterIndex, RecordId, SourceKey};
+    ///
+    /// let web = SourceKey::new(Channel::Web, "A-77")?;
+    /// let order = |id: &str| Event {
+    ///     id: id.into(),
+    ///     source: web.clone(),
+    ///     timestamp: "2024-03-01T10:00:00Z".parse().unwrap(),
+    ///     channel: Channel::Web,
+    ///     kind: EventKind::Order,
+    ///     amount: None,
+    ///     order_ref: Some("CMD-1".into()),
+    ///     store: None,
+    ///     attributes: vec![],
+    /// };
+    /// let mut batch = vec![order("E1"), order("E2")];
+    /// let mut builder = TimelinesBuilder::new();
+    /// builder.push_batch(&mut batch)?;
+    /// assert!(batch.is_empty());
+    /// // Asked once for the one key.
+    /// let built = builder.build(|key| (key.id == "A-77").then_some(RecordId(0)), &[0])?;
+    /// assert_eq!(built.timelines.timeline(ClusterIndex(0)).count(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn push_batch(&mut self, events: &mut Vec<Event>) -> Result<()> {
+        self.push_batch_of(
+            events,
+            |event| (event, None),
+            |event| Ok((event, Attach::Ask)),
+        )
+    }
+
+    /// The batch pushes: `peek` gives an item's event and the record it is
+    /// attached to (if any), `attach` the event and how to attach it. The
+    /// order references' hashes are computed in parallel (rayon) first, and
+    /// the table's slots for a group of events are loaded before the group
+    /// is interned, so that their cache misses overlap (see
+    /// `StrInterner::touch`): with millions of distinct references, one miss
+    /// per event was most of the interning's time. On an error, the events
+    /// before the failing one are pushed and the rest dropped.
+    fn push_batch_of<T: Sync>(
+        &mut self,
+        items: &mut Vec<T>,
+        peek: impl Fn(&T) -> (&Event, Option<RecordId>) + Sync,
+        attach: impl Fn(T) -> Result<(Event, Attach)>,
+    ) -> Result<()> {
         let mut hashes = std::mem::take(&mut self.order_ref_hashes);
         hashes.clear();
         hashes.par_extend(
-            events
+            items
                 .par_iter()
-                .map(|(event, _)| event.order_ref.as_deref().map(StrInterner::hash)),
+                .map(|item| peek(item).0.order_ref.as_deref().map(StrInterner::hash)),
         );
         let mut outcome = Ok(());
-        let mut pending = events.drain(..);
+        let mut pending = items.drain(..);
         for (i, hash) in hashes.iter().enumerate() {
             if i % TOUCH_GROUP == 0 {
                 let ahead = pending.as_slice();
                 let ahead = &ahead[..ahead.len().min(TOUCH_GROUP)];
-                self.touch(&hashes[i..i + ahead.len()], ahead);
+                self.touch(&hashes[i..i + ahead.len()], ahead.iter().map(&peek));
             }
-            let Some((event, record)) = pending.next() else {
+            let Some(item) = pending.next() else {
                 break;
             };
-            let attach = match record {
-                Some(RecordId(r)) if r >= UNATTACHED => {
-                    outcome = Err(Error::new(ErrorKind::InvalidValue {
-                        reason: "record id out of range".into(),
-                    }));
-                    break;
-                }
-                Some(RecordId(r)) => Attach::To(r),
-                None => Attach::ToNone,
-            };
-            if let Err(e) = self.push_hashed(event, attach, *hash) {
+            let pushed =
+                attach(item).and_then(|(event, attach)| self.push_hashed(event, attach, *hash));
+            if let Err(e) = pushed {
                 outcome = Err(e);
                 break;
             }
@@ -347,24 +401,29 @@ impl TimelinesBuilder {
         outcome
     }
 
-    /// Loads, for the events `ahead` about to be pushed attached (and the
-    /// hashes of their order references), what pushing them reads from
-    /// tables larger than the caches: the order references' slots, each
-    /// record's key index, and the source keys' slots of the records met
-    /// for the first time. Loaded together, their cache misses overlap
-    /// (see `StrInterner::touch_each`). Changes nothing.
-    fn touch(&self, order_ref_hashes: &[Option<u32>], ahead: &[(Event, Option<RecordId>)]) {
+    /// Loads, for the events `ahead` about to be pushed (with the records
+    /// they are attached to, and the hashes of their order references),
+    /// what pushing them reads from tables larger than the caches: the
+    /// order references' slots, each record's key index, and the source
+    /// keys' slots of the records met for the first time (of every event
+    /// not attached yet). Loaded together, their cache misses overlap (see
+    /// `StrInterner::touch_each`). Changes nothing.
+    fn touch<'e>(
+        &self,
+        order_ref_hashes: &[Option<u32>],
+        ahead: impl Iterator<Item = (&'e Event, Option<RecordId>)> + Clone,
+    ) {
         if let Some(order_refs) = &self.order_refs {
             order_refs.touch_each(order_ref_hashes.iter().flatten().copied());
         }
         let Some(source_ids) = &self.source_ids else {
             return;
         };
-        let key_of = |record: &Option<RecordId>| {
+        let key_of = |record: Option<RecordId>| {
             record.and_then(|RecordId(r)| self.key_of_record.get(r as usize).copied())
         };
         let mut seen = 0u32;
-        for (_, record) in ahead {
+        for (_, record) in ahead.clone() {
             seen ^= key_of(record).unwrap_or(NONE);
         }
         std::hint::black_box(seen);

@@ -1038,6 +1038,40 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Events pushed in batches to be attached at the build (of any sizes,
+    /// across the interning groups) build into the store that
+    /// `Timelines::build` makes from them with the same `record_of`.
+    #[test]
+    fn batched_builder_equals_timelines_build(
+        raw in prop::collection::vec(raw_event(), 0..120),
+        cuts in prop::collection::vec(1usize..40, 1..10),
+        customers in prop::collection::vec(0u32..4, 0..6),
+    ) {
+        let events = make_events(&raw, 0);
+        let keys = law_keys();
+        let record_of =
+            |k: &SourceKey| keys.iter().position(|x| x == k).map(|r| RecordId(r as u32));
+        let expected = Timelines::build(events.clone(), record_of, &customers).unwrap();
+        let mut batched = TimelinesBuilder::new();
+        let mut rest = events.into_iter().peekable();
+        let mut batch = Vec::new();
+        for size in cuts.iter().cycle() {
+            if rest.peek().is_none() {
+                break;
+            }
+            batch.extend(rest.by_ref().take(*size));
+            batched.push_batch(&mut batch).unwrap();
+            prop_assert!(batch.is_empty());
+        }
+        let got = batched.build(record_of, &customers).unwrap();
+        prop_assert!(got.timelines == expected.timelines);
+        prop_assert_eq!(got.orphans, expected.orphans);
+    }
+}
+
 #[test]
 fn batched_builder_refuses_a_record_id_out_of_range() {
     let a = key(Channel::Web, "A-1");
