@@ -41,11 +41,10 @@
 //!    `resolve` (so the summary has one "resolve" time, without pair
 //!    counts), and costs one more copy of the normalized records.
 //! 4. **events** — when the job has `[[events]]`: in a plain batch (no
-//!    `--erase`, no `--snapshot`), read on a thread of their own while step 2
-//!    resolves (the resolver's stages leave a core idle part of the time,
-//!    which the events' jobs, in the same rayon pool, fill; the summary marks
-//!    the stage `events*`, its time overlapping the resolution's); else after
-//!    step 3. Read in batches
+//!    `--erase`, no `--snapshot`), read while step 2 resolves, in a rayon
+//!    pool of their own (`events_pool`), so that the system shares the
+//!    cores between the two (the summary marks the stage `events*`, its time
+//!    overlapping the resolution's); else after step 3. Read in batches
 //!    (`JobEvents::next_batch`: one thread splits rows while the previous
 //!    batch is parsed in parallel), each batch attached to the records (as
 //!    read, so an erased record's events are known as such and not sent by
@@ -356,7 +355,13 @@ fn run(options: Options) -> Result<(), Error> {
             let (resolution, events) = std::thread::scope(|scope| {
                 let events = event_rows.take().map(|rows| {
                     let (records, rejects, progress) = (&sources.records, &mut rejects, &progress);
-                    scope.spawn(move || read_events(rows, records, None, false, rejects, progress))
+                    scope.spawn(move || {
+                        let read = || read_events(rows, records, None, false, rejects, progress);
+                        match events_pool() {
+                            Some(pool) => pool.install(read),
+                            None => read(),
+                        }
+                    })
                 });
                 let resolution = resolve_batch(&sources.records, &progress, &mut stages);
                 let events = events.map(|thread| {
@@ -684,6 +689,21 @@ fn read_events<W: std::io::Write + Send>(
         summary,
         took: read.took,
     })
+}
+
+/// The events' own threads while the batch resolves, as many as the
+/// resolver's: in the resolver's pool the events' jobs waited behind its
+/// work (a worker takes an outside job only when it has none of its own),
+/// so at 10M records they ran mostly after the resolution, 35 s past it.
+/// With threads of their own, the system shares the cores between the two.
+/// `None` if the threads cannot be started: the events then share the
+/// resolver's pool.
+fn events_pool() -> Option<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(rayon::current_num_threads())
+        .thread_name(|i| format!("events-{i}"))
+        .build()
+        .ok()
 }
 
 /// `Resolver::resolve` with the default settings, its stages reported.
