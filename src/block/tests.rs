@@ -91,17 +91,6 @@ fn rules_without_phonetic() -> Vec<BlockingRule> {
         .collect()
 }
 
-/// Rules with their own block caps removed, so the settings' cap applies.
-fn without_own_caps(rules: Vec<BlockingRule>) -> Vec<BlockingRule> {
-    rules
-        .into_iter()
-        .map(|mut r| {
-            r.max_block_size = None;
-            r
-        })
-        .collect()
-}
-
 /// The default rules but the names-only ones, for tests about the others.
 fn rules_without_names_only() -> Vec<BlockingRule> {
     BlockingRule::default_rules()
