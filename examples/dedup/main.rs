@@ -170,17 +170,21 @@ unsafe extern "C" {
 const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 
 /// How long freed memory stays mapped before it goes back to the OS: a
-/// second, where mimalloc's default is 10 ms. The job frees large
-/// structures stage after stage (raw batches, the resolver's pairs and
+/// quarter of a second, where mimalloc's default is 10 ms. The job frees
+/// large structures stage after stage (raw batches, the resolver's pairs and
 /// vectors, each batch of events) and allocates the next ones at once;
 /// returned at once, their pages were faulted in and zeroed by the kernel
-/// again (some 540,000 faults at 1M records). Kept a second, they are
+/// again (some 540,000 faults at 1M records). Kept a second, they were
 /// reused: at 1M records, median of 5 alternating runs, 21.0 s -> 19.7 s and
 /// 34.8 -> 32.2 CPU-seconds, 65,000 faults, for a peak of 1.72 GB instead
 /// of 1.48 GB. (The 10 ms default held pages freed by one thread while
-/// another allocated, for a peak of 2.0 GB with no gain in speed.)
-/// `MIMALLOC_PURGE_DELAY` in the environment still wins.
-const PURGE_DELAY_MS: std::ffi::c_long = 1000;
+/// another allocated, for a peak of 2.0 GB with no gain in speed.) Since the
+/// events have threads of their own (`events_pool`), a second held up to
+/// 1.96 GB at 1M records; a quarter of a second holds 1.78-1.84 GB (6 runs)
+/// for the same time (1M: 13.3-13.7 s either way; 10M: 175.0 s against
+/// 172.6 s, one run each). `MIMALLOC_PURGE_DELAY` in the environment still
+/// wins.
+const PURGE_DELAY_MS: std::ffi::c_long = 250;
 
 fn purge_freed_memory_after_a_while() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
