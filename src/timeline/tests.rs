@@ -628,6 +628,14 @@ fn law_keys() -> Vec<SourceKey> {
         .collect()
 }
 
+/// The laws' `record_of`: record `r` is the `r`th of [`law_keys`].
+fn law_record_of(k: &SourceKey) -> Option<RecordId> {
+    law_keys()
+        .iter()
+        .position(|x| x == k)
+        .map(|r| RecordId(r as u32))
+}
+
 type Raw = (usize, i64, u32, usize, usize, Option<u8>, Option<i64>);
 
 fn raw_event() -> impl Strategy<Value = Raw> {
@@ -915,17 +923,11 @@ fn two_keys_sent_to_one_record_keep_their_own_source() {
 }
 
 fn packed(events: Vec<Event>, customers: &[u32]) -> TimelineBuild {
-    let keys = law_keys();
     let mut builder = TimelinesBuilder::new();
     for event in events {
         builder.push(event).unwrap();
     }
-    builder
-        .build(
-            |k| keys.iter().position(|x| x == k).map(|r| RecordId(r as u32)),
-            customers,
-        )
-        .unwrap()
+    builder.build(law_record_of, customers).unwrap()
 }
 
 proptest! {
@@ -964,9 +966,7 @@ proptest! {
     ) {
         let events = make_events(&raw, 0);
         let expected = build(events.clone(), &customers);
-        let keys = law_keys();
-        let record_of =
-            |k: &SourceKey| keys.iter().position(|x| x == k).map(|r| RecordId(r as u32));
+        let record_of = law_record_of;
         let mut builder = TimelinesBuilder::new();
         let mut plain_keys = Vec::new();
         for (event, &plain) in events.into_iter().zip(&plain) {
@@ -996,6 +996,28 @@ proptest! {
     }
 }
 
+/// Pushes `items` in batches of the sizes of `cuts` (cycled), each through
+/// `push`, which must drain its batch; false if one was left unemptied.
+fn push_in_batches<T>(
+    items: Vec<T>,
+    cuts: &[usize],
+    mut push: impl FnMut(&mut Vec<T>) -> crate::Result<()>,
+) -> crate::Result<bool> {
+    let mut rest = items.into_iter().peekable();
+    let mut batch = Vec::new();
+    for size in cuts.iter().cycle() {
+        if rest.peek().is_none() {
+            break;
+        }
+        batch.extend(rest.by_ref().take(*size));
+        push(&mut batch)?;
+        if !batch.is_empty() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -1009,37 +1031,28 @@ proptest! {
         customers in prop::collection::vec(0u32..4, 0..6),
     ) {
         let events = make_events(&raw, 0);
-        let keys = law_keys();
-        let record_of =
-            |k: &SourceKey| keys.iter().position(|x| x == k).map(|r| RecordId(r as u32));
+        let record_of = law_record_of;
         let mut one = TimelinesBuilder::new();
         for event in events.clone() {
             let record = record_of(&event.source);
             one.push_attached(event, record).unwrap();
         }
-        let mut batched = TimelinesBuilder::new();
-        let mut rest = events.into_iter().peekable();
-        let mut batch = Vec::new();
-        for size in cuts.iter().cycle() {
-            if rest.peek().is_none() {
-                break;
-            }
-            batch.extend(rest.by_ref().take(*size).map(|e| {
+        let attached: Vec<_> = events
+            .into_iter()
+            .map(|e| {
                 let record = record_of(&e.source);
                 (e, record)
-            }));
-            batched.push_attached_batch(&mut batch).unwrap();
-            prop_assert!(batch.is_empty());
-        }
+            })
+            .collect();
+        let mut batched = TimelinesBuilder::new();
+        let drained =
+            push_in_batches(attached, &cuts, |batch| batched.push_attached_batch(batch)).unwrap();
+        prop_assert!(drained);
         let expected = one.build(|_| None, &customers).unwrap();
         let got = batched.build(|_| None, &customers).unwrap();
         prop_assert!(got.timelines == expected.timelines);
         prop_assert_eq!(got.orphans, expected.orphans);
     }
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
 
     /// Events pushed in batches to be attached at the build (of any sizes,
     /// across the interning groups) build into the store that
@@ -1051,21 +1064,11 @@ proptest! {
         customers in prop::collection::vec(0u32..4, 0..6),
     ) {
         let events = make_events(&raw, 0);
-        let keys = law_keys();
-        let record_of =
-            |k: &SourceKey| keys.iter().position(|x| x == k).map(|r| RecordId(r as u32));
+        let record_of = law_record_of;
         let expected = Timelines::build(events.clone(), record_of, &customers).unwrap();
         let mut batched = TimelinesBuilder::new();
-        let mut rest = events.into_iter().peekable();
-        let mut batch = Vec::new();
-        for size in cuts.iter().cycle() {
-            if rest.peek().is_none() {
-                break;
-            }
-            batch.extend(rest.by_ref().take(*size));
-            batched.push_batch(&mut batch).unwrap();
-            prop_assert!(batch.is_empty());
-        }
+        let drained = push_in_batches(events, &cuts, |batch| batched.push_batch(batch)).unwrap();
+        prop_assert!(drained);
         let got = batched.build(record_of, &customers).unwrap();
         prop_assert!(got.timelines == expected.timelines);
         prop_assert_eq!(got.orphans, expected.orphans);
