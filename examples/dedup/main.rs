@@ -180,10 +180,10 @@ const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 /// of 1.48 GB. (The 10 ms default held pages freed by one thread while
 /// another allocated, for a peak of 2.0 GB with no gain in speed.) Since the
 /// events have threads of their own (`events_pool`), a second held up to
-/// 1.96 GB at 1M records; a quarter of a second holds 1.78-1.84 GB (6 runs)
-/// for the same time (1M: 13.3-13.7 s either way; 10M: 175.0 s against
-/// 172.6 s, one run each). `MIMALLOC_PURGE_DELAY` in the environment still
-/// wins.
+/// 1.96 GB at 1M records; a quarter of a second holds 1.70-1.85 GB (9 runs)
+/// for about the same time (1M: median 13.5 s against 13.7 s, 6 runs each;
+/// 10M: 175.0 and 173.1 s against 172.6 s). `MIMALLOC_PURGE_DELAY` in the
+/// environment still wins.
 const PURGE_DELAY_MS: std::ffi::c_long = 250;
 
 fn purge_freed_memory_after_a_while() {
