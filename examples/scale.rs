@@ -643,6 +643,8 @@ fn settings() -> Settings {
             settings.blocking.rules.iter_mut().find(|r| r.name == name),
             cap.parse(),
         ) else {
+            // A tuning run on a mistyped rule would measure the defaults.
+            eprintln!("OMNICANAL_CAPS: no default rule {name:?} or no number {cap:?}: ignored");
             continue;
         };
         rule.max_block_size = Some(cap);
