@@ -981,276 +981,50 @@ pub(crate) const NICKNAMES: &[(&str, &str)] = &[
     ("Josiane", "Jo"),
 ];
 
-/// A commune (or a Paris, Lyon, Marseille arrondissement) with its postcode.
+/// A commune (or a Paris, Lyon, Marseille arrondissement) with one of its
+/// postcodes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Commune {
     pub postcode: &'static str,
     pub name: &'static str,
-    /// Population weight, thousands of inhabitants (rough).
-    pub weight: f32,
+    /// Inhabitants served by this postcode: the sampling weight.
+    pub inhabitants: u32,
     /// The arrondissement number for Paris, Lyon and Marseille, else 0.
     pub arrondissement: u8,
 }
 
-const fn c(postcode: &'static str, name: &'static str, weight: f32) -> Commune {
-    Commune {
-        postcode,
-        name,
-        weight,
-        arrondissement: 0,
-    }
+/// The geography: every metropolitan and overseas (Guadeloupe, Martinique,
+/// Guyane, La Réunion) commune with at least 1,000 inhabitants per postcode,
+/// some 10,000 rows on 5,300 postcodes for 59M inhabitants, from INSEE's and
+/// La Poste's open data (`data/communes.py` says where from and how to
+/// regenerate it). The whole country rather than its big towns keeps the
+/// density of namesakes per postcode real at any sample size: on 260 towns,
+/// 10M records put a third of Montpellier's inhabitants on one postcode.
+/// Leading-zero postcodes (`01000`) are kept: spreadsheets drop the zero and
+/// the matcher must cope.
+const COMMUNES_TSV: &str = include_str!("data/communes.tsv");
+
+/// The communes of a table like `COMMUNES_TSV`, in its order. A line that
+/// does not parse is left out (`communes_table_parses_whole` checks there
+/// are none).
+fn parse_communes(tsv: &'static str) -> Vec<Commune> {
+    tsv.lines()
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .filter_map(|line| {
+            let mut fields = line.split('\t');
+            let postcode = fields.next()?;
+            let name = fields.next()?;
+            let inhabitants = fields.next()?.parse().ok()?;
+            let arrondissement = fields.next()?.parse().ok()?;
+            (fields.next().is_none() && postcode.len() == 5).then_some(Commune {
+                postcode,
+                name,
+                inhabitants,
+                arrondissement,
+            })
+        })
+        .collect()
 }
-
-const fn arr(postcode: &'static str, name: &'static str, weight: f32, n: u8) -> Commune {
-    Commune {
-        postcode,
-        name,
-        weight,
-        arrondissement: n,
-    }
-}
-
-/// Metropolitan communes. Leading-zero postcodes (`01000`) are deliberate:
-/// spreadsheets drop the zero and the matcher must cope.
-const METRO_COMMUNES: &[Commune] = &[
-    arr("75001", "Paris", 16.0, 1),
-    arr("75002", "Paris", 21.0, 2),
-    arr("75003", "Paris", 34.0, 3),
-    arr("75004", "Paris", 28.0, 4),
-    arr("75005", "Paris", 58.0, 5),
-    arr("75006", "Paris", 41.0, 6),
-    arr("75007", "Paris", 51.0, 7),
-    arr("75008", "Paris", 36.0, 8),
-    arr("75009", "Paris", 59.0, 9),
-    arr("75010", "Paris", 86.0, 10),
-    arr("75011", "Paris", 145.0, 11),
-    arr("75012", "Paris", 140.0, 12),
-    arr("75013", "Paris", 178.0, 13),
-    arr("75014", "Paris", 134.0, 14),
-    arr("75015", "Paris", 229.0, 15),
-    arr("75016", "Paris", 162.0, 16),
-    arr("75017", "Paris", 166.0, 17),
-    arr("75018", "Paris", 192.0, 18),
-    arr("75019", "Paris", 183.0, 19),
-    arr("75020", "Paris", 192.0, 20),
-    arr("69001", "Lyon", 30.0, 1),
-    arr("69002", "Lyon", 30.0, 2),
-    arr("69003", "Lyon", 100.0, 3),
-    arr("69004", "Lyon", 35.0, 4),
-    arr("69005", "Lyon", 48.0, 5),
-    arr("69006", "Lyon", 52.0, 6),
-    arr("69007", "Lyon", 85.0, 7),
-    arr("69008", "Lyon", 86.0, 8),
-    arr("69009", "Lyon", 51.0, 9),
-    arr("13001", "Marseille", 40.0, 1),
-    arr("13004", "Marseille", 48.0, 4),
-    arr("13005", "Marseille", 45.0, 5),
-    arr("13008", "Marseille", 80.0, 8),
-    arr("13009", "Marseille", 76.0, 9),
-    arr("13010", "Marseille", 56.0, 10),
-    arr("13012", "Marseille", 62.0, 12),
-    arr("13013", "Marseille", 92.0, 13),
-    arr("13014", "Marseille", 62.0, 14),
-    arr("13015", "Marseille", 77.0, 15),
-    c("31000", "Toulouse", 250.0),
-    c("31400", "Toulouse", 120.0),
-    c("31200", "Toulouse", 100.0),
-    c("06000", "Nice", 180.0),
-    c("06100", "Nice", 80.0),
-    c("06300", "Nice", 80.0),
-    c("44000", "Nantes", 180.0),
-    c("44300", "Nantes", 140.0),
-    c("34000", "Montpellier", 290.0),
-    c("67000", "Strasbourg", 180.0),
-    c("67100", "Strasbourg", 110.0),
-    c("33000", "Bordeaux", 180.0),
-    c("33800", "Bordeaux", 80.0),
-    c("59000", "Lille", 230.0),
-    c("35000", "Rennes", 220.0),
-    c("51100", "Reims", 180.0),
-    c("42000", "Saint-Étienne", 170.0),
-    c("83000", "Toulon", 170.0),
-    c("76600", "Le Havre", 168.0),
-    c("38000", "Grenoble", 158.0),
-    c("21000", "Dijon", 157.0),
-    c("49000", "Angers", 155.0),
-    c("30000", "Nîmes", 148.0),
-    c("69100", "Villeurbanne", 150.0),
-    c("63000", "Clermont-Ferrand", 147.0),
-    c("72000", "Le Mans", 143.0),
-    c("13100", "Aix-en-Provence", 143.0),
-    c("29200", "Brest", 139.0),
-    c("37000", "Tours", 136.0),
-    c("80000", "Amiens", 133.0),
-    c("87000", "Limoges", 130.0),
-    c("74000", "Annecy", 130.0),
-    c("66000", "Perpignan", 120.0),
-    c("92100", "Boulogne-Billancourt", 121.0),
-    c("57000", "Metz", 117.0),
-    c("25000", "Besançon", 117.0),
-    c("45000", "Orléans", 116.0),
-    c("93200", "Saint-Denis", 113.0),
-    c("95100", "Argenteuil", 110.0),
-    c("76000", "Rouen", 111.0),
-    c("93100", "Montreuil", 110.0),
-    c("68100", "Mulhouse", 108.0),
-    c("14000", "Caen", 106.0),
-    c("54000", "Nancy", 104.0),
-    c("94400", "Vitry-sur-Seine", 95.0),
-    c("94000", "Créteil", 92.0),
-    c("92000", "Nanterre", 96.0),
-    c("78000", "Versailles", 85.0),
-    c("92400", "Courbevoie", 82.0),
-    c("92700", "Colombes", 86.0),
-    c("93300", "Aubervilliers", 88.0),
-    c("92600", "Asnières-sur-Seine", 86.0),
-    c("92500", "Rueil-Malmaison", 78.0),
-    c("94500", "Champigny-sur-Marne", 77.0),
-    c("94100", "Saint-Maur-des-Fossés", 75.0),
-    c("84000", "Avignon", 91.0),
-    c("86000", "Poitiers", 89.0),
-    c("64000", "Pau", 77.0),
-    c("17000", "La Rochelle", 77.0),
-    c("62100", "Calais", 72.0),
-    c("06400", "Cannes", 74.0),
-    c("06600", "Antibes", 73.0),
-    c("34500", "Béziers", 78.0),
-    c("68000", "Colmar", 68.0),
-    c("18000", "Bourges", 64.0),
-    c("29000", "Quimper", 63.0),
-    c("26000", "Valence", 64.0),
-    c("56000", "Vannes", 54.0),
-    c("73000", "Chambéry", 59.0),
-    c("79000", "Niort", 59.0),
-    c("56100", "Lorient", 57.0),
-    c("95200", "Sarcelles", 58.0),
-    c("20000", "Ajaccio", 71.0),
-    c("20200", "Bastia", 48.0),
-    c("91000", "Évry-Courcouronnes", 67.0),
-    c("95000", "Cergy", 66.0),
-    c("10000", "Troyes", 61.0),
-    c("60000", "Beauvais", 56.0),
-    c("28000", "Chartres", 39.0),
-    c("49300", "Cholet", 54.0),
-    c("53000", "Laval", 50.0),
-    c("35400", "Saint-Malo", 47.0),
-    c("13200", "Arles", 52.0),
-    c("41000", "Blois", 46.0),
-    c("36000", "Châteauroux", 43.0),
-    c("16000", "Angoulême", 42.0),
-    c("89000", "Auxerre", 35.0),
-    c("58000", "Nevers", 33.0),
-    c("71000", "Mâcon", 34.0),
-    c("90000", "Belfort", 47.0),
-    c("88000", "Épinal", 32.0),
-    c("70000", "Vesoul", 15.0),
-    c("39000", "Lons-le-Saunier", 17.0),
-    c("24000", "Périgueux", 30.0),
-    c("47000", "Agen", 33.0),
-    c("40000", "Mont-de-Marsan", 30.0),
-    c("65000", "Tarbes", 42.0),
-    c("32000", "Auch", 22.0),
-    c("46000", "Cahors", 20.0),
-    c("12000", "Rodez", 25.0),
-    c("81000", "Albi", 49.0),
-    c("82000", "Montauban", 61.0),
-    c("11000", "Carcassonne", 46.0),
-    c("48000", "Mende", 12.0),
-    c("43000", "Le Puy-en-Velay", 19.0),
-    c("15000", "Aurillac", 25.0),
-    c("19000", "Tulle", 15.0),
-    c("23000", "Guéret", 13.0),
-    c("22000", "Saint-Brieuc", 44.0),
-    c("61000", "Alençon", 26.0),
-    c("27000", "Évreux", 47.0),
-    c("50000", "Saint-Lô", 19.0),
-    c("50100", "Cherbourg-en-Cotentin", 78.0),
-    c("62000", "Arras", 41.0),
-    c("59140", "Dunkerque", 87.0),
-    c("59100", "Roubaix", 98.0),
-    c("59200", "Tourcoing", 98.0),
-    c("59650", "Villeneuve-d'Ascq", 62.0),
-    c("74100", "Annemasse", 36.0),
-    c("74200", "Thonon-les-Bains", 35.0),
-    c("38200", "Vienne", 30.0),
-    c("38300", "Bourgoin-Jallieu", 29.0),
-    c("01000", "Bourg-en-Bresse", 41.0),
-    c("01100", "Oyonnax", 22.0),
-    c("01500", "Ambérieu-en-Bugey", 14.0),
-    c("02000", "Laon", 25.0),
-    c("02100", "Saint-Quentin", 53.0),
-    c("02200", "Soissons", 28.0),
-    c("03000", "Moulins", 19.0),
-    c("03100", "Montluçon", 34.0),
-    c("03200", "Vichy", 25.0),
-    c("04000", "Digne-les-Bains", 16.0),
-    c("04100", "Manosque", 22.0),
-    c("05000", "Gap", 40.0),
-    c("05100", "Briançon", 11.0),
-    c("06500", "Menton", 30.0),
-    c("06130", "Grasse", 50.0),
-    c("07000", "Privas", 8.0),
-    c("07200", "Aubenas", 12.0),
-    c("08000", "Charleville-Mézières", 46.0),
-    c("08200", "Sedan", 16.0),
-    c("09000", "Foix", 10.0),
-    c("09100", "Pamiers", 15.0),
-    c("77000", "Melun", 41.0),
-    c("77100", "Meaux", 55.0),
-    c("91300", "Massy", 50.0),
-    c("78100", "Saint-Germain-en-Laye", 44.0),
-    c("93600", "Aulnay-sous-Bois", 86.0),
-    c("94200", "Ivry-sur-Seine", 63.0),
-    c("92130", "Issy-les-Moulineaux", 68.0),
-    c("92200", "Neuilly-sur-Seine", 60.0),
-    c("35200", "Rennes", 60.0),
-    c("44600", "Saint-Nazaire", 72.0),
-    c("85000", "La Roche-sur-Yon", 55.0),
-    c("17100", "Saintes", 25.0),
-    c("64100", "Bayonne", 52.0),
-    c("64200", "Biarritz", 25.0),
-    c("33600", "Pessac", 65.0),
-    c("33700", "Mérignac", 72.0),
-    c("31700", "Blagnac", 25.0),
-    c("34200", "Sète", 44.0),
-    c("30100", "Alès", 40.0),
-    c("83400", "Hyères", 55.0),
-    c("83700", "Saint-Raphaël", 35.0),
-    c("13300", "Salon-de-Provence", 45.0),
-    c("13500", "Martigues", 49.0),
-    c("57100", "Thionville", 41.0),
-    c("54500", "Vandœuvre-lès-Nancy", 29.0),
-    c("51000", "Châlons-en-Champagne", 44.0),
-    c("52000", "Chaumont", 21.0),
-    c("55000", "Bar-le-Duc", 15.0),
-    c("60200", "Compiègne", 40.0),
-    c("62300", "Lens", 31.0),
-    c("62200", "Boulogne-sur-Mer", 41.0),
-    c("59300", "Valenciennes", 43.0),
-    c("76200", "Dieppe", 29.0),
-    c("14100", "Lisieux", 20.0),
-    c("29600", "Morlaix", 15.0),
-    c("22100", "Dinan", 14.0),
-    c("72100", "Le Mans", 40.0),
-    c("37100", "Tours", 30.0),
-];
-
-/// Overseas communes (Guadeloupe, Martinique, Guyane, La Réunion).
-const OVERSEAS_COMMUNES: &[Commune] = &[
-    c("97110", "Pointe-à-Pitre", 16.0),
-    c("97139", "Les Abymes", 53.0),
-    c("97122", "Baie-Mahault", 31.0),
-    c("97200", "Fort-de-France", 78.0),
-    c("97232", "Le Lamentin", 39.0),
-    c("97233", "Schœlcher", 20.0),
-    c("97300", "Cayenne", 63.0),
-    c("97310", "Kourou", 25.0),
-    c("97400", "Saint-Denis", 153.0),
-    c("97460", "Saint-Paul", 105.0),
-    c("97410", "Saint-Pierre", 84.0),
-    c("97430", "Le Tampon", 80.0),
-    c("97450", "Saint-Louis", 53.0),
-];
 
 /// Street types: the full form and the abbreviations cashiers and customers use.
 pub(crate) const STREET_TYPES: &[(&str, &[&str])] = &[
@@ -1497,12 +1271,15 @@ fn foreign_index(origin: Origin) -> usize {
 pub(crate) fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
     TABLES.get_or_init(|| {
-        let mut communes: Vec<Commune> = METRO_COMMUNES.to_vec();
-        let metro_communes = Weighted::new(METRO_COMMUNES.iter().map(|c| f64::from(c.weight)));
-        let overseas_communes =
-            (communes.len()..communes.len() + OVERSEAS_COMMUNES.len()).collect();
-        let overseas_weights = Weighted::new(OVERSEAS_COMMUNES.iter().map(|c| f64::from(c.weight)));
-        communes.extend_from_slice(OVERSEAS_COMMUNES);
+        // Metropolitan communes first: `metro_communes` samples their indexes.
+        let (mut communes, overseas): (Vec<Commune>, Vec<Commune>) = parse_communes(COMMUNES_TSV)
+            .into_iter()
+            .partition(|c| Territory::of_postcode(c.postcode) == Territory::Metro);
+        let weight = |c: &Commune| f64::from(c.inhabitants);
+        let metro_communes = Weighted::new(communes.iter().map(weight));
+        let overseas_communes = (communes.len()..communes.len() + overseas.len()).collect();
+        let overseas_weights = Weighted::new(overseas.iter().map(weight));
+        communes.extend(overseas);
         Tables {
             fr_female: NameList::new(FR_FEMALE, 0.9),
             fr_female_compound: NameList::new(FR_FEMALE_COMPOUND, 0.8),
@@ -1625,5 +1402,55 @@ pub(crate) fn landline_zone(postcode: &str) -> u8 {
         | 86
         | 87 => 5,
         _ => 4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn communes_table_parses_whole() {
+        let rows = COMMUNES_TSV
+            .lines()
+            .filter(|line| !line.starts_with('#') && !line.is_empty())
+            .count();
+        let communes = parse_communes(COMMUNES_TSV);
+        assert_eq!(communes.len(), rows, "a line of communes.tsv did not parse");
+        assert!(communes.len() > 10_000);
+        assert!(
+            communes
+                .iter()
+                .all(|c| c.postcode.bytes().all(|b| b.is_ascii_digit()) && c.inhabitants >= 1000)
+        );
+        let inhabitants: u64 = communes.iter().map(|c| u64::from(c.inhabitants)).sum();
+        assert!(
+            (50_000_000..70_000_000).contains(&inhabitants),
+            "{inhabitants}"
+        );
+        let paris: Vec<u8> = communes
+            .iter()
+            .filter(|c| c.name == "Paris")
+            .map(|c| c.arrondissement)
+            .collect();
+        assert_eq!(
+            paris.len(),
+            21,
+            "20 arrondissements, the 16th on two postcodes"
+        );
+        assert!((1..=20).all(|n| paris.contains(&n)));
+        for territory in ["971", "972", "973", "974"] {
+            assert!(communes.iter().any(|c| c.postcode.starts_with(territory)));
+        }
+    }
+
+    #[test]
+    fn malformed_commune_lines_are_left_out() {
+        let communes = parse_communes(
+            "# header\n01000\tBourg-en-Bresse\t41000\t0\n0100\tShort\t1\t0\nx\n75001\tParis\tmany\t1\n",
+        );
+        assert_eq!(communes.len(), 1);
+        assert_eq!(communes[0].name, "Bourg-en-Bresse");
+        assert_eq!(communes[0].inhabitants, 41000);
     }
 }
