@@ -366,6 +366,11 @@ fn append_part(ctx: &Ctx<'_>, part: &KeyPart, element: &Element<'_>, buf: &mut S
             .postcode
             .as_deref()
             .is_some_and(|p| push_nonempty(buf, p)),
+        (KeyPart::Department, Element::Address(address)) => address
+            .postcode
+            .as_deref()
+            .and_then(department)
+            .is_some_and(|d| push_nonempty(buf, d)),
         (KeyPart::City, Element::Address(address)) => address
             .city
             .as_deref()
@@ -377,6 +382,17 @@ fn append_part(ctx: &Ctx<'_>, part: &KeyPart, element: &Element<'_>, buf: &mut S
         // A part is only ever asked about an element of its own source.
         _ => false,
     }
+}
+
+/// The département of a normalized postcode: its first two digits, three
+/// overseas (`97411` is in `974`). None for a postcode too short to have one.
+pub(crate) fn department(postcode: &str) -> Option<&str> {
+    let len = if postcode.starts_with("97") || postcode.starts_with("98") {
+        3
+    } else {
+        2
+    };
+    postcode.get(..len).filter(|d| d.len() == len)
 }
 
 fn push_nonempty(buf: &mut String, value: &str) -> bool {

@@ -50,6 +50,7 @@ use crate::normalize::NormalizedRecord;
 use crate::record::RecordId;
 
 pub use generic::{GenericField, GenericSettings, GenericValue, GenericValues};
+pub(crate) use key::department;
 pub use key::{BlockKey, MAX_RULES};
 pub use report::{BlockSummary, BlockingReport, GenericCounts, RuleReport};
 pub use rule::{BlockingRule, KeyPart, NAME_KEY_MAX_BLOCK, RuleId, WEAK_RULE_MAX_BLOCK};

@@ -65,6 +65,10 @@ pub enum KeyPart {
     BirthYear,
     /// An address's postcode (address element).
     Postcode,
+    /// An address's département, the postcode's first two digits (three
+    /// overseas: `974`) (address element): a region wide enough to hold most
+    /// moves, narrow enough to split a name or a birth date 100 ways.
+    Department,
     /// An address's commune (address element).
     City,
     /// A street-level address: number, suffix, street and postcode or commune
@@ -95,7 +99,9 @@ impl KeyPart {
             | KeyPart::GivenInitial
             | KeyPart::NamePhonetics => PartSource::Name,
             KeyPart::BirthDate | KeyPart::BirthYear => PartSource::Birth,
-            KeyPart::Postcode | KeyPart::City | KeyPart::Address => PartSource::Address,
+            KeyPart::Postcode | KeyPart::Department | KeyPart::City | KeyPart::Address => {
+                PartSource::Address
+            }
             KeyPart::Email => PartSource::Email,
             KeyPart::Phone => PartSource::Phone,
             KeyPart::Identifier(kind) => PartSource::Identifier(kind.clone()),
@@ -164,7 +170,8 @@ impl BlockingRule {
     /// 2. `email`: a shared identifying email.
     /// 3. `phone`: a shared E.164 phone.
     /// 4. `phonetic_family_birth_date`: `dupond` / `dupont` born the same day.
-    /// 5. `phonetic_given_birth_date`: the typo-proof rule, see below.
+    /// 5. `phonetic_given_birth_date`: the typo-proof rule, within a
+    ///    département, see below.
     /// 6. `initial_family_postcode`: `m dupont 75011`.
     /// 7. `phonetic_names_postcode`: the phonetic keys of the family name and
     ///    the first given name, sorted, and a postcode: a typo that keeps the
@@ -184,6 +191,15 @@ impl BlockingRule {
     /// full date splits them ~25,000 ways before the given name splits them
     /// again, so its blocks stay tiny even for `Marie` and `Jean`. Its blind
     /// spot is a record without a full birth date; rules 2–3 cover those.
+    ///
+    /// Rule 5 also reads the département. Without it, the given name and
+    /// birth date make a key the whole country shares: its namesake pairs
+    /// grew with the square of the customers (generated data: 58k pairs for
+    /// 772 true ones no other rule found at 1M records, 5.2M for 7.4k at 10M,
+    /// a quarter of all pairs). Within a département: 1.5k pairs for 633
+    /// true ones at 1M, 92k for 6.1k at 10M. A customer who moved to
+    /// another département and changed family name is left to the email,
+    /// the phone and the names alone.
     pub fn default_rules() -> Vec<BlockingRule> {
         use KeyPart::*;
         vec![
@@ -193,8 +209,11 @@ impl BlockingRule {
             BlockingRule::new("email", [Email]),
             BlockingRule::new("phone", [Phone]),
             BlockingRule::new("phonetic_family_birth_date", [FamilyPhonetic, BirthDate]),
-            BlockingRule::new("phonetic_given_birth_date", [GivenPhonetic, BirthDate])
-                .with_max_block_size(NAME_KEY_MAX_BLOCK),
+            BlockingRule::new(
+                "phonetic_given_birth_date",
+                [GivenPhonetic, BirthDate, Department],
+            )
+            .with_max_block_size(NAME_KEY_MAX_BLOCK),
             BlockingRule::new(
                 "initial_family_postcode",
                 [GivenInitial, FamilyName, Postcode],

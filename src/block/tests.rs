@@ -518,23 +518,32 @@ fn dupond_and_dupont_born_the_same_day_are_paired_phonetically() {
 fn the_typo_rule_survives_a_garbled_or_married_family_name() {
     // `Fupont` (a typo on the first letter: even the phonetic family key
     // differs) and `Lefebvre` (married name) against `Dupont`, all born
-    // 12/07/1964. (`Dpuont` would not do: Soundex2 keys it as `Dupont`.)
+    // 12/07/1964, in one département at three postcodes. (`Dpuont` would
+    // not do: Soundex2 keys it as `Dupont`.) The same in another département
+    // is not paired: the rule's key is the country's without it.
     let mut birth_name = record(0);
     birth_name.names = names("Françoise", "Dupont");
     birth_name.birth = Some(date(1964, 7, 12));
+    birth_name.addresses = vec![address(3, "rue de brest", "35000", "rennes")];
     let mut typo = record(1);
     typo.names = names("FRANCOISE", "Fupont");
     typo.birth = Some(date(1964, 7, 12));
+    typo.addresses = vec![address(8, "rue de nantes", "35200", "rennes")];
     let mut married = record(2);
     married.names = names("Francoise", "Lefebvre");
     married.birth = Some(date(1964, 7, 12));
+    married.addresses = vec![address(1, "quai duguay trouin", "35400", "saint malo")];
     let mut other_day = married.clone();
     other_day.birth = Some(date(1964, 7, 13));
+    other_day.addresses = vec![address(5, "rue de paris", "35700", "rennes")];
+    let mut elsewhere = typo.clone();
+    elsewhere.names = names("Françoise", "Lupont");
+    elsewhere.addresses = vec![address(1, "rue de rennes", "44000", "nantes")];
     let blocker = blocker(rules_without_names_only());
     assert_ne!(phonetic_key("fupont"), phonetic_key("dupont"));
     assert_eq!(phonetic_key("dpuont"), phonetic_key("dupont"));
     let blocking = blocker
-        .block(&[birth_name, typo, married, other_day])
+        .block(&[birth_name, typo, married, other_day, elsewhere])
         .unwrap();
     assert_eq!(pair_ids(&blocking), [(0, 1), (0, 2), (1, 2)]);
     let typo_rule = rule_named(&blocker, "phonetic_given_birth_date");
@@ -765,6 +774,15 @@ fn oracle_part(
             .as_deref()
             .map(str::to_owned)
             .and_then(nonempty),
+        KeyPart::Department => {
+            let postcode = r.addresses[element].postcode.as_deref()?;
+            let overseas = postcode.starts_with("97") || postcode.starts_with("98");
+            let department: String = postcode
+                .chars()
+                .take(if overseas { 3 } else { 2 })
+                .collect();
+            (department.len() == if overseas { 3 } else { 2 }).then_some(department)
+        }
         KeyPart::City => r.addresses[element]
             .city
             .as_deref()
@@ -792,7 +810,9 @@ fn oracle_elements(part: &KeyPart, r: &NormalizedRecord) -> Vec<usize> {
                 .collect();
         }
         KeyPart::BirthDate | KeyPart::BirthYear => usize::from(r.birth.is_some()),
-        KeyPart::Postcode | KeyPart::City | KeyPart::Address => r.addresses.len(),
+        KeyPart::Postcode | KeyPart::Department | KeyPart::City | KeyPart::Address => {
+            r.addresses.len()
+        }
         _ => r.names.len(),
     };
     (0..n).collect()
@@ -1038,4 +1058,16 @@ proptest! {
         super::pairs::radix_sort_by_key(&mut items, |&(k, _)| k);
         prop_assert_eq!(items, expected);
     }
+}
+
+#[test]
+fn department_is_the_postcodes_first_two_digits_three_overseas() {
+    use super::key::department;
+    assert_eq!(department("75011"), Some("75"));
+    assert_eq!(department("01000"), Some("01"));
+    assert_eq!(department("97411"), Some("974"));
+    assert_eq!(department("98800"), Some("988"));
+    assert_eq!(department("97"), None);
+    assert_eq!(department("7"), None);
+    assert_eq!(department(""), None);
 }

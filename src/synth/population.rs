@@ -176,8 +176,7 @@ impl<'c> Drawer<'c> {
 }
 
 fn department(postcode: &str) -> &str {
-    let len = if postcode.starts_with("97") { 3 } else { 2 };
-    postcode.get(..len).unwrap_or(postcode)
+    crate::block::department(postcode).unwrap_or(postcode)
 }
 
 fn draw_stores(config: &SynthConfig) -> (Vec<Store>, HashMap<&'static str, Vec<u16>>) {
