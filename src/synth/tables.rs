@@ -998,8 +998,9 @@ pub(crate) struct Commune {
 /// some 10,000 rows on 5,300 postcodes for 59M inhabitants, from INSEE's and
 /// La Poste's open data (`data/communes.py` says where from and how to
 /// regenerate it). The whole country rather than its big towns keeps the
-/// density of namesakes per postcode real at any sample size: on 260 towns,
-/// 10M records put a third of Montpellier's inhabitants on one postcode.
+/// density of namesakes per postcode real at any sample size: on the 233 big
+/// towns of the first table, 10M records put a third of Montpellier's
+/// inhabitants on one postcode.
 /// Leading-zero postcodes (`01000`) are kept: spreadsheets drop the zero and
 /// the matcher must cope.
 const COMMUNES_TSV: &str = include_str!("data/communes.tsv");
