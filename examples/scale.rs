@@ -8,7 +8,9 @@
 //! ```
 //!
 //! `--dry-run` counts candidate pairs per blocking rule without comparing them,
-//! and how many of them are true pairs.
+//! and how many of them are true pairs. With several sizes, a last table
+//! gives the resolve time and the pairs per record at each size, with their
+//! ratios to the size before: a cost linear in the records keeps them near 1.
 //! Sizes are in records (the generator makes about 1.86 records per person).
 //! Run on a quiet machine; figures are wall-clock and machine-dependent.
 //!
@@ -89,13 +91,68 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "threads: {}  (RAYON_NUM_THREADS to change)",
         rayon::current_num_threads()
     );
+    let mut costs = Vec::new();
     for target in sizes {
-        run(target, dry_run)?;
+        costs.extend(run(target, dry_run)?);
     }
+    print_cost_per_record(&costs);
     Ok(())
 }
 
-fn run(target_records: u64, dry_run: bool) -> Result<(), Box<dyn std::error::Error>> {
+/// What one size cost to resolve, for the closing comparison of sizes.
+struct ResolveCost {
+    records: u64,
+    resolve: Duration,
+    pairs: u64,
+}
+
+/// The resolve time and the pairs per record at each size, each against the
+/// size before it: a cost linear in the records keeps both ratios near 1.
+/// One run's ratios are only as steady as the machine: compare medians.
+fn print_cost_per_record(costs: &[ResolveCost]) {
+    if costs.len() < 2 {
+        return;
+    }
+    println!(
+        "
+cost per record (a linear cost keeps each ratio to the size before near 1)"
+    );
+    println!(
+        "{:>14}  {:>14}  {:>6}  {:>12}  {:>6}",
+        "records", "resolve", "ratio", "pairs", "ratio"
+    );
+    let per_record = |c: &ResolveCost| {
+        let records = c.records.max(1) as f64;
+        (
+            c.resolve.as_secs_f64() * 1e6 / records,
+            c.pairs as f64 / records,
+        )
+    };
+    let mut previous: Option<(f64, f64)> = None;
+    for cost in costs {
+        let (micros, pairs) = per_record(cost);
+        let ratio = |now: f64, before: Option<f64>| {
+            before.map_or(String::new(), |b| format!("{:.2}x", now / b))
+        };
+        println!(
+            "{:>14}  {:>11.2} us  {:>6}  {:>12.3}  {:>6}",
+            thousands(cost.records),
+            micros,
+            ratio(micros, previous.map(|p| p.0)),
+            pairs,
+            ratio(pairs, previous.map(|p| p.1)),
+        );
+        previous = Some((micros, pairs));
+    }
+}
+
+/// Generates, normalizes and resolves (or, for a dry run, blocks) about
+/// `target_records` records and prints the figures; the resolve's cost, or
+/// None for a dry run.
+fn run(
+    target_records: u64,
+    dry_run: bool,
+) -> Result<Option<ResolveCost>, Box<dyn std::error::Error>> {
     let persons = ((target_records as f64) / RECORDS_PER_PERSON).ceil() as u64;
     let mut config = SynthConfig {
         persons,
@@ -185,7 +242,7 @@ fn run(target_records: u64, dry_run: bool) -> Result<(), Box<dyn std::error::Err
             );
         }
         println!("total {} pairs", thousands(report.pairs));
-        return Ok(());
+        return Ok(None);
     }
 
     let started = Instant::now();
@@ -307,7 +364,11 @@ fn run(target_records: u64, dry_run: bool) -> Result<(), Box<dyn std::error::Err
         100.0 * merged as f64 / multi.max(1) as f64,
         thousands(merges.merging_clusters),
     );
-    Ok(())
+    Ok(Some(ResolveCost {
+        records: n,
+        resolve: resolve_time,
+        pairs: resolution.pairs_compared,
+    }))
 }
 
 /// Households of two or more persons, and how many of them have two of their
