@@ -402,10 +402,10 @@ fn cluster_sorted_by<G: MergeGuard + Sync + ?Sized>(
     };
     drop(kept);
     let United {
-        mut accepted,
+        accepted,
         mut refused,
         redundant,
-        roots,
+        representatives,
     } = united;
     // Refused edges are listed in the order they were considered.
     refused.par_sort_unstable_by_key(|(order, _)| *order);
@@ -414,22 +414,16 @@ fn cluster_sorted_by<G: MergeGuard + Sync + ?Sized>(
     stats.edges_refused = refused.len();
     stats.edges_accepted = accepted.len();
 
-    // Every record labelled by a representative of its cluster: itself
-    // unless a kept edge touches it.
-    let mut labels: Vec<u32> = (0..n as u32).collect();
-    for (record, root) in roots {
-        if let Some(label) = labels.get_mut(record as usize) {
-            *label = root;
-        }
-    }
-    drop(components);
-
     // Dense numbering in order of smallest record: scanning records in order,
-    // a cluster is first met at its smallest member.
+    // a cluster is first met at its smallest member, labelled by its
+    // representative (the record itself when no kept edge names it).
+    // `representatives` follows the components' records, component after
+    // component (the union folds them in order).
     let mut cluster_of_root = vec![u32::MAX; n];
     let mut assignment = Vec::with_capacity(n);
     let mut sizes: Vec<u32> = Vec::new();
-    for &root in &labels {
+    for record in 0..n {
+        let root = components.representative(record, &representatives);
         let slot = &mut cluster_of_root[root as usize];
         if *slot == u32::MAX {
             *slot = sizes.len() as u32;
@@ -439,7 +433,8 @@ fn cluster_sorted_by<G: MergeGuard + Sync + ?Sized>(
         assignment.push(ClusterIndex(*slot));
     }
     drop(cluster_of_root);
-    drop(labels);
+    drop(representatives);
+    drop(components);
 
     // Members in one flat array (a Vec per cluster would cost 24 bytes of
     // header per singleton); filled in record order, so each is ascending.
@@ -458,8 +453,9 @@ fn cluster_sorted_by<G: MergeGuard + Sync + ?Sized>(
         *at += 1;
     }
 
-    // Group accepted edges by cluster; stable, so strongest first within.
-    accepted.sort_by_key(|e: &Edge| assignment[e.a.index()]);
+    // Accepted edges grouped by cluster, strongest first within: a counting
+    // sort, stable, as the edges come in union order within each cluster.
+    let accepted = group_by_cluster(accepted, &assignment, sizes.len());
 
     stats.clusters = sizes.len();
     stats.singletons = sizes.iter().filter(|&&s| s == 1).count();
@@ -475,6 +471,26 @@ fn cluster_sorted_by<G: MergeGuard + Sync + ?Sized>(
     }
 }
 
+/// `edges` grouped by the cluster of their first record, in cluster order,
+/// keeping their order within a cluster.
+fn group_by_cluster(edges: Vec<Edge>, assignment: &[ClusterIndex], clusters: usize) -> Vec<Edge> {
+    let cluster_of = |edge: &Edge| assignment[edge.a.index()].index();
+    let mut next = vec![0usize; clusters + 1];
+    for edge in &edges {
+        next[cluster_of(edge) + 1] += 1;
+    }
+    for c in 1..next.len() {
+        next[c] += next[c - 1];
+    }
+    let mut grouped = edges.clone();
+    for edge in edges {
+        let at = &mut next[cluster_of(&edge)];
+        grouped[*at] = edge;
+        *at += 1;
+    }
+    grouped
+}
+
 /// Below this many kept edges the components are united on the calling
 /// thread: a live resolver's upsert clusters a region of a few records,
 /// where handing the work to the thread pool would cost more than the work.
@@ -484,7 +500,7 @@ const PARALLEL_EDGES: usize = 4096;
 /// its records and its edges in the union order.
 struct Components {
     /// The records of every component, component after component, each
-    /// component's in the order its edges first name them.
+    /// component's in record order.
     records: Vec<u32>,
     /// `records[record_starts[c]..record_starts[c + 1]]` are component `c`'s.
     record_starts: Vec<usize>,
@@ -493,6 +509,9 @@ struct Components {
     edges: Vec<usize>,
     /// `edges[edge_starts[c]..edge_starts[c + 1]]` are component `c`'s.
     edge_starts: Vec<usize>,
+    /// Per record, its component ([`NOT_TOUCHED`] for a record no kept
+    /// edge names).
+    component: Vec<u32>,
     /// Per record, its position among its component's records
     /// ([`NOT_TOUCHED`] for a record no kept edge names).
     local: Vec<u32>,
@@ -502,42 +521,54 @@ const NOT_TOUCHED: u32 = u32::MAX;
 
 impl Components {
     /// The components of `kept` (sorted, every id below `n`), numbered in
-    /// the order of their strongest edge. Cost: one unguarded union-find
-    /// pass and two counting sorts, a small part of the guarded pass.
+    /// the order of their smallest record, each component's records in
+    /// record order. Cost: one unguarded union-find pass, then passes over
+    /// the records in order and two over the edges, each edge read for its
+    /// first record's component only: at 10M records these arrays are far
+    /// larger than the caches, and following the edges in weight order to
+    /// number components and place records cost a cache miss per step.
     fn of(n: usize, kept: &[UnionOrder]) -> Self {
         let mut sets: UnionFind<u32> = UnionFind::new(n);
         for edge in kept {
             let (a, b) = edge.records();
             let _ = sets.try_union(a, b);
         }
+        // Ids below `n` <= MAX_RECORDS fit a u32.
+        let roots: Vec<u32> = (0..n as u32)
+            .map(|record| sets.try_find_mut(record).unwrap_or(record))
+            .collect();
+        drop(sets);
+        let mut set_sizes = vec![0u32; n];
+        for &root in &roots {
+            set_sizes[root as usize] += 1;
+        }
+        // A component is a set of two records or more: a kept edge never
+        // joins a record to itself, and a record no edge names is alone.
         let mut component_of_root = vec![NOT_TOUCHED; n];
+        let mut component = vec![NOT_TOUCHED; n];
         let mut local = vec![NOT_TOUCHED; n];
         let mut record_counts: Vec<usize> = Vec::new();
-        let mut edge_counts: Vec<usize> = Vec::new();
-        let mut edge_component: Vec<u32> = Vec::with_capacity(kept.len());
-        for edge in kept {
-            let (a, b) = edge.records();
-            let root = sets.try_find_mut(a).unwrap_or(a) as usize;
-            let c = &mut component_of_root[root];
+        for (record, &root) in roots.iter().enumerate() {
+            if set_sizes[root as usize] < 2 {
+                continue;
+            }
+            let c = &mut component_of_root[root as usize];
             if *c == NOT_TOUCHED {
                 *c = record_counts.len() as u32;
                 record_counts.push(0);
-                edge_counts.push(0);
             }
-            let c = *c as usize;
-            for record in [a, b] {
-                let position = &mut local[record as usize];
-                if *position == NOT_TOUCHED {
-                    *position = record_counts[c] as u32;
-                    record_counts[c] += 1;
-                }
-            }
-            edge_counts[c] += 1;
-            edge_component.push(c as u32);
+            let c = *c;
+            component[record] = c;
+            local[record] = record_counts[c as usize] as u32;
+            record_counts[c as usize] += 1;
         }
-        drop(component_of_root);
-        drop(sets);
+        drop((roots, set_sizes, component_of_root));
 
+        let component_of_edge = |edge: &UnionOrder| component[edge.records().0 as usize] as usize;
+        let mut edge_counts = vec![0usize; record_counts.len()];
+        for edge in kept {
+            edge_counts[component_of_edge(edge)] += 1;
+        }
         let starts = |counts: &[usize]| -> Vec<usize> {
             std::iter::once(0)
                 .chain(counts.iter().scan(0, |total, &count| {
@@ -548,14 +579,15 @@ impl Components {
         };
         let (record_starts, edge_starts) = (starts(&record_counts), starts(&edge_counts));
         let mut records = vec![0u32; record_starts.last().copied().unwrap_or(0)];
+        for (record, &c) in component.iter().enumerate() {
+            if c != NOT_TOUCHED {
+                records[record_starts[c as usize] + local[record] as usize] = record as u32;
+            }
+        }
         let mut edges = vec![0usize; kept.len()];
         let mut next_edge = edge_starts.clone();
-        for (order, (edge, &c)) in kept.iter().zip(&edge_component).enumerate() {
-            let c = c as usize;
-            let (a, b) = edge.records();
-            for record in [a, b] {
-                records[record_starts[c] + local[record as usize] as usize] = record;
-            }
+        for (order, edge) in kept.iter().enumerate() {
+            let c = component_of_edge(edge);
             edges[next_edge[c]] = order;
             next_edge[c] += 1;
         }
@@ -564,12 +596,26 @@ impl Components {
             record_starts,
             edges,
             edge_starts,
+            component,
             local,
         }
     }
 
     fn len(&self) -> usize {
         self.record_starts.len().saturating_sub(1)
+    }
+
+    /// The representative of `record`'s cluster, read from the united
+    /// components' `representatives`; the record itself when no kept edge
+    /// names it.
+    fn representative(&self, record: usize, representatives: &[u32]) -> u32 {
+        match self.component[record] {
+            NOT_TOUCHED => record as u32,
+            c => representatives
+                .get(self.record_starts[c as usize] + self.local[record] as usize)
+                .copied()
+                .unwrap_or(record as u32),
+        }
     }
 
     /// Unites component `c`'s records along its edges in the union order,
@@ -624,11 +670,9 @@ impl Components {
                 }
             }
         }
-        for (position, &record) in records.iter().enumerate() {
-            let root = sets
-                .try_find_mut(position as u32)
-                .unwrap_or(position as u32);
-            done.roots.push((record, records[root as usize]));
+        for position in 0..records.len() as u32 {
+            let root = sets.try_find_mut(position).unwrap_or(position);
+            done.representatives.push(records[root as usize]);
         }
     }
 }
@@ -643,8 +687,9 @@ struct United {
     refused: Vec<(usize, RefusedEdge)>,
     /// Edges whose records were already in one cluster.
     redundant: usize,
-    /// `(record, representative)` for every record of the components.
-    roots: Vec<(u32, u32)>,
+    /// The representative of every record of the components, in the
+    /// order of `Components::records`.
+    representatives: Vec<u32>,
 }
 
 impl United {
@@ -652,7 +697,7 @@ impl United {
         self.accepted.append(&mut other.accepted);
         self.refused.append(&mut other.refused);
         self.redundant += other.redundant;
-        self.roots.append(&mut other.roots);
+        self.representatives.append(&mut other.representatives);
         self
     }
 }

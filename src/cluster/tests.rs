@@ -583,6 +583,10 @@ fn check_partition(result: &Clustering, n: usize) -> Result<(), TestCaseError> {
         // and they connect it.
         let tree = result.explain(c);
         prop_assert_eq!(tree.len(), members.len() - 1);
+        prop_assert!(
+            tree.windows(2).all(|w| w[0].weight >= w[1].weight),
+            "strongest first"
+        );
         for e in tree {
             prop_assert_eq!(result.cluster_of(e.a), Some(c));
             prop_assert_eq!(result.cluster_of(e.b), Some(c));
@@ -600,6 +604,12 @@ fn check_partition(result: &Clustering, n: usize) -> Result<(), TestCaseError> {
         "numbered by smallest member"
     );
     prop_assert_eq!(result.accepted().len(), n - result.len());
+    // The accepted edges are the clusters' trees one after the other.
+    let trees: Vec<Edge> = result
+        .clusters()
+        .flat_map(|(c, _)| result.explain(c).iter().copied())
+        .collect();
+    prop_assert_eq!(trees.as_slice(), result.accepted());
     Ok(())
 }
 
